@@ -1,0 +1,20 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { Hasher } from './domain/passwords.ts';
+import type { Database } from './store/schema.ts';
+import type { Dialect } from './store/database.ts';
+
+/** What domain functions need from the outside world; tests supply their own clock and hasher. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  clock: Clock;
+  hasher: Hasher;
+  config: Config;
+  /** Called after a transaction that queued mail commits, so the dispatcher need not wait to poll. */
+  mailQueued(): void;
+}
+
+/** A database handle or an open transaction: repository functions take either. */
+export type Db = Kysely<Database>;

@@ -1,0 +1,77 @@
+import type { Db } from '../context.ts';
+import type { Account, Holder } from '../store/schema.ts';
+import { parsePolicy, type OrganizationPolicy } from './policy.ts';
+
+/** Usernames are unique without regard to case or Unicode form. */
+export const usernameKey = (username: string): string => username.normalize('NFKC').trim().toLowerCase();
+
+/** Emails compare by their stored form, lower-cased; no further folding (R8). */
+export const emailKey = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
+
+/**
+ * Usernames never contain `@`, so a username can never equal an email address and no
+ * identifier resolves to two accounts of different kinds (R7).
+ */
+export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{1,63}$/u;
+
+/** `email` when the identifier is an address, else `username`. */
+export const identifierKind = (identifier: string): 'email' | 'username' =>
+  identifier.includes('@') ? 'email' : 'username';
+
+/** The accounts an identifier names: at most one for a username, any number for an email. */
+export async function findAccountsByIdentifier(db: Db, identifier: string): Promise<Account[]> {
+  const column = identifierKind(identifier) === 'email' ? 'email_key' : 'username_key';
+  const key = column === 'email_key' ? emailKey(identifier) : usernameKey(identifier);
+  return db.selectFrom('accounts').selectAll().where(column, '=', key).orderBy('username_key').execute();
+}
+
+export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
+  return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface OrganizationInfo {
+  id: string;
+  name: string;
+  policy: OrganizationPolicy;
+}
+
+export async function organizationOf(db: Db, account: Pick<Account, 'organization_id'>): Promise<OrganizationInfo> {
+  const org = await db
+    .selectFrom('organizations')
+    .select(['id', 'name', 'policy'])
+    .where('id', '=', account.organization_id)
+    .executeTakeFirstOrThrow();
+  return { id: org.id, name: org.name, policy: parsePolicy(org.policy) };
+}
+
+export interface ProductInfo {
+  code: string;
+  name: string;
+  url: string;
+}
+
+/** The products this account signs into, by name. */
+export async function productsOf(db: Db, accountId: string): Promise<ProductInfo[]> {
+  return db
+    .selectFrom('account_products')
+    .innerJoin('products', 'products.id', 'account_products.product_id')
+    .select(['products.code', 'products.name', 'products.url'])
+    .where('account_products.account_id', '=', accountId)
+    .orderBy('products.name')
+    .execute();
+}
+
+export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {
+  return db.selectFrom('holders').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+}
+
+/** True when the account cannot sign in now because of a lockout. */
+export const isLocked = (account: Account, now: number): boolean =>
+  account.locked_at !== null && (account.locked_until === null || account.locked_until > now);
+
+/** Where mail about this account goes: its own address, and every holder's for a shared login. */
+export async function notificationAddresses(db: Db, account: Account): Promise<string[]> {
+  const addresses = [account.email];
+  if (account.shared) for (const h of await holdersOf(db, account.id)) addresses.push(h.email);
+  return [...new Map(addresses.map((a) => [emailKey(a), a])).values()];
+}

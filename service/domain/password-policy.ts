@@ -1,0 +1,60 @@
+import { dictionary } from '@zxcvbn-ts/language-common';
+import { MAX_SECRET_LENGTH, normalizeSecret } from './passwords.ts';
+
+/** SPEC §4: at least 15 characters (NIST SP 800-63B rev. 4, password-only login). */
+export const MIN_PASSWORD_LENGTH = 15;
+/** Accepted without truncation; longer is refused with a reason (R50). */
+export const MAX_PASSWORD_LENGTH = 256;
+
+const COMMON = new Set<string>((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+
+/** What a new password must not be built from (R53). */
+export interface PasswordContext {
+  username?: string;
+  email?: string;
+  organization?: string;
+  products?: string[];
+}
+
+/** Counts code points, not UTF-16 units (R51). */
+export const codePointLength = (text: string): number => [...text].length;
+
+function contextWords(context: PasswordContext): string[] {
+  const words: string[] = [];
+  const add = (word: string | undefined) => {
+    const w = word?.trim().toLowerCase();
+    if (w && w.length >= 4) words.push(w);
+  };
+  add(context.username);
+  add(context.email);
+  add(context.email?.split('@')[0]);
+  add(context.organization?.replace(/\s+/g, ''));
+  for (const part of context.organization?.split(/\s+/) ?? []) if (part.length >= 5) add(part);
+  for (const product of context.products ?? []) add(product);
+  return words;
+}
+
+/**
+ * Checks a new password against SPEC §4; answers the reason to show next to the field,
+ * or `null` when the password is acceptable. No composition rules (R52).
+ */
+export function passwordProblem(password: string, context: PasswordContext): string | null {
+  if (password.length > MAX_SECRET_LENGTH * 4) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  const normalized = normalizeSecret(password);
+  const length = codePointLength(normalized);
+  if (length < MIN_PASSWORD_LENGTH) {
+    return `Use at least ${MIN_PASSWORD_LENGTH} characters (this has ${length}). A few unrelated words make a strong, memorable password.`;
+  }
+  if (length > MAX_PASSWORD_LENGTH) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  const lower = normalized.toLowerCase();
+  const core = lower.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
+  if (COMMON.has(lower) || core === '' || COMMON.has(core)) {
+    return 'This is a commonly used password; attackers try these first. Choose something less predictable.';
+  }
+  if (new Set(lower).size <= 3) return 'This repeats too few characters. Choose something less predictable.';
+  const word = contextWords(context).find((w) => lower.includes(w));
+  if (word !== undefined) {
+    return 'Do not use your username, email address, organization or a product name in your password.';
+  }
+  return null;
+}

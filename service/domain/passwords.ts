@@ -1,0 +1,55 @@
+import { hash, verify } from '@node-rs/argon2';
+
+// @node-rs/argon2's Algorithm is an ambient const enum; Argon2id is 2.
+const ARGON2ID = 2;
+
+/** OWASP's argon2id minimum (SPEC §4, R55): m = 19 MiB, t = 2, p = 1. */
+export const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+/** Anything longer is refused before hashing, so a huge input costs nothing (R50). */
+export const MAX_SECRET_LENGTH = 1024;
+
+/** Hashes and checks passwords and answers; injected so tests can count calls (R4). */
+export interface Hasher {
+  hash(secret: string): Promise<string>;
+  verify(phc: string, secret: string): Promise<boolean>;
+  /** True when a stored hash was made with other parameters and should be redone (R56). */
+  needsRehash(phc: string): boolean;
+}
+
+/** NFKC at set and at check, never case-changed or truncated (R51). */
+export const normalizeSecret = (secret: string): string => secret.normalize('NFKC');
+
+export const argon2Hasher: Hasher = {
+  hash: (secret) =>
+    hash(normalizeSecret(secret), { algorithm: ARGON2ID, ...ARGON2_PARAMS }),
+  async verify(phc, secret) {
+    try {
+      return await verify(phc, normalizeSecret(secret));
+    } catch {
+      return false;
+    }
+  },
+  needsRehash(phc) {
+    const match = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/.exec(phc);
+    if (!match) return true;
+    const [, m, t, p] = match.map(Number);
+    return (
+      m !== ARGON2_PARAMS.memoryCost || t !== ARGON2_PARAMS.timeCost || p !== ARGON2_PARAMS.parallelism
+    );
+  },
+};
+
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * A real hash of nothing anyone knows: unknown, locked and disabled sign-ins verify
+ * against it so every branch costs one argon2 run (R4, OWASP "quick exit").
+ */
+export function dummyPasswordHash(hasher: Hasher): Promise<string> {
+  dummyHash ??= hasher.hash(`latchkey-dummy-${process.pid}-${Date.now()}`);
+  return dummyHash;
+}
+
+/** True for a stored PHC string of argon2 (CSV import may carry existing hashes). */
+export const isPhcString = (value: string): boolean => /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$/.test(value);

@@ -1,0 +1,91 @@
+import type { ServiceContext } from '../context.ts';
+import type { Account } from '../store/schema.ts';
+import { findAccountsByIdentifier, isLocked, organizationOf } from './accounts.ts';
+import { recordAudit } from './audit.ts';
+import { recordFailedAttempt } from './lockout.ts';
+import { dummyPasswordHash } from './passwords.ts';
+import { createSession, type SessionKind } from './sessions.ts';
+
+export type SignInResult =
+  | { kind: 'signed_in'; token: string; next: 'change_password' | 'security_question' | 'home' }
+  /** One generic failure for a wrong password, an unknown, locked or disabled account (R3, R39). */
+  | { kind: 'failed' }
+  /** The email belongs to several accounts: ask for the username, naming none (SPEC §1). */
+  | { kind: 'ambiguous' };
+
+interface Attempt {
+  identifier: string;
+  password: string;
+  ip: string | null;
+}
+
+/** Signs an account holder in. Every branch runs the password hash exactly once (R4). */
+export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<SignInResult> {
+  const accounts = await findAccountsByIdentifier(ctx.db, attempt.identifier);
+  const account = accounts.length === 1 ? accounts[0] : undefined;
+  const storedHash = account?.password_hash ?? (await dummyPasswordHash(ctx.hasher));
+  const matches = await ctx.hasher.verify(storedHash, attempt.password);
+
+  if (accounts.length > 1) return { kind: 'ambiguous' };
+  if (!account) {
+    await recordAudit(ctx.db, ctx.clock, { type: 'sign_in_failed', ip: attempt.ip, detail: { reason: 'unknown_account' } });
+    return { kind: 'failed' };
+  }
+  const refusal = refusalReason(account, ctx.clock.now());
+  if (refusal) {
+    await recordAudit(ctx.db, ctx.clock, {
+      type: 'sign_in_failed',
+      accountId: account.id,
+      organizationId: account.organization_id,
+      ip: attempt.ip,
+      detail: { reason: refusal },
+    });
+    return { kind: 'failed' };
+  }
+  if (!matches) {
+    await ctx.db.transaction().execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', attempt.ip));
+    ctx.mailQueued();
+    return { kind: 'failed' };
+  }
+  return completeSignIn(ctx, account, attempt);
+}
+
+/** Why an account may not sign in even with the right password, or null. */
+function refusalReason(account: Account, now: number): string | null {
+  if (account.disabled_at !== null) return 'disabled';
+  if (isLocked(account, now)) return 'locked';
+  if (account.password_hash === null) return 'no_password';
+  if (account.temp_password_expires_at !== null && account.temp_password_expires_at <= now) {
+    return 'temporary_password_expired';
+  }
+  return null;
+}
+
+async function completeSignIn(ctx: ServiceContext, account: Account, attempt: Attempt): Promise<SignInResult> {
+  const now = ctx.clock.now();
+  const rehash = account.password_hash && ctx.hasher.needsRehash(account.password_hash) ? await ctx.hasher.hash(attempt.password) : null;
+  const next = account.must_change_password ? 'change_password' : account.security_answer_hash ? 'home' : 'security_question';
+  const kind: SessionKind = next === 'home' ? 'full' : 'restricted';
+  const org = await organizationOf(ctx.db, account);
+  const token = await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .updateTable('accounts')
+      .set({
+        failed_count: 0,
+        locked_at: null,
+        locked_until: null,
+        last_sign_in_at: now,
+        // A temporary password opens one restricted session, once (R59).
+        ...(account.temp_password_expires_at !== null ? { temp_password_expires_at: now } : {}),
+        ...(rehash ? { password_hash: rehash } : {}),
+      })
+      .where('id', '=', account.id)
+      .execute();
+    if (rehash) {
+      await recordAudit(trx, ctx.clock, { type: 'password_rehashed', accountId: account.id, organizationId: org.id, actor: 'system' });
+    }
+    await recordAudit(trx, ctx.clock, { type: 'sign_in', accountId: account.id, organizationId: org.id, ip: attempt.ip, detail: { next } });
+    return createSession(trx, ctx.clock, account.id, kind);
+  });
+  return { kind: 'signed_in', token, next };
+}

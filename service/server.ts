@@ -1,0 +1,83 @@
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import type { ServiceContext } from './context.ts';
+import { argon2Hasher, type Hasher } from './domain/passwords.ts';
+import { MailDispatcher } from './mail/dispatcher.ts';
+import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
+import { openStore, type Store } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+
+export interface RunningService {
+  app: FastifyInstance;
+  ctx: ServiceContext;
+  store: Store;
+  dispatcher: MailDispatcher;
+  /** The address it listens on, e.g. http://127.0.0.1:8787. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface ServiceOptions {
+  clock?: Clock;
+  hasher?: Hasher;
+  logger?: boolean;
+  /** Poll interval of the mail dispatcher. */
+  mailPollMs?: number;
+  /** An already open store (tests); otherwise the config's DATABASE_URL or DATA_DIR. */
+  store?: Store;
+}
+
+/** The transport SPEC §5 names: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/outbox. */
+export function mailTransportFor(config: Config): MailTransport {
+  return config.smtpUrl ? smtpTransport(config.smtpUrl) : emlFolderTransport(path.join(config.dataDir, 'outbox'));
+}
+
+/** Opens and migrates the store, then builds the context every domain function takes. */
+export async function openService(config: Config, options: ServiceOptions = {}): Promise<{ store: Store; ctx: ServiceContext; wake: (fn: () => void) => void }> {
+  const store = options.store ?? (await openStore(config.databaseUrl, config.dataDir));
+  await migrateToLatest(store);
+  let onMail = () => {};
+  const ctx: ServiceContext = {
+    db: store.db,
+    dialect: store.dialect,
+    clock: options.clock ?? systemClock,
+    hasher: options.hasher ?? argon2Hasher,
+    config,
+    mailQueued: () => onMail(),
+  };
+  return { store, ctx, wake: (fn) => (onMail = fn) };
+}
+
+/** Starts the account service: store, mail dispatcher and HTTP listener. */
+export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+  const { store, ctx, wake } = await openService(config, options);
+  const app = await buildApp(ctx, { logger: options.logger ?? false });
+  const dispatcher = new MailDispatcher(ctx, {
+    transport: mailTransportFor(config),
+    from: config.mailFrom,
+    messageIdDomain: new URL(config.publicUrl).hostname,
+    pollMs: options.mailPollMs ?? 1000,
+    log: (message, fields) => app.log.warn(fields, message),
+  });
+  wake(() => dispatcher.wake());
+  dispatcher.start();
+  const address = await app.listen({ port: config.port, host: config.host });
+  const url = address.replace('[::1]', '127.0.0.1');
+  // Without PUBLIC_URL, links point at the address actually bound (port 0 picks one).
+  if (!config.publicUrlFromEnv) ctx.config.publicUrl = url;
+  return {
+    app,
+    ctx,
+    store,
+    dispatcher,
+    url,
+    async close() {
+      await app.close();
+      await dispatcher.stop();
+      if (!options.store) await store.close();
+    },
+  };
+}

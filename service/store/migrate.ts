@@ -1,0 +1,22 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { Store } from './database.ts';
+import { initialSchema } from './migrations/001-initial.ts';
+
+/** Every migration, in order; each is written once for both dialects. */
+function migrations(store: Store): Record<string, Migration> {
+  return {
+    '001-initial': initialSchema(store.dialect),
+  };
+}
+
+/** Brings the store up to date; safe to run at every start-up and from several processes. */
+export async function migrateToLatest(store: Store): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(store) };
+  const migrator = new Migrator({ db: store.db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    const cause = error instanceof Error ? error.message : String(error ?? '');
+    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${cause}`);
+  }
+}

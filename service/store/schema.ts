@@ -1,0 +1,161 @@
+import type { Insertable, Selectable, Updateable } from 'kysely';
+
+/** Times are epoch milliseconds; flags are 0/1 integers, so one schema serves SQLite and PostgreSQL. */
+export interface OrganizationTable {
+  id: string;
+  name: string;
+  /** JSON text of `OrganizationPolicy`, parsed with its schema on read. */
+  policy: string;
+  created_at: number;
+}
+
+export interface ProductTable {
+  id: string;
+  code: string;
+  name: string;
+  url: string;
+}
+
+export interface AccountTable {
+  id: string;
+  organization_id: string;
+  username: string;
+  /** NFKC + lower case: usernames are unique without regard to case. */
+  username_key: string;
+  email: string;
+  email_key: string;
+  name: string;
+  phone: string;
+  password_hash: string | null;
+  must_change_password: number;
+  /** A temporary password set by staff stops working at this time if unused. */
+  temp_password_expires_at: number | null;
+  security_question: string | null;
+  security_answer_hash: string | null;
+  failed_count: number;
+  locked_until: number | null;
+  locked_at: number | null;
+  disabled_at: number | null;
+  shared: number;
+  last_sign_in_at: number | null;
+  password_changed_at: number | null;
+  password_changed_how: string | null;
+  password_changed_by: string | null;
+  version: number;
+  created_at: number;
+}
+
+export interface AccountProductTable {
+  account_id: string;
+  product_id: string;
+}
+
+export interface HolderTable {
+  id: string;
+  account_id: string;
+  name: string;
+  email: string;
+  phone: string;
+  is_owner: number;
+}
+
+export interface ResetLinkTable {
+  id: string;
+  account_id: string;
+  /** 'reset' (forgotten password) or 'invite' (set up a first password). */
+  purpose: string;
+  token_hash: string;
+  /** The address the link was sent to: a changed address kills the link (R16). */
+  sent_to: string;
+  created_at: number;
+  expires_at: number;
+  opened_at: number | null;
+  /** Hash of the cookie of the browser that opened the link last: the restricted reset session. */
+  session_hash: string | null;
+  answered_at: number | null;
+  wrong_answers: number;
+  used_at: number | null;
+  revoked_at: number | null;
+  revoked_reason: string | null;
+}
+
+export interface SessionTable {
+  id: string;
+  account_id: string;
+  token_hash: string;
+  /** 'full', or 'restricted' while a new password or a security question is still owed. */
+  kind: string;
+  created_at: number;
+  expires_at: number;
+  ended_at: number | null;
+}
+
+export interface AuditEventTable {
+  id: string;
+  at: number;
+  type: string;
+  account_id: string | null;
+  organization_id: string | null;
+  actor: string;
+  ip: string | null;
+  /** JSON text: outcome, reason and other non-secret detail. */
+  detail: string;
+}
+
+export interface OutboxTable {
+  id: string;
+  created_at: number;
+  account_id: string | null;
+  kind: string;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  /** queued | sent | failed | dropped */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  sent_at: number | null;
+  /** A message carrying a link is not worth sending after the link died (R85). */
+  expires_at: number | null;
+}
+
+export interface RateCounterTable {
+  bucket: string;
+  window_start: number;
+  count: number;
+}
+
+export interface RoleGrantTable {
+  id: string;
+  account_id: string;
+  role: string;
+  /** null: every organization (super-administrator). */
+  organization_id: string | null;
+  created_at: number;
+}
+
+export interface Database {
+  organizations: OrganizationTable;
+  products: ProductTable;
+  accounts: AccountTable;
+  account_products: AccountProductTable;
+  holders: HolderTable;
+  reset_links: ResetLinkTable;
+  sessions: SessionTable;
+  audit_events: AuditEventTable;
+  outbox: OutboxTable;
+  rate_counters: RateCounterTable;
+  role_grants: RoleGrantTable;
+}
+
+export type Account = Selectable<AccountTable>;
+export type NewAccount = Insertable<AccountTable>;
+export type AccountUpdate = Updateable<AccountTable>;
+export type Organization = Selectable<OrganizationTable>;
+export type Product = Selectable<ProductTable>;
+export type Holder = Selectable<HolderTable>;
+export type ResetLink = Selectable<ResetLinkTable>;
+export type OutboxMessage = Selectable<OutboxTable>;

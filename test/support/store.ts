@@ -1,0 +1,35 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { sql } from 'kysely';
+import { openStore, type Store } from '../../service/store/database.ts';
+import { migrateToLatest } from '../../service/store/migrate.ts';
+
+/**
+ * A fresh, migrated store for one test file: a SQLite file in a new temporary folder, or,
+ * when DATABASE_URL names PostgreSQL, a schema of its own in that database (dropped on close).
+ */
+export async function openTestStore(): Promise<Store & { dataDir: string; databaseUrl: string | undefined }> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-test-'));
+  const base = process.env.DATABASE_URL;
+  if (base && /^postgres/.test(base)) {
+    const schema = `t_${randomBytes(6).toString('hex')}`;
+    const url = new URL(base);
+    url.searchParams.set('schema', schema);
+    const store = await openStore(url.toString(), dataDir);
+    await migrateToLatest(store);
+    return {
+      ...store,
+      dataDir,
+      databaseUrl: url.toString(),
+      async close() {
+        await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
+        await store.close();
+      },
+    };
+  }
+  const store = await openStore(undefined, dataDir);
+  await migrateToLatest(store);
+  return { ...store, dataDir, databaseUrl: undefined };
+}
