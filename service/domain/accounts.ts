@@ -52,13 +52,14 @@ export interface ProductInfo {
 
 /** The products this account signs into, by name. */
 export async function productsOf(db: Db, accountId: string): Promise<ProductInfo[]> {
-  return db
+  const rows = await db
     .selectFrom('account_products')
     .innerJoin('products', 'products.id', 'account_products.product_id')
     .select(['products.code', 'products.name', 'products.url'])
     .where('account_products.account_id', '=', accountId)
-    .orderBy('products.name')
     .execute();
+  // Sorted here, not in SQL: SQLite and PostgreSQL collate case differently.
+  return rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
 }
 
 export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {

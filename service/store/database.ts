@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
@@ -42,6 +43,8 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema');
   url.searchParams.delete('schema');
+  // libpq's convention: no user in the URL means the operating-system user.
+  if (!url.username && !process.env.PGUSER) url.username = userInfo().username;
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`DATABASE_URL: schema "${schema}" must be lower-case letters, digits and _`);
   }
