@@ -20,6 +20,10 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['service/**/*.ts', 'common/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -35,7 +39,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'electron'], message: 'common/ holds schemas only: no Node or Electron.' },
+            {
+              group: ['node:*', 'electron'],
+              message: 'common/ holds schemas only: no Node or Electron.',
+            },
           ],
         },
       ],

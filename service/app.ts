@@ -13,7 +13,8 @@ import { STYLESHEET } from './pages/styles.ts';
 import { csrfValid, sendPage } from './pages/web.ts';
 
 /** Redacts bearer secrets from any URL that reaches a log line. */
-export const redactUrl = (url: string): string => url.replace(/\/reset\/[^/?#]+/, '/reset/[redacted]');
+export const redactUrl = (url: string): string =>
+  url.replace(/\/reset\/[^/?#]+/, '/reset/[redacted]');
 
 const CSP = [
   "default-src 'none'",
@@ -24,7 +25,12 @@ const CSP = [
   "base-uri 'none'",
 ].join('; ');
 
-function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, p: unknown) => void) {
+function securityHeaders(
+  _request: FastifyRequest,
+  reply: FastifyReply,
+  payload: unknown,
+  done: (err: null, p: unknown) => void,
+) {
   reply.header('content-security-policy', CSP);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('x-frame-options', 'DENY');
@@ -37,41 +43,92 @@ function securityHeaders(_request: FastifyRequest, reply: FastifyReply, payload:
 }
 
 function forbidden(reply: FastifyReply) {
-  return sendPage(reply, 403, page({ title: 'Form Expired', body: html`<p>This form has expired or did not come from this site. Go back, reload the page and try again.</p><p class="links"><a href="/login">Back to Log In</a></p>` }));
+  return sendPage(
+    reply,
+    403,
+    page({
+      title: 'Form Expired',
+      body: html`<p>
+          This form has expired or did not come from this site. Go back, reload the page and try
+          again.
+        </p>
+        <p class="links"><a href="/login">Back to Log In</a></p>`,
+    }),
+  );
 }
 
 /** The account service as a Fastify app; `server.ts` listens, tests use it on loopback. */
-export async function buildApp(ctx: ServiceContext, options: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function buildApp(
+  ctx: ServiceContext,
+  options: { logger?: boolean } = {},
+): Promise<FastifyInstance> {
   const app = Fastify({
     trustProxy: ctx.config.trustProxy,
     bodyLimit: 64 * 1024,
     logger: options.logger
-      ? { level: ctx.config.logLevel, serializers: { req: (req) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }) } }
+      ? {
+          level: ctx.config.logLevel,
+          serializers: {
+            req: (req) => ({ method: req.method, url: redactUrl(req.url), ip: req.ip }),
+          },
+        }
       : false,
   });
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
   app.addHook('onSend', securityHeaders);
   app.addHook('preValidation', async (request, reply) => {
-    if (request.method === 'POST' && !request.url.startsWith('/api/') && !csrfValid(request)) return forbidden(reply);
+    if (request.method === 'POST' && !request.url.startsWith('/api/') && !csrfValid(request))
+      return forbidden(reply);
   });
 
   app.get('/healthz', async (_request, reply) => {
     await sql`select 1`.execute(ctx.db);
     return reply.send({ status: 'ok' });
   });
-  app.get('/static/latchkey.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
+  app.get('/static/latchkey.css', async (_request, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', 'public, max-age=3600')
+      .send(STYLESHEET),
+  );
   loginRoutes(app, ctx);
   recoveryRoutes(app, ctx);
   resetRoutes(app, ctx);
   accountRoutes(app, ctx);
 
-  app.setNotFoundHandler((_request, reply) => sendPage(reply, 404, page({ title: 'Page Not Found', body: html`<p>There is no page at this address.</p><p class="links"><a href="/login">Log In</a></p>` })));
+  app.setNotFoundHandler((_request, reply) =>
+    sendPage(
+      reply,
+      404,
+      page({
+        title: 'Page Not Found',
+        body: html`<p>There is no page at this address.</p>
+          <p class="links"><a href="/login">Log In</a></p>`,
+      }),
+    ),
+  );
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    const message = status === 413 ? 'What you sent is too large.' : status === 500 ? 'Something went wrong on our side. Try again in a moment.' : 'This request could not be understood.';
-    return sendPage(reply, status, page({ title: status === 500 ? 'Something Went Wrong' : 'Request Refused', body: html`<p>${message}</p><p class="links"><a href="/login">Back to Log In</a></p>` }));
+    const message =
+      status === 413
+        ? 'What you sent is too large.'
+        : status === 500
+          ? 'Something went wrong on our side. Try again in a moment.'
+          : 'This request could not be understood.';
+    return sendPage(
+      reply,
+      status,
+      page({
+        title: status === 500 ? 'Something Went Wrong' : 'Request Refused',
+        body: html`<p>${message}</p>
+          <p class="links"><a href="/login">Back to Log In</a></p>`,
+      }),
+    );
   });
   return app;
 }

@@ -28,7 +28,10 @@ const EnvSchema = z.object({
     .regex(/^(postgres(ql)?:\/\/|sqlite:)/, 'must start with postgres://, postgresql:// or sqlite:')
     .optional(),
   PUBLIC_URL: z
-    .url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://login.example.org' })
+    .url({
+      protocol: /^https?$/,
+      message: 'must be an http(s) URL such as https://login.example.org',
+    })
     .optional(),
   SMTP_URL: z
     .url({ protocol: /^smtps?$/, message: 'must look like smtp://host:port or smtps://host:port' })
@@ -59,7 +62,9 @@ export class ConfigError extends Error {}
 
 /** Reads and validates the service's environment (SPEC §5). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const parsed = EnvSchema.safeParse(present);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);

@@ -32,11 +32,16 @@ export interface ServiceOptions {
 
 /** The transport SPEC §5 names: SMTP when SMTP_URL is set, else `.eml` files under DATA_DIR/outbox. */
 export function mailTransportFor(config: Config): MailTransport {
-  return config.smtpUrl ? smtpTransport(config.smtpUrl) : emlFolderTransport(path.join(config.dataDir, 'outbox'));
+  return config.smtpUrl
+    ? smtpTransport(config.smtpUrl)
+    : emlFolderTransport(path.join(config.dataDir, 'outbox'));
 }
 
 /** Opens and migrates the store, then builds the context every domain function takes. */
-export async function openService(config: Config, options: ServiceOptions = {}): Promise<{ store: Store; ctx: ServiceContext; wake: (fn: () => void) => void }> {
+export async function openService(
+  config: Config,
+  options: ServiceOptions = {},
+): Promise<{ store: Store; ctx: ServiceContext; wake: (fn: () => void) => void }> {
   const store = options.store ?? (await openStore(config.databaseUrl, config.dataDir));
   await migrateToLatest(store);
   let onMail = () => {};
@@ -52,7 +57,10 @@ export async function openService(config: Config, options: ServiceOptions = {}):
 }
 
 /** Starts the account service: store, mail dispatcher and HTTP listener. */
-export async function startService(config: Config, options: ServiceOptions = {}): Promise<RunningService> {
+export async function startService(
+  config: Config,
+  options: ServiceOptions = {},
+): Promise<RunningService> {
   const { store, ctx, wake } = await openService(config, options);
   const app = await buildApp(ctx, { logger: options.logger ?? false });
   const dispatcher = new MailDispatcher(ctx, {

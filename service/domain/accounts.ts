@@ -3,7 +3,8 @@ import type { Account, Holder } from '../store/schema.ts';
 import { parsePolicy, type OrganizationPolicy } from './policy.ts';
 
 /** Usernames are unique without regard to case or Unicode form. */
-export const usernameKey = (username: string): string => username.normalize('NFKC').trim().toLowerCase();
+export const usernameKey = (username: string): string =>
+  username.normalize('NFKC').trim().toLowerCase();
 
 /** Emails compare by their stored form, lower-cased; no further folding (R8). */
 export const emailKey = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
@@ -22,7 +23,12 @@ export const identifierKind = (identifier: string): 'email' | 'username' =>
 export async function findAccountsByIdentifier(db: Db, identifier: string): Promise<Account[]> {
   const column = identifierKind(identifier) === 'email' ? 'email_key' : 'username_key';
   const key = column === 'email_key' ? emailKey(identifier) : usernameKey(identifier);
-  return db.selectFrom('accounts').selectAll().where(column, '=', key).orderBy('username_key').execute();
+  return db
+    .selectFrom('accounts')
+    .selectAll()
+    .where(column, '=', key)
+    .orderBy('username_key')
+    .execute();
 }
 
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
@@ -35,7 +41,10 @@ export interface OrganizationInfo {
   policy: OrganizationPolicy;
 }
 
-export async function organizationOf(db: Db, account: Pick<Account, 'organization_id'>): Promise<OrganizationInfo> {
+export async function organizationOf(
+  db: Db,
+  account: Pick<Account, 'organization_id'>,
+): Promise<OrganizationInfo> {
   const org = await db
     .selectFrom('organizations')
     .select(['id', 'name', 'policy'])
@@ -63,7 +72,12 @@ export async function productsOf(db: Db, accountId: string): Promise<ProductInfo
 }
 
 export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {
-  return db.selectFrom('holders').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+  return db
+    .selectFrom('holders')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .orderBy('name')
+    .execute();
 }
 
 /** True when the account cannot sign in now because of a lockout. */

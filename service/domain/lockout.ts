@@ -44,7 +44,8 @@ export async function recordFailedAttempt(
   });
   if (failed_count < org.policy.lockoutThreshold) return { locked: false };
 
-  const until = org.policy.lockoutMinutes === null ? null : now + org.policy.lockoutMinutes * 60_000;
+  const until =
+    org.policy.lockoutMinutes === null ? null : now + org.policy.lockoutMinutes * 60_000;
   const locked = await trx
     .updateTable('accounts')
     .set((eb) => ({ locked_at: now, locked_until: until, version: eb('version', '+', 1) }))
@@ -60,7 +61,12 @@ export async function recordFailedAttempt(
     ip,
     detail: { failedCount: failed_count, until, trigger: reason },
   });
-  const content = lockoutMail(account.username, until, org.policy.adminContact, account.shared === 1);
+  const content = lockoutMail(
+    account.username,
+    until,
+    org.policy.adminContact,
+    account.shared === 1,
+  );
   for (const to of await notificationAddresses(trx, account)) {
     await queueMail(trx, ctx.clock, { kind: 'lockout', to, accountId: account.id, content });
   }

@@ -30,7 +30,12 @@ interface Change {
  * outstanding reset link dies, a lockout clears, and the account (and every holder of a
  * shared login) is told (SPEC §1, R15, R24). Call inside a transaction.
  */
-export async function applyNewPassword(trx: Db, ctx: ServiceContext, account: Account, change: Change): Promise<void> {
+export async function applyNewPassword(
+  trx: Db,
+  ctx: ServiceContext,
+  account: Account,
+  change: Change,
+): Promise<void> {
   const now = ctx.clock.now();
   await trx
     .updateTable('accounts')
@@ -69,6 +74,11 @@ export async function applyNewPassword(trx: Db, ctx: ServiceContext, account: Ac
     shared: account.shared === 1,
   });
   for (const to of await notificationAddresses(trx, account)) {
-    await queueMail(trx, ctx.clock, { kind: 'password_changed', to, accountId: account.id, content });
+    await queueMail(trx, ctx.clock, {
+      kind: 'password_changed',
+      to,
+      accountId: account.id,
+      content,
+    });
   }
 }

@@ -21,8 +21,7 @@ export interface Hasher {
 export const normalizeSecret = (secret: string): string => secret.normalize('NFKC');
 
 export const argon2Hasher: Hasher = {
-  hash: (secret) =>
-    hash(normalizeSecret(secret), { algorithm: ARGON2ID, ...ARGON2_PARAMS }),
+  hash: (secret) => hash(normalizeSecret(secret), { algorithm: ARGON2ID, ...ARGON2_PARAMS }),
   async verify(phc, secret) {
     try {
       return await verify(phc, normalizeSecret(secret));
@@ -35,7 +34,9 @@ export const argon2Hasher: Hasher = {
     if (!match) return true;
     const [, m, t, p] = match.map(Number);
     return (
-      m !== ARGON2_PARAMS.memoryCost || t !== ARGON2_PARAMS.timeCost || p !== ARGON2_PARAMS.parallelism
+      m !== ARGON2_PARAMS.memoryCost ||
+      t !== ARGON2_PARAMS.timeCost ||
+      p !== ARGON2_PARAMS.parallelism
     );
   },
 };
@@ -52,4 +53,5 @@ export function dummyPasswordHash(hasher: Hasher): Promise<string> {
 }
 
 /** True for a stored PHC string of argon2 (CSV import may carry existing hashes). */
-export const isPhcString = (value: string): boolean => /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$/.test(value);
+export const isPhcString = (value: string): boolean =>
+  /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$/.test(value);

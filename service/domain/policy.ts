@@ -13,12 +13,24 @@ export const DEFAULT_SECURITY_QUESTIONS = [
 /** An organization's policy (SPEC §4); every field has the documented default. */
 export const OrganizationPolicySchema = z.object({
   /** Minutes a reset link lives; null: the service default (RESET_LINK_TTL). */
-  resetLinkTtlMinutes: z.number().int().min(1).max(24 * 60).nullable().default(null),
+  resetLinkTtlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .nullable()
+    .default(null),
   wrongAnswersPerLink: z.number().int().min(1).max(10).default(3),
   wrongAnswersPerDay: z.number().int().min(1).max(50).default(5),
   lockoutThreshold: z.number().int().min(1).max(100).default(5),
   /** Minutes a lockout lasts; null: until an administrator unlocks. */
-  lockoutMinutes: z.number().int().min(1).max(24 * 60).nullable().default(15),
+  lockoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .nullable()
+    .default(15),
   resetEmailsPerHour: z.number().int().min(1).max(20).default(3),
   allowSharedLogins: z.boolean().default(true),
   /** Set when the organization moved to an external login service: reset there. */

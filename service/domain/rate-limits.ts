@@ -5,7 +5,12 @@ import type { Db } from '../context.ts';
  * Counts one hit in a fixed window kept in the shared store, so the limit holds across
  * service processes (SPEC §6). Answers the count including this hit.
  */
-export async function countHit(db: Db, clock: Clock, bucket: string, windowMs: number): Promise<number> {
+export async function countHit(
+  db: Db,
+  clock: Clock,
+  bucket: string,
+  windowMs: number,
+): Promise<number> {
   const windowStart = Math.floor(clock.now() / windowMs) * windowMs;
   const row = await db
     .insertInto('rate_counters')
@@ -33,5 +38,8 @@ export async function withinLimit(
 
 /** Forgets windows older than a day. */
 export async function pruneRateCounters(db: Db, clock: Clock): Promise<void> {
-  await db.deleteFrom('rate_counters').where('window_start', '<', clock.now() - 86_400_000).execute();
+  await db
+    .deleteFrom('rate_counters')
+    .where('window_start', '<', clock.now() - 86_400_000)
+    .execute();
 }

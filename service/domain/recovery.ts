@@ -1,5 +1,9 @@
 import type { Db, ServiceContext } from '../context.ts';
-import { passwordResetMail, resetUnavailableMail, usernameReminderMail } from '../mail/templates.ts';
+import {
+  passwordResetMail,
+  resetUnavailableMail,
+  usernameReminderMail,
+} from '../mail/templates.ts';
 import type { Account } from '../store/schema.ts';
 import { emailKey, findAccountsByIdentifier, organizationOf, productsOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
@@ -15,36 +19,71 @@ const REQUESTS_PER_ADDRESS_PER_HOUR = 5;
  * Retrieve Forgotten Username: one email listing every username on the address; unknown
  * addresses get nothing, and the caller cannot tell which happened (R2, R27).
  */
-export async function requestUsernameReminder(ctx: ServiceContext, email: string, ip: string | null): Promise<void> {
+export async function requestUsernameReminder(
+  ctx: ServiceContext,
+  email: string,
+  ip: string | null,
+): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const accounts = email.includes('@') ? (await findAccountsByIdentifier(trx, email)).filter((a) => a.disabled_at === null) : [];
-    const allowed = await withinLimit(trx, ctx.clock, `username-reminder:${emailKey(email)}`, REQUESTS_PER_ADDRESS_PER_HOUR, HOUR_MS);
+    const accounts = email.includes('@')
+      ? (await findAccountsByIdentifier(trx, email)).filter((a) => a.disabled_at === null)
+      : [];
+    const allowed = await withinLimit(
+      trx,
+      ctx.clock,
+      `username-reminder:${emailKey(email)}`,
+      REQUESTS_PER_ADDRESS_PER_HOUR,
+      HOUR_MS,
+    );
     const first = accounts[0];
     await recordAudit(trx, ctx.clock, {
       type: 'username_reminder_requested',
       accountId: first?.id ?? null,
       organizationId: first?.organization_id ?? null,
       ip,
-      detail: { outcome: !first ? 'unknown_address' : allowed ? 'sent' : 'rate_limited', accounts: accounts.length },
+      detail: {
+        outcome: !first ? 'unknown_address' : allowed ? 'sent' : 'rate_limited',
+        accounts: accounts.length,
+      },
     });
     if (!first || !allowed) return;
-    const content = usernameReminderMail(accounts.map((a) => a.username), `${ctx.config.publicUrl}/login`);
-    await queueMail(trx, ctx.clock, { kind: 'username_reminder', to: first.email, accountId: first.id, content });
+    const content = usernameReminderMail(
+      accounts.map((a) => a.username),
+      `${ctx.config.publicUrl}/login`,
+    );
+    await queueMail(trx, ctx.clock, {
+      kind: 'username_reminder',
+      to: first.email,
+      accountId: first.id,
+      content,
+    });
   });
   ctx.mailQueued();
 }
 
-type ResetOutcome = 'link' | 'no_question' | 'external' | 'challenge_locked' | 'disabled' | 'rate_limited';
+type ResetOutcome =
+  'link' | 'no_question' | 'external' | 'challenge_locked' | 'disabled' | 'rate_limited';
 
 async function resetOutcome(trx: Db, ctx: ServiceContext, account: Account): Promise<ResetOutcome> {
   const org = await organizationOf(trx, account);
   if (account.disabled_at !== null) return 'disabled';
-  const recent = await countRecentMail(trx, account.id, 'password_reset', ctx.clock.now() - HOUR_MS);
-  const recentOther = await countRecentMail(trx, account.id, 'reset_unavailable', ctx.clock.now() - HOUR_MS);
+  const recent = await countRecentMail(
+    trx,
+    account.id,
+    'password_reset',
+    ctx.clock.now() - HOUR_MS,
+  );
+  const recentOther = await countRecentMail(
+    trx,
+    account.id,
+    'reset_unavailable',
+    ctx.clock.now() - HOUR_MS,
+  );
   if (recent + recentOther >= org.policy.resetEmailsPerHour) return 'rate_limited';
   if (org.policy.externalLoginUrl) return 'external';
   if (!account.security_answer_hash) return 'no_question';
-  if ((await recentWrongAnswers(trx, ctx.clock, account.id)) >= org.policy.wrongAnswersPerDay) return 'challenge_locked';
+  if ((await recentWrongAnswers(trx, ctx.clock, account.id)) >= org.policy.wrongAnswersPerDay)
+    return 'challenge_locked';
   return 'link';
 }
 
@@ -53,29 +92,79 @@ async function resetOutcome(trx: Db, ctx: ServiceContext, account: Account): Pro
  * answers nothing about them; the page and the work are the same for unknown accounts
  * (R1, R5). Mail is only written to the outbox here, never sent inline.
  */
-export async function requestPasswordReset(ctx: ServiceContext, identifier: string, ip: string | null): Promise<void> {
+export async function requestPasswordReset(
+  ctx: ServiceContext,
+  identifier: string,
+  ip: string | null,
+): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const accounts = await findAccountsByIdentifier(trx, identifier);
-    await withinLimit(trx, ctx.clock, `reset-request:${identifier.toLowerCase().slice(0, 320)}`, REQUESTS_PER_ADDRESS_PER_HOUR, HOUR_MS);
+    await withinLimit(
+      trx,
+      ctx.clock,
+      `reset-request:${identifier.toLowerCase().slice(0, 320)}`,
+      REQUESTS_PER_ADDRESS_PER_HOUR,
+      HOUR_MS,
+    );
     if (accounts.length === 0) {
-      await recordAudit(trx, ctx.clock, { type: 'reset_requested', ip, detail: { outcome: 'unknown_account' } });
+      await recordAudit(trx, ctx.clock, {
+        type: 'reset_requested',
+        ip,
+        detail: { outcome: 'unknown_account' },
+      });
       return;
     }
     for (const account of accounts) {
       const outcome = await resetOutcome(trx, ctx, account);
       const org = await organizationOf(trx, account);
-      await recordAudit(trx, ctx.clock, { type: 'reset_requested', accountId: account.id, organizationId: org.id, ip, detail: { outcome } });
+      await recordAudit(trx, ctx.clock, {
+        type: 'reset_requested',
+        accountId: account.id,
+        organizationId: org.id,
+        ip,
+        detail: { outcome },
+      });
       if (outcome === 'disabled' || outcome === 'rate_limited') continue;
       const to = await resetAddress(trx, account);
       if (outcome === 'link') {
-        const ttl = org.policy.resetLinkTtlMinutes ? org.policy.resetLinkTtlMinutes * 60_000 : ctx.config.resetLinkTtlMs;
-        const { token, expiresAt } = await issueResetLink(trx, ctx.clock, account, 'reset', to, ttl);
+        const ttl = org.policy.resetLinkTtlMinutes
+          ? org.policy.resetLinkTtlMinutes * 60_000
+          : ctx.config.resetLinkTtlMs;
+        const { token, expiresAt } = await issueResetLink(
+          trx,
+          ctx.clock,
+          account,
+          'reset',
+          to,
+          ttl,
+        );
         const products = (await productsOf(trx, account.id)).map((p) => p.name);
-        const content = passwordResetMail(account.username, `${ctx.config.publicUrl}/reset/${token}`, expiresAt, products);
-        await queueMail(trx, ctx.clock, { kind: 'password_reset', to, accountId: account.id, content, expiresAt });
+        const content = passwordResetMail(
+          account.username,
+          `${ctx.config.publicUrl}/reset/${token}`,
+          expiresAt,
+          products,
+        );
+        await queueMail(trx, ctx.clock, {
+          kind: 'password_reset',
+          to,
+          accountId: account.id,
+          content,
+          expiresAt,
+        });
       } else {
-        const content = resetUnavailableMail(account.username, outcome, org.policy.adminContact, org.policy.externalLoginUrl);
-        await queueMail(trx, ctx.clock, { kind: 'reset_unavailable', to, accountId: account.id, content });
+        const content = resetUnavailableMail(
+          account.username,
+          outcome,
+          org.policy.adminContact,
+          org.policy.externalLoginUrl,
+        );
+        await queueMail(trx, ctx.clock, {
+          kind: 'reset_unavailable',
+          to,
+          accountId: account.id,
+          content,
+        });
       }
     }
   });

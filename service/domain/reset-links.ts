@@ -19,7 +19,12 @@ export async function resetAddress(db: Db, account: Account): Promise<string> {
 }
 
 /** Kills every live link of an account; answers how many died (R15). */
-export async function revokeResetLinks(db: Db, clock: Clock, accountId: string, reason: string): Promise<number> {
+export async function revokeResetLinks(
+  db: Db,
+  clock: Clock,
+  accountId: string,
+  reason: string,
+): Promise<number> {
   const result = await db
     .updateTable('reset_links')
     .set({ revoked_at: clock.now(), revoked_reason: reason })
@@ -71,8 +76,13 @@ export interface ResetSession {
 }
 
 /** A link is live while unused, unrevoked, unexpired, its account enabled and its address unchanged (R13, R16). */
-async function liveLink(db: Db, clock: Clock, link: ResetLink | undefined): Promise<ResetSession | undefined> {
-  if (!link || link.used_at !== null || link.revoked_at !== null || link.expires_at <= clock.now()) return undefined;
+async function liveLink(
+  db: Db,
+  clock: Clock,
+  link: ResetLink | undefined,
+): Promise<ResetSession | undefined> {
+  if (!link || link.used_at !== null || link.revoked_at !== null || link.expires_at <= clock.now())
+    return undefined;
   const account = await findAccountById(db, link.account_id);
   if (!account || account.disabled_at !== null) return undefined;
   if (emailKey(await resetAddress(db, account)) !== emailKey(link.sent_to)) return undefined;
@@ -89,7 +99,11 @@ export async function openResetLink(
   ip: string | null,
 ): Promise<{ cookie: string; purpose: LinkPurpose } | undefined> {
   if (token.length > 100) return undefined;
-  const link = await ctx.db.selectFrom('reset_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirst();
+  const link = await ctx.db
+    .selectFrom('reset_links')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .executeTakeFirst();
   const live = await liveLink(ctx.db, ctx.clock, link);
   if (!live) return undefined;
   const cookie = newToken();
@@ -111,9 +125,16 @@ export async function openResetLink(
 }
 
 /** The live reset session a browser cookie names (R14), or undefined. */
-export async function findResetSession(ctx: ServiceContext, cookie: string | undefined): Promise<ResetSession | undefined> {
+export async function findResetSession(
+  ctx: ServiceContext,
+  cookie: string | undefined,
+): Promise<ResetSession | undefined> {
   if (!cookie || cookie.length > 100) return undefined;
-  const link = await ctx.db.selectFrom('reset_links').selectAll().where('session_hash', '=', hashToken(cookie)).executeTakeFirst();
+  const link = await ctx.db
+    .selectFrom('reset_links')
+    .selectAll()
+    .where('session_hash', '=', hashToken(cookie))
+    .executeTakeFirst();
   return liveLink(ctx.db, ctx.clock, link);
 }
 
@@ -145,12 +166,24 @@ export async function answerChallenge(
 ): Promise<ChallengeOutcome> {
   const { link, account } = session;
   const org = await organizationOf(ctx.db, account);
-  if ((await recentWrongAnswers(ctx.db, ctx.clock, account.id)) >= org.policy.wrongAnswersPerDay) return 'paused';
-  const matches = account.security_answer_hash !== null && (await ctx.hasher.verify(account.security_answer_hash, normalizeAnswer(answer)));
+  if ((await recentWrongAnswers(ctx.db, ctx.clock, account.id)) >= org.policy.wrongAnswersPerDay)
+    return 'paused';
+  const matches =
+    account.security_answer_hash !== null &&
+    (await ctx.hasher.verify(account.security_answer_hash, normalizeAnswer(answer)));
   if (matches) {
     await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('reset_links').set({ answered_at: ctx.clock.now() }).where('id', '=', link.id).execute();
-      await recordAudit(trx, ctx.clock, { type: 'challenge_passed', accountId: account.id, organizationId: org.id, ip });
+      await trx
+        .updateTable('reset_links')
+        .set({ answered_at: ctx.clock.now() })
+        .where('id', '=', link.id)
+        .execute();
+      await recordAudit(trx, ctx.clock, {
+        type: 'challenge_passed',
+        accountId: account.id,
+        organizationId: org.id,
+        ip,
+      });
     });
     return 'passed';
   }
@@ -177,7 +210,12 @@ export async function answerChallenge(
  * Spends the link: one conditional update that succeeds only for a live, answered link still
  * bound to this browser, so ten concurrent submissions succeed once (R12, R22).
  */
-export async function spendResetLink(trx: Db, clock: Clock, session: ResetSession, cookie: string): Promise<boolean> {
+export async function spendResetLink(
+  trx: Db,
+  clock: Clock,
+  session: ResetSession,
+  cookie: string,
+): Promise<boolean> {
   const now = clock.now();
   const result = await trx
     .updateTable('reset_links')

@@ -10,7 +10,12 @@ export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
 export type SessionKind = 'full' | 'restricted';
 
 /** Starts a session; answers the cookie value, of which only a hash is stored. */
-export async function createSession(db: Db, clock: Clock, accountId: string, kind: SessionKind): Promise<string> {
+export async function createSession(
+  db: Db,
+  clock: Clock,
+  accountId: string,
+  kind: SessionKind,
+): Promise<string> {
   const token = newToken();
   const now = clock.now();
   await db
@@ -36,13 +41,21 @@ export interface LiveSession {
 }
 
 /** The live session a cookie names, or undefined; a disabled account has none. */
-export async function findSession(db: Db, clock: Clock, token: string | undefined): Promise<LiveSession | undefined> {
+export async function findSession(
+  db: Db,
+  clock: Clock,
+  token: string | undefined,
+): Promise<LiveSession | undefined> {
   if (!token || token.length > 100) return undefined;
   const row = await db
     .selectFrom('sessions')
     .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
     .selectAll('accounts')
-    .select(['sessions.id as session_id', 'sessions.kind as session_kind', 'sessions.created_at as session_created_at'])
+    .select([
+      'sessions.id as session_id',
+      'sessions.kind as session_kind',
+      'sessions.created_at as session_created_at',
+    ])
     .where('sessions.token_hash', '=', hashToken(token))
     .where('sessions.ended_at', 'is', null)
     .where('sessions.expires_at', '>', clock.now())
@@ -50,11 +63,20 @@ export async function findSession(db: Db, clock: Clock, token: string | undefine
     .executeTakeFirst();
   if (!row) return undefined;
   const { session_id, session_kind, session_created_at, ...account } = row;
-  return { id: session_id, kind: session_kind as SessionKind, createdAt: session_created_at, account };
+  return {
+    id: session_id,
+    kind: session_kind as SessionKind,
+    createdAt: session_created_at,
+    account,
+  };
 }
 
 export async function endSession(db: Db, clock: Clock, sessionId: string): Promise<void> {
-  await db.updateTable('sessions').set({ ended_at: clock.now() }).where('id', '=', sessionId).execute();
+  await db
+    .updateTable('sessions')
+    .set({ ended_at: clock.now() })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
 /** Ends every live session of an account but `keepSessionId`; answers how many ended (R24). */

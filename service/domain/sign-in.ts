@@ -28,7 +28,11 @@ export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<Sig
 
   if (accounts.length > 1) return { kind: 'ambiguous' };
   if (!account) {
-    await recordAudit(ctx.db, ctx.clock, { type: 'sign_in_failed', ip: attempt.ip, detail: { reason: 'unknown_account' } });
+    await recordAudit(ctx.db, ctx.clock, {
+      type: 'sign_in_failed',
+      ip: attempt.ip,
+      detail: { reason: 'unknown_account' },
+    });
     return { kind: 'failed' };
   }
   const refusal = refusalReason(account, ctx.clock.now());
@@ -43,7 +47,9 @@ export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<Sig
     return { kind: 'failed' };
   }
   if (!matches) {
-    await ctx.db.transaction().execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', attempt.ip));
+    await ctx.db
+      .transaction()
+      .execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', attempt.ip));
     ctx.mailQueued();
     return { kind: 'failed' };
   }
@@ -61,10 +67,21 @@ function refusalReason(account: Account, now: number): string | null {
   return null;
 }
 
-async function completeSignIn(ctx: ServiceContext, account: Account, attempt: Attempt): Promise<SignInResult> {
+async function completeSignIn(
+  ctx: ServiceContext,
+  account: Account,
+  attempt: Attempt,
+): Promise<SignInResult> {
   const now = ctx.clock.now();
-  const rehash = account.password_hash && ctx.hasher.needsRehash(account.password_hash) ? await ctx.hasher.hash(attempt.password) : null;
-  const next = account.must_change_password ? 'change_password' : account.security_answer_hash ? 'home' : 'security_question';
+  const rehash =
+    account.password_hash && ctx.hasher.needsRehash(account.password_hash)
+      ? await ctx.hasher.hash(attempt.password)
+      : null;
+  const next = account.must_change_password
+    ? 'change_password'
+    : account.security_answer_hash
+      ? 'home'
+      : 'security_question';
   const kind: SessionKind = next === 'home' ? 'full' : 'restricted';
   const org = await organizationOf(ctx.db, account);
   const token = await ctx.db.transaction().execute(async (trx) => {
@@ -82,9 +99,20 @@ async function completeSignIn(ctx: ServiceContext, account: Account, attempt: At
       .where('id', '=', account.id)
       .execute();
     if (rehash) {
-      await recordAudit(trx, ctx.clock, { type: 'password_rehashed', accountId: account.id, organizationId: org.id, actor: 'system' });
+      await recordAudit(trx, ctx.clock, {
+        type: 'password_rehashed',
+        accountId: account.id,
+        organizationId: org.id,
+        actor: 'system',
+      });
     }
-    await recordAudit(trx, ctx.clock, { type: 'sign_in', accountId: account.id, organizationId: org.id, ip: attempt.ip, detail: { next } });
+    await recordAudit(trx, ctx.clock, {
+      type: 'sign_in',
+      accountId: account.id,
+      organizationId: org.id,
+      ip: attempt.ip,
+      detail: { next },
+    });
     return createSession(trx, ctx.clock, account.id, kind);
   });
   return { kind: 'signed_in', token, next };

@@ -6,7 +6,9 @@ import type { OutboxMessage } from '../store/schema.ts';
 import type { MailTransport } from './transports.ts';
 
 /** Delay before each retry: the first within 30 s (issue 2), then backing off to an hour. */
-export const RETRY_DELAYS_MS = [10_000, 30_000, 120_000, 300_000, 900_000, 1_800_000, 3_600_000, 3_600_000];
+export const RETRY_DELAYS_MS = [
+  10_000, 30_000, 120_000, 300_000, 900_000, 1_800_000, 3_600_000, 3_600_000,
+];
 /** After this many failed attempts a message is marked failed and shown as such in the console. */
 export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
 /** A claimed message is left alone by other dispatchers this long (R83). */
@@ -138,8 +140,21 @@ export class MailDispatcher {
     const { db, clock } = this.ctx;
     if (message.expires_at !== null && message.expires_at <= clock.now()) {
       await db.transaction().execute(async (trx) => {
-        await trx.updateTable('outbox').set({ status: 'dropped', lease_until: null, last_error: 'expired before it could be sent' }).where('id', '=', message.id).execute();
-        await recordAudit(trx, clock, { type: 'mail_dropped', accountId: message.account_id, actor: 'system', detail: { mailId: message.id, kind: message.kind, reason: 'expired' } });
+        await trx
+          .updateTable('outbox')
+          .set({
+            status: 'dropped',
+            lease_until: null,
+            last_error: 'expired before it could be sent',
+          })
+          .where('id', '=', message.id)
+          .execute();
+        await recordAudit(trx, clock, {
+          type: 'mail_dropped',
+          accountId: message.account_id,
+          actor: 'system',
+          detail: { mailId: message.id, kind: message.kind, reason: 'expired' },
+        });
       });
       return;
     }
@@ -157,8 +172,17 @@ export class MailDispatcher {
       return;
     }
     await db.transaction().execute(async (trx) => {
-      await trx.updateTable('outbox').set({ status: 'sent', sent_at: clock.now(), lease_until: null, last_error: null }).where('id', '=', message.id).execute();
-      await recordAudit(trx, clock, { type: 'mail_sent', accountId: message.account_id, actor: 'system', detail: { mailId: message.id, kind: message.kind } });
+      await trx
+        .updateTable('outbox')
+        .set({ status: 'sent', sent_at: clock.now(), lease_until: null, last_error: null })
+        .where('id', '=', message.id)
+        .execute();
+      await recordAudit(trx, clock, {
+        type: 'mail_sent',
+        accountId: message.account_id,
+        actor: 'system',
+        detail: { mailId: message.id, kind: message.kind },
+      });
     });
   }
 
@@ -171,13 +195,33 @@ export class MailDispatcher {
     const delay = base + randomInt(0, Math.floor(base / 5) + 1);
     this.options.log?.('mail delivery failed', { mailId: message.id, attempts, giveUp, reason });
     await db.transaction().execute(async (trx) => {
-      await trx
+      const result = await trx
         .updateTable('outbox')
-        .set({ status: giveUp ? 'failed' : 'queued', next_attempt_at: clock.now() + delay, lease_until: null, last_error: reason.slice(0, 500) })
+        .set({
+          status: giveUp ? 'failed' : 'queued',
+          next_attempt_at: clock.now() + delay,
+          lease_until: null,
+          last_error: reason.slice(0, 500),
+        })
         .where('id', '=', message.id)
-        .execute();
+        .where('status', '=', 'queued')
+        .where('attempts', '=', attempts)
+        .executeTakeFirst();
+      // R83: a send that outlived its lease must not undo the outcome of the dispatcher that
+      // re-claimed the message (re-queueing a sent message would send it twice).
+      if (Number(result.numUpdatedRows) === 0) return;
       if (giveUp) {
-        await recordAudit(trx, clock, { type: 'mail_failed', accountId: message.account_id, actor: 'system', detail: { mailId: message.id, kind: message.kind, attempts, reason: reason.slice(0, 200) } });
+        await recordAudit(trx, clock, {
+          type: 'mail_failed',
+          accountId: message.account_id,
+          actor: 'system',
+          detail: {
+            mailId: message.id,
+            kind: message.kind,
+            attempts,
+            reason: reason.slice(0, 200),
+          },
+        });
       }
     });
   }

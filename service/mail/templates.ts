@@ -14,21 +14,50 @@ interface Paragraphs {
   body: Array<string | { href: string; label: string }>;
 }
 
-const FOOTER = 'This message was sent by Latchkey, the sign-in service for your products. Do not reply to it.';
+const FOOTER =
+  'This message was sent by Latchkey, the sign-in service for your products. Do not reply to it.';
 
 function compose({ subject, greeting, body }: Paragraphs): MailContent {
-  const text = [greeting, ...body.map((p) => (typeof p === 'string' ? p : `${p.label}:\n${p.href}`)), '--', FOOTER].join('\n\n');
+  const text = [
+    greeting,
+    ...body.map((p) => (typeof p === 'string' ? p : `${p.label}:\n${p.href}`)),
+    '--',
+    FOOTER,
+  ].join('\n\n');
   const paragraphs: SafeHtml[] = body.map((p) =>
     typeof p === 'string'
       ? html`<p style="margin:0 0 16px">${p}</p>`
-      : html`<p style="margin:0 0 16px"><a href="${p.href}" style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:6px">${p.label}</a><br><span style="font-size:13px;color:#475569">${p.href}</span></p>`,
+      : html`<p style="margin:0 0 16px">
+          <a
+            href="${p.href}"
+            style="display:inline-block;padding:10px 16px;background:#1d4ed8;color:#fff;text-decoration:none;border-radius:6px"
+            >${p.label}</a
+          ><br /><span style="font-size:13px;color:#475569">${p.href}</span>
+        </p>`,
   );
-  const markup = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${subject}</title></head><body style="font-family:system-ui,sans-serif;color:#0f172a;max-width:560px;margin:24px auto;padding:0 16px;line-height:1.5"><p style="margin:0 0 16px">${greeting}</p>${paragraphs}<hr style="border:none;border-top:1px solid #cbd5e1"><p style="font-size:13px;color:#475569">${FOOTER}</p></body></html>`;
+  const markup = html`<!doctype html>
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <title>${subject}</title>
+      </head>
+      <body
+        style="font-family:system-ui,sans-serif;color:#0f172a;max-width:560px;margin:24px auto;padding:0 16px;line-height:1.5"
+      >
+        <p style="margin:0 0 16px">${greeting}</p>
+        ${paragraphs}
+        <hr style="border:none;border-top:1px solid #cbd5e1" />
+        <p style="font-size:13px;color:#475569">${FOOTER}</p>
+      </body>
+    </html>`;
   return { subject, text, html: markup.value };
 }
 
 const formatTime = (ms: number): string =>
-  new Date(ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, ' UTC');
+  new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d\.\d+Z$/, ' UTC');
 
 const productList = (products: string[]): string =>
   products.length <= 1
@@ -36,7 +65,12 @@ const productList = (products: string[]): string =>
     : `${products.slice(0, -1).join(', ')} and ${products[products.length - 1]}`;
 
 /** The forgotten-password email: one per username, so several accounts on one address get one link each (SPEC §1). */
-export function passwordResetMail(username: string, url: string, expiresAt: number, products: string[]): MailContent {
+export function passwordResetMail(
+  username: string,
+  url: string,
+  expiresAt: number,
+  products: string[],
+): MailContent {
   return compose({
     subject: `Reset the password of ${username}`,
     greeting: 'Hello,',
@@ -57,9 +91,13 @@ export function resetUnavailableMail(
   contact: string,
   externalUrl: string | null,
 ): MailContent {
-  const body: Paragraphs['body'] = [`Someone asked to reset the password of the account ${username}.`];
+  const body: Paragraphs['body'] = [
+    `Someone asked to reset the password of the account ${username}.`,
+  ];
   if (reason === 'external' && externalUrl) {
-    body.push('Your organization now signs you in through its own login service. Reset your password there:');
+    body.push(
+      'Your organization now signs you in through its own login service. Reset your password there:',
+    );
     body.push({ href: externalUrl, label: 'Open your organization’s login service' });
   } else if (reason === 'no_question') {
     body.push(
@@ -123,21 +161,32 @@ export function passwordChangedMail(f: PasswordChangedFacts): MailContent {
 }
 
 /** Tells the owner (and holders) that repeated failed sign-ins locked the account (R39). */
-export function lockoutMail(username: string, until: number | null, contact: string, shared: boolean): MailContent {
+export function lockoutMail(
+  username: string,
+  until: number | null,
+  contact: string,
+  shared: boolean,
+): MailContent {
   return compose({
     subject: `Sign-in to ${username} is locked`,
     greeting: 'Hello,',
     body: [
       `After several failed sign-in attempts, sign-in to ${username} is locked ${until ? `until ${formatTime(until)}` : `until ${contact} unlocks it`}.`,
       'If these attempts were yours, you can also reset your password with the “forgot password?” link on the Log In page.',
-      ...(shared ? ['This is a shared login, so everyone who uses it is locked out until then.'] : []),
+      ...(shared
+        ? ['This is a shared login, so everyone who uses it is locked out until then.']
+        : []),
       `If they were not yours, someone may be guessing your password: contact ${contact}.`,
     ],
   });
 }
 
 /** Confirms that the account's security question was set or changed (R34). */
-export function securityQuestionSetMail(username: string, at: number, contact: string): MailContent {
+export function securityQuestionSetMail(
+  username: string,
+  at: number,
+  contact: string,
+): MailContent {
   return compose({
     subject: `The security question of ${username} was set`,
     greeting: 'Hello,',

@@ -15,7 +15,8 @@ import { currentSession, nextStepPath } from './login-routes.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
 import { csrfToken, parseForm, sendPage } from './web.ts';
 
-const secret = (missing: string) => z.string().min(1, missing).max(MAX_SECRET_LENGTH, 'Use at most 256 characters.');
+const secret = (missing: string) =>
+  z.string().min(1, missing).max(MAX_SECRET_LENGTH, 'Use at most 256 characters.');
 const ChangeForm = z.object({
   current_password: secret('Enter your current password.'),
   new_password: secret('Enter a new password.'),
@@ -23,13 +24,30 @@ const ChangeForm = z.object({
 });
 const QuestionForm = z.object({
   question: z.string().min(1, 'Choose a question.').max(200),
-  answer: z.string().trim().min(1, 'Enter an answer.').max(200, 'Use an answer of at most 100 characters.'),
+  answer: z
+    .string()
+    .trim()
+    .min(1, 'Enter an answer.')
+    .max(200, 'Use an answer of at most 100 characters.'),
   current_password: z.string().max(MAX_SECRET_LENGTH).optional(),
 });
-const CHANGE_LABELS = { current_password: 'Current Password', new_password: 'New Password', verify_password: 'Verify Password' };
-const QUESTION_LABELS = { question: 'Security Question', answer: 'Answer', current_password: 'Current Password' };
+const CHANGE_LABELS = {
+  current_password: 'Current Password',
+  new_password: 'New Password',
+  verify_password: 'Verify Password',
+};
+const QUESTION_LABELS = {
+  question: 'Security Question',
+  answer: 'Answer',
+  current_password: 'Current Password',
+};
 
-async function changePage(ctx: ServiceContext, token: string, s: LiveSession, errors?: FieldErrors) {
+async function changePage(
+  ctx: ServiceContext,
+  token: string,
+  s: LiveSession,
+  errors?: FieldErrors,
+) {
   const products = (await productsOf(ctx.db, s.account.id)).map((p) => p.name);
   const forced = s.account.must_change_password === 1;
   return page({
@@ -37,17 +55,31 @@ async function changePage(ctx: ServiceContext, token: string, s: LiveSession, er
     errors,
     labels: CHANGE_LABELS,
     body: html`${forced ? html`<p class="notice" role="status">You must choose a new password before you continue.</p>` : ''}
-<p>${productSentence(products)}</p>
-<form method="post" action="/change-password" novalidate>${csrfField(token)}
-<input type="text" name="username" value="${s.account.username}" autocomplete="username" hidden>
-${field({ name: 'current_password', label: CHANGE_LABELS.current_password, type: 'password', autocomplete: 'current-password', errors, autofocus: true })}
-${field({ name: 'new_password', label: CHANGE_LABELS.new_password, type: 'password', autocomplete: 'new-password', errors, hint: 'At least 15 characters. A few unrelated words make a strong password you can remember.' })}
-${field({ name: 'verify_password', label: CHANGE_LABELS.verify_password, type: 'password', autocomplete: 'new-password', errors })}
-<button type="submit">Submit</button></form>`,
+      <p>${productSentence(products)}</p>
+      <form method="post" action="/change-password" novalidate>
+        ${csrfField(token)}
+        <input
+          type="text"
+          name="username"
+          value="${s.account.username}"
+          autocomplete="username"
+          hidden
+        />
+        ${field({ name: 'current_password', label: CHANGE_LABELS.current_password, type: 'password', autocomplete: 'current-password', errors, autofocus: true })}
+        ${field({ name: 'new_password', label: CHANGE_LABELS.new_password, type: 'password', autocomplete: 'new-password', errors, hint: 'At least 15 characters. A few unrelated words make a strong password you can remember.' })}
+        ${field({ name: 'verify_password', label: CHANGE_LABELS.verify_password, type: 'password', autocomplete: 'new-password', errors })}
+        <button type="submit">Submit</button>
+      </form>`,
   });
 }
 
-async function questionPage(ctx: ServiceContext, token: string, s: LiveSession, errors?: FieldErrors, chosen?: string) {
+async function questionPage(
+  ctx: ServiceContext,
+  token: string,
+  s: LiveSession,
+  errors?: FieldErrors,
+  chosen?: string,
+) {
   const { policy } = await organizationOf(ctx.db, s.account);
   const changing = s.account.security_answer_hash !== null;
   const error = errors?.question;
@@ -55,65 +87,127 @@ async function questionPage(ctx: ServiceContext, token: string, s: LiveSession, 
     title: 'Security Question',
     errors,
     labels: QUESTION_LABELS,
-    body: html`<p>${changing ? 'Choose a new security question and answer.' : 'Choose a security question and answer before you continue. It is asked when you reset a forgotten password.'}</p>
-<form method="post" action="/security-question" novalidate>${csrfField(token)}
-<div class="field"><label for="question">Security Question</label>
-<select id="question" name="question"${error ? html` aria-invalid="true" aria-describedby="question-error"` : ''}>
-${policy.securityQuestions.map((q) => html`<option${q === (chosen ?? s.account.security_question) ? html` selected` : ''}>${q}</option>`)}
-</select>${error ? html`<p class="error" id="question-error">${error}</p>` : ''}</div>
-${field({ name: 'answer', label: 'Answer', errors, autofocus: !changing, hint: 'Choose an answer only you know. Capital letters and extra spaces do not matter.' })}
-${changing ? field({ name: 'current_password', label: 'Current Password', type: 'password', autocomplete: 'current-password', errors, autofocus: true }) : ''}
-<button type="submit">Save</button></form>`,
+    body: html`<p>
+        ${changing ? 'Choose a new security question and answer.' : 'Choose a security question and answer before you continue. It is asked when you reset a forgotten password.'}
+      </p>
+      <form method="post" action="/security-question" novalidate>
+        ${csrfField(token)}
+        <div class="field">
+          <label for="question">Security Question</label>
+          <select
+            id="question"
+            name="question"
+            ${error ? html` aria-invalid="true" aria-describedby="question-error"` : ''}
+          >
+            ${policy.securityQuestions.map((q) => html`<option${q === (chosen ?? s.account.security_question) ? html` selected` : ''}>${q}</option>`)}</select
+          >${error ? html`<p class="error" id="question-error">${error}</p>` : ''}
+        </div>
+        ${field({ name: 'answer', label: 'Answer', errors, autofocus: !changing, hint: 'Choose an answer only you know. Capital letters and extra spaces do not matter.' })}
+        ${changing ? field({ name: 'current_password', label: 'Current Password', type: 'password', autocomplete: 'current-password', errors, autofocus: true }) : ''}
+        <button type="submit">Save</button>
+      </form>`,
   });
 }
 
-async function postChange(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, s: LiveSession) {
+async function postChange(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: LiveSession,
+) {
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(ChangeForm, request.body);
   if (form.errors) return sendPage(reply, 400, await changePage(ctx, token, s, form.errors));
   const { current_password, new_password, verify_password } = form.data;
   // R54: the current password is required and checked first.
-  if (!s.account.password_hash || !(await ctx.hasher.verify(s.account.password_hash, current_password))) {
-    return sendPage(reply, 400, await changePage(ctx, token, s, { current_password: 'This is not your current password.' }));
+  if (
+    !s.account.password_hash ||
+    !(await ctx.hasher.verify(s.account.password_hash, current_password))
+  ) {
+    return sendPage(
+      reply,
+      400,
+      await changePage(ctx, token, s, { current_password: 'This is not your current password.' }),
+    );
   }
   const org = await organizationOf(ctx.db, s.account);
   const errors = await newPasswordProblems(ctx, s.account, org.name, new_password, verify_password);
   if (errors) return sendPage(reply, 400, await changePage(ctx, token, s, errors));
   const newHash = await ctx.hasher.hash(new_password);
   await ctx.db.transaction().execute(async (trx) => {
-    await applyNewPassword(trx, ctx, s.account, { newHash, how: 'change', by: 'self', ip: request.ip, keepSessionId: s.id });
+    await applyNewPassword(trx, ctx, s.account, {
+      newHash,
+      how: 'change',
+      by: 'self',
+      ip: request.ip,
+      keepSessionId: s.id,
+    });
     if (s.account.security_answer_hash) await setSessionKind(trx, s.id, 'full');
   });
   ctx.mailQueued();
   return reply.redirect(s.account.security_answer_hash ? '/' : '/security-question', 303);
 }
 
-async function postQuestion(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, s: LiveSession) {
+async function postQuestion(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  s: LiveSession,
+) {
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(QuestionForm, request.body);
   const chosen = (request.body as { question?: unknown } | undefined)?.question;
-  const show = (errors: FieldErrors) => questionPage(ctx, token, s, errors, typeof chosen === 'string' ? chosen : undefined).then((p) => sendPage(reply, 400, p));
+  const show = (errors: FieldErrors) =>
+    questionPage(ctx, token, s, errors, typeof chosen === 'string' ? chosen : undefined).then((p) =>
+      sendPage(reply, 400, p),
+    );
   if (form.errors) return show(form.errors);
   const org = await organizationOf(ctx.db, s.account);
   // R33: only the organization's curated questions.
-  if (!org.policy.securityQuestions.includes(form.data.question)) return show({ question: 'Choose one of the questions in the list.' });
+  if (!org.policy.securityQuestions.includes(form.data.question))
+    return show({ question: 'Choose one of the questions in the list.' });
   const problem = answerProblem(form.data.answer, s.account);
   if (problem) return show({ answer: problem });
   // R34: changing an existing question needs the password again.
   if (s.account.security_answer_hash) {
-    const ok = s.account.password_hash && form.data.current_password && (await ctx.hasher.verify(s.account.password_hash, form.data.current_password));
-    if (!ok) return show({ current_password: 'Enter your current password to change your security question.' });
+    const ok =
+      s.account.password_hash &&
+      form.data.current_password &&
+      (await ctx.hasher.verify(s.account.password_hash, form.data.current_password));
+    if (!ok)
+      return show({
+        current_password: 'Enter your current password to change your security question.',
+      });
   }
   const answerHash = await ctx.hasher.hash(normalizeAnswer(form.data.answer));
   await ctx.db.transaction().execute(async (trx) => {
     await trx
       .updateTable('accounts')
-      .set((eb) => ({ security_question: form.data.question, security_answer_hash: answerHash, version: eb('version', '+', 1) }))
+      .set((eb) => ({
+        security_question: form.data.question,
+        security_answer_hash: answerHash,
+        version: eb('version', '+', 1),
+      }))
       .where('id', '=', s.account.id)
       .execute();
-    await recordAudit(trx, ctx.clock, { type: 'security_question_set', accountId: s.account.id, organizationId: org.id, ip: request.ip, detail: { changed: s.account.security_answer_hash !== null } });
-    const content = securityQuestionSetMail(s.account.username, ctx.clock.now(), org.policy.adminContact);
-    await queueMail(trx, ctx.clock, { kind: 'security_question_set', to: s.account.email, accountId: s.account.id, content });
+    await recordAudit(trx, ctx.clock, {
+      type: 'security_question_set',
+      accountId: s.account.id,
+      organizationId: org.id,
+      ip: request.ip,
+      detail: { changed: s.account.security_answer_hash !== null },
+    });
+    const content = securityQuestionSetMail(
+      s.account.username,
+      ctx.clock.now(),
+      org.policy.adminContact,
+    );
+    await queueMail(trx, ctx.clock, {
+      kind: 'security_question_set',
+      to: s.account.email,
+      accountId: s.account.id,
+      content,
+    });
     if (!s.account.must_change_password) await setSessionKind(trx, s.id, 'full');
   });
   ctx.mailQueued();
@@ -121,7 +215,10 @@ async function postQuestion(ctx: ServiceContext, request: FastifyRequest, reply:
 }
 
 /** Pages that need a signed-in session; a missing one goes to Log In. */
-function withSession(ctx: ServiceContext, handler: (request: FastifyRequest, reply: FastifyReply, s: LiveSession) => Promise<unknown>) {
+function withSession(
+  ctx: ServiceContext,
+  handler: (request: FastifyRequest, reply: FastifyReply, s: LiveSession) => Promise<unknown>,
+) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const s = await currentSession(ctx, request);
     if (!s) return reply.redirect('/login', 303);
@@ -131,8 +228,16 @@ function withSession(ctx: ServiceContext, handler: (request: FastifyRequest, rep
 
 /** Change Password (forced when flagged) and Security Question set-up (SPEC §1). */
 export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.get('/change-password', withSession(ctx, async (request, reply, s) => sendPage(reply, 200, await changePage(ctx, csrfToken(ctx, request, reply), s))));
-  app.post('/change-password', withSession(ctx, (request, reply, s) => postChange(ctx, request, reply, s)));
+  app.get(
+    '/change-password',
+    withSession(ctx, async (request, reply, s) =>
+      sendPage(reply, 200, await changePage(ctx, csrfToken(ctx, request, reply), s)),
+    ),
+  );
+  app.post(
+    '/change-password',
+    withSession(ctx, (request, reply, s) => postChange(ctx, request, reply, s)),
+  );
   app.get(
     '/security-question',
     withSession(ctx, async (request, reply, s) => {
@@ -141,5 +246,8 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       return sendPage(reply, 200, await questionPage(ctx, csrfToken(ctx, request, reply), s));
     }),
   );
-  app.post('/security-question', withSession(ctx, (request, reply, s) => postQuestion(ctx, request, reply, s)));
+  app.post(
+    '/security-question',
+    withSession(ctx, (request, reply, s) => postQuestion(ctx, request, reply, s)),
+  );
 }

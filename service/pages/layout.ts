@@ -15,29 +15,34 @@ interface PageOptions {
 export function page({ title, body, errors, labels }: PageOptions): string {
   const entries = Object.entries(errors ?? {});
   const summary = entries.length
-    ? html`<div class="summary" role="alert" tabindex="-1" id="error-summary"><h2>There is a problem</h2><ul>${entries.map(
-        ([field, message]) => html`<li><a href="#${field}">${labels?.[field] ?? field}: ${message}</a></li>`,
-      )}</ul></div>`
+    ? html`<div class="summary" role="alert" tabindex="-1" id="error-summary">
+        <h2>There is a problem</h2>
+        <ul>
+          ${entries.map(
+            ([field, message]) =>
+              html`<li><a href="#${field}">${labels?.[field] ?? field}: ${message}</a></li>`,
+          )}
+        </ul>
+      </div>`
     : '';
   return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${entries.length ? 'Error: ' : ''}${title} – Latchkey</title>
-<link rel="stylesheet" href="/static/latchkey.css">
-</head>
-<body>
-<a class="skip" href="#content">Skip to content</a>
-<header><a class="brand" href="/">Latchkey</a></header>
-<main id="content">
-<h1>${title}</h1>
-${summary}
-${body}
-</main>
-<footer>Latchkey · one sign-in for EMResource, eICS and EMTrack</footer>
-</body>
-</html>`.value;
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>${entries.length ? 'Error: ' : ''}${title} – Latchkey</title>
+        <link rel="stylesheet" href="/static/latchkey.css" />
+      </head>
+      <body>
+        <a class="skip" href="#content">Skip to content</a>
+        <header><a class="brand" href="/">Latchkey</a></header>
+        <main id="content">
+          <h1>${title}</h1>
+          ${summary} ${body}
+        </main>
+        <footer>Latchkey · one sign-in for EMResource, eICS and EMTrack</footer>
+      </body>
+    </html>`.value;
 }
 
 interface FieldOptions {
@@ -54,14 +59,24 @@ interface FieldOptions {
 /** A labelled input with its hint and error tied to it for assistive technology. */
 export function field(o: FieldOptions): SafeHtml {
   const error = o.errors?.[o.name];
-  const describedBy = [o.hint ? `${o.name}-hint` : '', error ? `${o.name}-error` : ''].filter(Boolean).join(' ');
+  const describedBy = [o.hint ? `${o.name}-hint` : '', error ? `${o.name}-error` : '']
+    .filter(Boolean)
+    .join(' ');
   return html`<div class="field">
-<label for="${o.name}">${o.label}</label>
-<input id="${o.name}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.type === 'password' ? '' : (o.value ?? '')}"${html` autocomplete="${o.autocomplete ?? 'off'}"`}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}${o.autofocus ? html` autofocus` : ''} required>
-${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}
-${error ? html`<p class="error" id="${o.name}-error">${error}</p>` : ''}
-</div>`;
+    <label for="${o.name}">${o.label}</label>
+    <input
+      id="${o.name}"
+      name="${o.name}"
+      type="${o.type ?? 'text'}"
+      value="${o.type === 'password' ? '' : (o.value ?? '')}"
+      ${html` autocomplete="${o.autocomplete ?? 'off'}"`}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}${o.autofocus ? html` autofocus` : ''}
+      required
+    />
+    ${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}
+    ${error ? html`<p class="error" id="${o.name}-error">${error}</p>` : ''}
+  </div>`;
 }
 
 /** The hidden CSRF field every form carries. */
-export const csrfField = (token: string): SafeHtml => html`<input type="hidden" name="_csrf" value="${token}">`;
+export const csrfField = (token: string): SafeHtml =>
+  html`<input type="hidden" name="_csrf" value="${token}" />`;

@@ -8,20 +8,40 @@ import { endSession, findSession, type LiveSession } from '../domain/sessions.ts
 import { signIn } from '../domain/sign-in.ts';
 import { html } from '../html.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
-import { COOKIES, cookieOptions, csrfToken, ipWithinLimit, parseForm, sendPage, tooManyRequests } from './web.ts';
+import {
+  COOKIES,
+  cookieOptions,
+  csrfToken,
+  ipWithinLimit,
+  parseForm,
+  sendPage,
+  tooManyRequests,
+} from './web.ts';
 
 const LoginForm = z.object({
-  identifier: z.string().trim().min(1, 'Enter your email or username.').max(320, 'This is too long for an email or username.'),
-  password: z.string().min(1, 'Enter your password.').max(MAX_SECRET_LENGTH, `Passwords are at most 256 characters.`),
+  identifier: z
+    .string()
+    .trim()
+    .min(1, 'Enter your email or username.')
+    .max(320, 'This is too long for an email or username.'),
+  password: z
+    .string()
+    .min(1, 'Enter your password.')
+    .max(MAX_SECRET_LENGTH, `Passwords are at most 256 characters.`),
   return_to: z.string().max(2000).optional(),
 });
 
 const LABELS = { identifier: 'Email or Username', password: 'Password' };
-const GENERIC_FAILURE = 'The email or username and password do not match an account that can sign in.';
-const AMBIGUOUS = 'This email address is used by more than one account. Enter your username instead.';
+const GENERIC_FAILURE =
+  'The email or username and password do not match an account that can sign in.';
+const AMBIGUOUS =
+  'This email address is used by more than one account. Enter your username instead.';
 
 /** The signed-in session of this browser, if any. */
-export function currentSession(ctx: ServiceContext, request: FastifyRequest): Promise<LiveSession | undefined> {
+export function currentSession(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+): Promise<LiveSession | undefined> {
   return findSession(ctx.db, ctx.clock, request.cookies[COOKIES.session]);
 }
 
@@ -33,7 +53,10 @@ export function nextStepPath(session: LiveSession): string {
 }
 
 /** A return address on a product's own origin, or undefined (an open redirect is refused). */
-async function allowedReturnTo(ctx: ServiceContext, value: string | undefined): Promise<string | undefined> {
+async function allowedReturnTo(
+  ctx: ServiceContext,
+  value: string | undefined,
+): Promise<string | undefined> {
   if (!value) return undefined;
   let target: URL;
   try {
@@ -42,23 +65,33 @@ async function allowedReturnTo(ctx: ServiceContext, value: string | undefined): 
     return undefined;
   }
   const products = await ctx.db.selectFrom('products').select('url').execute();
-  return products.some((p) => new URL(p.url).origin === target.origin) ? target.toString() : undefined;
+  return products.some((p) => new URL(p.url).origin === target.origin)
+    ? target.toString()
+    : undefined;
 }
 
-function loginPage(token: string, values: { identifier?: string; return_to?: string }, errors?: FieldErrors, notice?: string) {
+function loginPage(
+  token: string,
+  values: { identifier?: string; return_to?: string },
+  errors?: FieldErrors,
+  notice?: string,
+) {
   return page({
     title: 'Log In',
     errors,
     labels: LABELS,
     body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
-<form method="post" action="/login" novalidate>
-${csrfField(token)}
-${values.return_to ? html`<input type="hidden" name="return_to" value="${values.return_to}">` : ''}
-${field({ name: 'identifier', label: LABELS.identifier, value: values.identifier, autocomplete: 'username', errors, autofocus: !values.identifier })}
-${field({ name: 'password', label: LABELS.password, type: 'password', autocomplete: 'current-password', errors, autofocus: Boolean(values.identifier) })}
-<button type="submit">Log In</button>
-</form>
-<p class="links"><a href="/forgot-username">forgot username?</a> <a href="/forgot-password">forgot password?</a></p>`,
+      <form method="post" action="/login" novalidate>
+        ${csrfField(token)}
+        ${values.return_to ? html`<input type="hidden" name="return_to" value="${values.return_to}" />` : ''}
+        ${field({ name: 'identifier', label: LABELS.identifier, value: values.identifier, autocomplete: 'username', errors, autofocus: !values.identifier })}
+        ${field({ name: 'password', label: LABELS.password, type: 'password', autocomplete: 'current-password', errors, autofocus: Boolean(values.identifier) })}
+        <button type="submit">Log In</button>
+      </form>
+      <p class="links">
+        <a href="/forgot-username">forgot username?</a>
+        <a href="/forgot-password">forgot password?</a>
+      </p>`,
   });
 }
 
@@ -67,14 +100,28 @@ async function postLogin(ctx: ServiceContext, request: FastifyRequest, reply: Fa
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(LoginForm, request.body);
   const raw = (request.body ?? {}) as { identifier?: unknown; return_to?: unknown };
-  const values = { identifier: typeof raw.identifier === 'string' ? raw.identifier.slice(0, 320) : '', return_to: typeof raw.return_to === 'string' ? raw.return_to : undefined };
+  const values = {
+    identifier: typeof raw.identifier === 'string' ? raw.identifier.slice(0, 320) : '',
+    return_to: typeof raw.return_to === 'string' ? raw.return_to : undefined,
+  };
   if (form.errors) return sendPage(reply, 400, loginPage(token, values, form.errors));
-  const result = await signIn(ctx, { identifier: form.data.identifier, password: form.data.password, ip: request.ip });
-  if (result.kind === 'ambiguous') return sendPage(reply, 400, loginPage(token, values, { identifier: AMBIGUOUS }));
-  if (result.kind === 'failed') return sendPage(reply, 401, loginPage(token, values, { password: GENERIC_FAILURE }));
+  const result = await signIn(ctx, {
+    identifier: form.data.identifier,
+    password: form.data.password,
+    ip: request.ip,
+  });
+  if (result.kind === 'ambiguous')
+    return sendPage(reply, 400, loginPage(token, values, { identifier: AMBIGUOUS }));
+  if (result.kind === 'failed')
+    return sendPage(reply, 401, loginPage(token, values, { password: GENERIC_FAILURE }));
   reply.setCookie(COOKIES.session, result.token, cookieOptions(ctx));
-  const returnTo = result.next === 'home' ? await allowedReturnTo(ctx, form.data.return_to) : undefined;
-  const next = { change_password: '/change-password', security_question: '/security-question', home: '/' }[result.next];
+  const returnTo =
+    result.next === 'home' ? await allowedReturnTo(ctx, form.data.return_to) : undefined;
+  const next = {
+    change_password: '/change-password',
+    security_question: '/security-question',
+    home: '/',
+  }[result.next];
   return reply.redirect(returnTo ?? next, 303);
 }
 
@@ -90,9 +137,20 @@ async function homePage(ctx: ServiceContext, request: FastifyRequest, reply: Fas
     page({
       title: 'Your products',
       body: html`<p>Signed in as <strong>${session.account.username}</strong>.</p>
-${products.length ? html`<ul class="products">${products.map((p) => html`<li><a href="${p.url}">${p.name}</a></li>`)}</ul>` : html`<p>This account has no products yet. Contact your administrator.</p>`}
-<p class="links"><a href="/change-password">Change password</a> <a href="/security-question">Change security question</a></p>
-<form method="post" action="/logout">${csrfField(token)}<button type="submit">Sign out</button></form>`,
+        ${
+          products.length
+            ? html`<ul class="products">
+                ${products.map((p) => html`<li><a href="${p.url}">${p.name}</a></li>`)}
+              </ul>`
+            : html`<p>This account has no products yet. Contact your administrator.</p>`
+        }
+        <p class="links">
+          <a href="/change-password">Change password</a>
+          <a href="/security-question">Change security question</a>
+        </p>
+        <form method="post" action="/logout">
+          ${csrfField(token)}<button type="submit">Sign out</button>
+        </form>`,
     }),
   );
 }
@@ -101,9 +159,14 @@ ${products.length ? html`<ul class="products">${products.map((p) => html`<li><a 
 export function loginRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get('/login', async (request, reply) => {
     const query = request.query as { return_to?: unknown; signed_out?: unknown };
-    const returnTo = typeof query.return_to === 'string' ? query.return_to.slice(0, 2000) : undefined;
+    const returnTo =
+      typeof query.return_to === 'string' ? query.return_to.slice(0, 2000) : undefined;
     const notice = query.signed_out !== undefined ? 'You have signed out.' : undefined;
-    return sendPage(reply, 200, loginPage(csrfToken(ctx, request, reply), { return_to: returnTo }, undefined, notice));
+    return sendPage(
+      reply,
+      200,
+      loginPage(csrfToken(ctx, request, reply), { return_to: returnTo }, undefined, notice),
+    );
   });
   app.post('/login', (request, reply) => postLogin(ctx, request, reply));
   app.get('/', (request, reply) => homePage(ctx, request, reply));
@@ -111,7 +174,12 @@ export function loginRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const session = await currentSession(ctx, request);
     if (session) {
       await endSession(ctx.db, ctx.clock, session.id);
-      await recordAudit(ctx.db, ctx.clock, { type: 'sign_out', accountId: session.account.id, organizationId: session.account.organization_id, ip: request.ip });
+      await recordAudit(ctx.db, ctx.clock, {
+        type: 'sign_out',
+        accountId: session.account.id,
+        organizationId: session.account.organization_id,
+        ip: request.ip,
+      });
     }
     reply.clearCookie(COOKIES.session, { path: '/' });
     return reply.redirect('/login?signed_out', 303);

@@ -7,7 +7,10 @@ import type { FieldErrors } from './layout.ts';
 /** "This changes your password for EMResource, eICS and EMTrack", as the seed warns. */
 export function productSentence(products: string[]): string {
   if (products.length === 0) return 'This sets the password of your account.';
-  const list = products.length === 1 ? products[0] : `${products.slice(0, -1).join(', ')} and ${products[products.length - 1]}`;
+  const list =
+    products.length === 1
+      ? products[0]
+      : `${products.slice(0, -1).join(', ')} and ${products[products.length - 1]}`;
   return `This changes your password for ${list}.`;
 }
 
@@ -23,9 +26,17 @@ export async function newPasswordProblems(
   verify: string,
 ): Promise<FieldErrors | null> {
   const products = (await productsOf(ctx.db, account.id)).flatMap((p) => [p.name, p.code]);
-  const problem = passwordProblem(password, { username: account.username, email: account.email, organization, products });
+  const problem = passwordProblem(password, {
+    username: account.username,
+    email: account.email,
+    organization,
+    products,
+  });
   if (problem) return { new_password: problem };
-  if (password !== verify) return { verify_password: 'The two passwords do not match. Enter the same new password twice.' };
+  if (password !== verify)
+    return {
+      verify_password: 'The two passwords do not match. Enter the same new password twice.',
+    };
   if (account.password_hash && (await ctx.hasher.verify(account.password_hash, password))) {
     return { new_password: 'This is your current password. Choose a new one.' };
   }

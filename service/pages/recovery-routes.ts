@@ -7,10 +7,19 @@ import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { csrfToken, ipWithinLimit, parseForm, sendPage } from './web.ts';
 
 const UsernameForm = z.object({
-  email: z.string().trim().min(1, 'Enter your email address.').max(320, 'This is too long for an email address.').regex(/^[^\s@]+@[^\s@]+$/, 'Enter an email address such as name@example.org.'),
+  email: z
+    .string()
+    .trim()
+    .min(1, 'Enter your email address.')
+    .max(320, 'This is too long for an email address.')
+    .regex(/^[^\s@]+@[^\s@]+$/, 'Enter an email address such as name@example.org.'),
 });
 const ResetForm = z.object({
-  identifier: z.string().trim().min(1, 'Enter your email or username.').max(320, 'This is too long for an email or username.'),
+  identifier: z
+    .string()
+    .trim()
+    .min(1, 'Enter your email or username.')
+    .max(320, 'This is too long for an email or username.'),
 });
 
 const IP_LIMIT = 20;
@@ -21,11 +30,15 @@ function usernamePage(token: string, value: string, errors?: FieldErrors) {
     title: 'Retrieve Forgotten Username',
     errors,
     labels: { email: 'Email' },
-    body: html`<p>Enter the email address of your account. We will email you every username registered to it.</p>
-<form method="post" action="/forgot-username" novalidate>${csrfField(token)}
-${field({ name: 'email', label: 'Email', type: 'email', value, autocomplete: 'email', errors, autofocus: true })}
-<button type="submit">Continue</button></form>
-<p class="links"><a href="/login">Back to Log In</a></p>`,
+    body: html`<p>
+        Enter the email address of your account. We will email you every username registered to it.
+      </p>
+      <form method="post" action="/forgot-username" novalidate>
+        ${csrfField(token)}
+        ${field({ name: 'email', label: 'Email', type: 'email', value, autocomplete: 'email', errors, autofocus: true })}
+        <button type="submit">Continue</button>
+      </form>
+      <p class="links"><a href="/login">Back to Log In</a></p>`,
   });
 }
 
@@ -35,15 +48,21 @@ function resetPage(token: string, value: string, errors?: FieldErrors) {
     errors,
     labels: { identifier: 'Email or Username' },
     body: html`<p>Enter your email or username. We will email you a link to reset your password.</p>
-<form method="post" action="/forgot-password" novalidate>${csrfField(token)}
-${field({ name: 'identifier', label: 'Email or Username', value, autocomplete: 'username', errors, autofocus: true })}
-<button type="submit">Continue</button></form>
-<p class="links"><a href="/login">Back to Log In</a></p>`,
+      <form method="post" action="/forgot-password" novalidate>
+        ${csrfField(token)}
+        ${field({ name: 'identifier', label: 'Email or Username', value, autocomplete: 'username', errors, autofocus: true })}
+        <button type="submit">Continue</button>
+      </form>
+      <p class="links"><a href="/login">Back to Log In</a></p>`,
   });
 }
 
 const infoPage = (title: string, lines: string[]) =>
-  page({ title, body: html`${lines.map((l) => html`<p>${l}</p>`)}<p class="links"><a href="/login">Back to Log In</a></p>` });
+  page({
+    title,
+    body: html`${lines.map((l) => html`<p>${l}</p>`)}
+      <p class="links"><a href="/login">Back to Log In</a></p>`,
+  });
 
 const bodyValue = (request: FastifyRequest, name: string): string => {
   const value = (request.body as Record<string, unknown> | undefined)?.[name];
@@ -52,7 +71,12 @@ const bodyValue = (request: FastifyRequest, name: string): string => {
 
 async function postUsername(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const form = parseForm(UsernameForm, request.body);
-  if (form.errors) return sendPage(reply, 400, usernamePage(csrfToken(ctx, request, reply), bodyValue(request, 'email'), form.errors));
+  if (form.errors)
+    return sendPage(
+      reply,
+      400,
+      usernamePage(csrfToken(ctx, request, reply), bodyValue(request, 'email'), form.errors),
+    );
   // Over the per-IP limit the same page follows and nothing is sent (R43).
   if (await ipWithinLimit(ctx, request, 'forgot-username', IP_LIMIT, IP_WINDOW_MS)) {
     await requestUsernameReminder(ctx, form.data.email, request.ip);
@@ -62,7 +86,12 @@ async function postUsername(ctx: ServiceContext, request: FastifyRequest, reply:
 
 async function postReset(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const form = parseForm(ResetForm, request.body);
-  if (form.errors) return sendPage(reply, 400, resetPage(csrfToken(ctx, request, reply), bodyValue(request, 'identifier'), form.errors));
+  if (form.errors)
+    return sendPage(
+      reply,
+      400,
+      resetPage(csrfToken(ctx, request, reply), bodyValue(request, 'identifier'), form.errors),
+    );
   // The same page, the same work and no inline mail whether or not the account exists (R1, R5, R43).
   if (await ipWithinLimit(ctx, request, 'forgot-password', IP_LIMIT, IP_WINDOW_MS)) {
     await requestPasswordReset(ctx, form.data.identifier, request.ip);
@@ -72,12 +101,23 @@ async function postReset(ctx: ServiceContext, request: FastifyRequest, reply: Fa
 
 /** Retrieve Forgotten Username and Reset Your Password, each with its information page (SPEC §1). */
 export function recoveryRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  app.get('/forgot-username', async (request, reply) => sendPage(reply, 200, usernamePage(csrfToken(ctx, request, reply), '')));
+  app.get('/forgot-username', async (request, reply) =>
+    sendPage(reply, 200, usernamePage(csrfToken(ctx, request, reply), '')),
+  );
   app.post('/forgot-username', (request, reply) => postUsername(ctx, request, reply));
   app.get('/forgot-username/sent', async (_request, reply) =>
-    sendPage(reply, 200, infoPage('Check Your Email', ['If that address is registered, we have emailed the usernames registered to it.', 'The email may take a few minutes to arrive. Check your junk folder too.'])),
+    sendPage(
+      reply,
+      200,
+      infoPage('Check Your Email', [
+        'If that address is registered, we have emailed the usernames registered to it.',
+        'The email may take a few minutes to arrive. Check your junk folder too.',
+      ]),
+    ),
   );
-  app.get('/forgot-password', async (request, reply) => sendPage(reply, 200, resetPage(csrfToken(ctx, request, reply), '')));
+  app.get('/forgot-password', async (request, reply) =>
+    sendPage(reply, 200, resetPage(csrfToken(ctx, request, reply), '')),
+  );
   app.post('/forgot-password', (request, reply) => postReset(ctx, request, reply));
   app.get('/forgot-password/sent', async (_request, reply) =>
     sendPage(

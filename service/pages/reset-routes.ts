@@ -4,16 +4,42 @@ import type { ServiceContext } from '../context.ts';
 import { organizationOf, productsOf } from '../domain/accounts.ts';
 import { MAX_SECRET_LENGTH } from '../domain/passwords.ts';
 import { applyNewPassword } from '../domain/password-change.ts';
-import { answerChallenge, findResetSession, openResetLink, spendResetLink, type ResetSession } from '../domain/reset-links.ts';
+import {
+  answerChallenge,
+  findResetSession,
+  openResetLink,
+  spendResetLink,
+  type ResetSession,
+} from '../domain/reset-links.ts';
 import { html } from '../html.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
-import { COOKIES, cookieOptions, csrfToken, ipWithinLimit, parseForm, sendPage, tooManyRequests } from './web.ts';
+import {
+  COOKIES,
+  cookieOptions,
+  csrfToken,
+  ipWithinLimit,
+  parseForm,
+  sendPage,
+  tooManyRequests,
+} from './web.ts';
 
-const AnswerForm = z.object({ answer: z.string().trim().min(1, 'Enter your answer.').max(200, 'Answers are at most 200 characters.') });
+const AnswerForm = z.object({
+  answer: z
+    .string()
+    .trim()
+    .min(1, 'Enter your answer.')
+    .max(200, 'Answers are at most 200 characters.'),
+});
 const NewPasswordForm = z.object({
-  new_password: z.string().min(1, 'Enter a new password.').max(MAX_SECRET_LENGTH, 'Use at most 256 characters.'),
-  verify_password: z.string().min(1, 'Enter the new password again.').max(MAX_SECRET_LENGTH, 'Use at most 256 characters.'),
+  new_password: z
+    .string()
+    .min(1, 'Enter a new password.')
+    .max(MAX_SECRET_LENGTH, 'Use at most 256 characters.'),
+  verify_password: z
+    .string()
+    .min(1, 'Enter the new password again.')
+    .max(MAX_SECRET_LENGTH, 'Use at most 256 characters.'),
 });
 const PASSWORD_LABELS = { new_password: 'New Password', verify_password: 'Verify Password' };
 
@@ -22,12 +48,31 @@ function linkDeadPage(reply: FastifyReply, reason?: 'paused') {
   reply.clearCookie(COOKIES.reset, { path: '/' });
   const lines =
     reason === 'paused'
-      ? ['Too many wrong answers were given for this account, so self-service reset is paused for 24 hours.', 'Contact your administrator or helpdesk to reset your password.']
-      : ['This password reset link can no longer be used. Links work once and for a limited time, and a newer link replaces older ones.', 'You can ask for a new link.'];
-  return sendPage(reply, 410, page({ title: 'Link No Longer Valid', body: html`${lines.map((l) => html`<p>${l}</p>`)}<p class="links"><a href="/forgot-password">Reset Your Password</a> <a href="/login">Back to Log In</a></p>` }));
+      ? [
+          'Too many wrong answers were given for this account, so self-service reset is paused for 24 hours.',
+          'Contact your administrator or helpdesk to reset your password.',
+        ]
+      : [
+          'This password reset link can no longer be used. Links work once and for a limited time, and a newer link replaces older ones.',
+          'You can ask for a new link.',
+        ];
+  return sendPage(
+    reply,
+    410,
+    page({
+      title: 'Link No Longer Valid',
+      body: html`${lines.map((l) => html`<p>${l}</p>`)}
+        <p class="links">
+          <a href="/forgot-password">Reset Your Password</a> <a href="/login">Back to Log In</a>
+        </p>`,
+    }),
+  );
 }
 
-async function session(ctx: ServiceContext, request: FastifyRequest): Promise<ResetSession | undefined> {
+async function session(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+): Promise<ResetSession | undefined> {
   return findResetSession(ctx, request.cookies[COOKIES.reset]);
 }
 
@@ -37,31 +82,47 @@ function challengePage(token: string, question: string, errors?: FieldErrors) {
     errors,
     labels: { answer: 'Answer' },
     body: html`<p>Answer your security question to continue.</p>
-<form method="post" action="/reset/challenge" novalidate>${csrfField(token)}
-<p><strong id="question">${question}</strong></p>
-${field({ name: 'answer', label: 'Answer', errors, autofocus: true, hint: 'Capital letters and extra spaces do not matter.' })}
-<button type="submit">Submit</button></form>`,
+      <form method="post" action="/reset/challenge" novalidate>
+        ${csrfField(token)}
+        <p><strong id="question">${question}</strong></p>
+        ${field({ name: 'answer', label: 'Answer', errors, autofocus: true, hint: 'Capital letters and extra spaces do not matter.' })}
+        <button type="submit">Submit</button>
+      </form>`,
   });
 }
 
-async function setUpPage(ctx: ServiceContext, token: string, s: ResetSession, errors?: FieldErrors) {
+async function setUpPage(
+  ctx: ServiceContext,
+  token: string,
+  s: ResetSession,
+  errors?: FieldErrors,
+) {
   const products = (await productsOf(ctx.db, s.account.id)).map((p) => p.name);
   return page({
     title: 'Set Up Password',
     errors,
     labels: PASSWORD_LABELS,
     body: html`<p class="notice">${productSentence(products)}</p>
-<p>Account: <strong>${s.account.username}</strong></p>
-<form method="post" action="/reset/password" novalidate>${csrfField(token)}
-<input type="text" name="username" value="${s.account.username}" autocomplete="username" hidden>
-${field({ name: 'new_password', label: 'New Password', type: 'password', autocomplete: 'new-password', errors, autofocus: true, hint: 'At least 15 characters. A few unrelated words make a strong password you can remember.' })}
-${field({ name: 'verify_password', label: 'Verify Password', type: 'password', autocomplete: 'new-password', errors })}
-<button type="submit">Submit</button></form>`,
+      <p>Account: <strong>${s.account.username}</strong></p>
+      <form method="post" action="/reset/password" novalidate>
+        ${csrfField(token)}
+        <input
+          type="text"
+          name="username"
+          value="${s.account.username}"
+          autocomplete="username"
+          hidden
+        />
+        ${field({ name: 'new_password', label: 'New Password', type: 'password', autocomplete: 'new-password', errors, autofocus: true, hint: 'At least 15 characters. A few unrelated words make a strong password you can remember.' })}
+        ${field({ name: 'verify_password', label: 'Verify Password', type: 'password', autocomplete: 'new-password', errors })}
+        <button type="submit">Submit</button>
+      </form>`,
   });
 }
 
 async function openLink(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
-  if (!(await ipWithinLimit(ctx, request, 'reset-link', 50, 15 * 60_000))) return tooManyRequests(reply);
+  if (!(await ipWithinLimit(ctx, request, 'reset-link', 50, 15 * 60_000)))
+    return tooManyRequests(reply);
   const { token } = request.params as { token: string };
   const opened = await openResetLink(ctx, token, request.ip);
   if (!opened) return linkDeadPage(reply);
@@ -75,10 +136,22 @@ async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply
   if (!s || s.link.purpose !== 'reset') return linkDeadPage(reply);
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(AnswerForm, request.body);
-  if (form.errors) return sendPage(reply, 400, challengePage(token, s.account.security_question ?? '', form.errors));
+  if (form.errors)
+    return sendPage(
+      reply,
+      400,
+      challengePage(token, s.account.security_question ?? '', form.errors),
+    );
   const outcome = await answerChallenge(ctx, s, form.data.answer, request.ip);
   if (outcome === 'passed') return reply.redirect('/reset/password', 303);
-  if (outcome === 'wrong') return sendPage(reply, 400, challengePage(token, s.account.security_question ?? '', { answer: 'That answer is not right. Try again.' }));
+  if (outcome === 'wrong')
+    return sendPage(
+      reply,
+      400,
+      challengePage(token, s.account.security_question ?? '', {
+        answer: 'That answer is not right. Try again.',
+      }),
+    );
   return linkDeadPage(reply, outcome === 'paused' ? 'paused' : undefined);
 }
 
@@ -86,16 +159,31 @@ async function postNewPassword(ctx: ServiceContext, request: FastifyRequest, rep
   const s = await session(ctx, request);
   const cookie = request.cookies[COOKIES.reset];
   // The server enforces the order: link, then answer, then password (R22).
-  if (!s || !cookie || (s.link.purpose === 'reset' && s.link.answered_at === null)) return linkDeadPage(reply);
+  if (!s || !cookie || (s.link.purpose === 'reset' && s.link.answered_at === null))
+    return linkDeadPage(reply);
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(NewPasswordForm, request.body);
   const org = await organizationOf(ctx.db, s.account);
-  const errors = form.errors ?? (await newPasswordProblems(ctx, s.account, org.name, form.data.new_password, form.data.verify_password));
-  if (errors || !form.data) return sendPage(reply, 400, await setUpPage(ctx, token, s, errors ?? undefined));
+  const errors =
+    form.errors ??
+    (await newPasswordProblems(
+      ctx,
+      s.account,
+      org.name,
+      form.data.new_password,
+      form.data.verify_password,
+    ));
+  if (errors || !form.data)
+    return sendPage(reply, 400, await setUpPage(ctx, token, s, errors ?? undefined));
   const newHash = await ctx.hasher.hash(form.data.new_password);
   const spent = await ctx.db.transaction().execute(async (trx) => {
     if (!(await spendResetLink(trx, ctx.clock, s, cookie))) return false;
-    await applyNewPassword(trx, ctx, s.account, { newHash, how: s.link.purpose === 'invite' ? 'invite' : 'reset', by: 'self', ip: request.ip });
+    await applyNewPassword(trx, ctx, s.account, {
+      newHash,
+      how: s.link.purpose === 'invite' ? 'invite' : 'reset',
+      by: 'self',
+      ip: request.ip,
+    });
     return true;
   });
   if (!spent) return linkDeadPage(reply);
@@ -112,17 +200,33 @@ export function resetRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const s = await session(ctx, request);
     if (!s || s.link.purpose !== 'reset') return linkDeadPage(reply);
     if (s.link.answered_at !== null) return reply.redirect('/reset/password', 303);
-    return sendPage(reply, 200, challengePage(csrfToken(ctx, request, reply), s.account.security_question ?? ''));
+    return sendPage(
+      reply,
+      200,
+      challengePage(csrfToken(ctx, request, reply), s.account.security_question ?? ''),
+    );
   });
   app.post('/reset/challenge', (request, reply) => postChallenge(ctx, request, reply));
   app.get('/reset/password', async (request, reply) => {
     const s = await session(ctx, request);
     if (!s) return linkDeadPage(reply);
-    if (s.link.purpose === 'reset' && s.link.answered_at === null) return reply.redirect('/reset/challenge', 303);
+    if (s.link.purpose === 'reset' && s.link.answered_at === null)
+      return reply.redirect('/reset/challenge', 303);
     return sendPage(reply, 200, await setUpPage(ctx, csrfToken(ctx, request, reply), s));
   });
   app.post('/reset/password', (request, reply) => postNewPassword(ctx, request, reply));
   app.get('/reset/done', async (_request, reply) =>
-    sendPage(reply, 200, page({ title: 'Password Changed', body: html`<p>Your password was changed. Everyone signed in to this account has been signed out.</p><p>Open the Log In page and sign in with your new password.</p><p class="links"><a href="/login">Log In</a></p>` })),
+    sendPage(
+      reply,
+      200,
+      page({
+        title: 'Password Changed',
+        body: html`<p>
+            Your password was changed. Everyone signed in to this account has been signed out.
+          </p>
+          <p>Open the Log In page and sign in with your new password.</p>
+          <p class="links"><a href="/login">Log In</a></p>`,
+      }),
+    ),
   );
 }

@@ -20,7 +20,11 @@ export function cookieOptions(ctx: ServiceContext, maxAgeSeconds?: number) {
 }
 
 /** The request's CSRF token, set as a cookie on first sight (double submit; forms echo it). */
-export function csrfToken(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply): string {
+export function csrfToken(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): string {
   const existing = request.cookies[COOKIES.csrf];
   if (existing && /^[\w-]{43}$/.test(existing)) return existing;
   const token = newToken();
@@ -76,7 +80,10 @@ export function tooManyRequests(reply: FastifyReply): FastifyReply {
     429,
     page({
       title: 'Please wait',
-      body: html`<p>There have been too many attempts from your network. Wait a few minutes, then try again.</p><p><a href="/login">Back to Log In</a></p>`,
+      body: html`<p>
+          There have been too many attempts from your network. Wait a few minutes, then try again.
+        </p>
+        <p><a href="/login">Back to Log In</a></p>`,
     }),
   );
 }

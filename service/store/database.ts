@@ -11,6 +11,8 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<Database>;
   dialect: Dialect;
+  /** The PostgreSQL schema this store lives in, when DATABASE_URL named one. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -24,7 +26,9 @@ pg.types.setTypeParser(20, (value) => Number(value));
  */
 export async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
   if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
-  const file = databaseUrl ? databaseUrl.replace(/^sqlite:/, '') : path.join(dataDir, 'latchkey.sqlite');
+  const file = databaseUrl
+    ? databaseUrl.replace(/^sqlite:/, '')
+    : path.join(dataDir, 'latchkey.sqlite');
   return openSqlite(file);
 }
 
@@ -55,5 +59,5 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', ...(schema ? { schema } : {}), close: () => db.destroy() };
 }

@@ -1,18 +1,26 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
+import { adminSchema } from './migrations/003-admin.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
   return {
     '001-initial': initialSchema(store.dialect),
+    '003-admin': adminSchema(store.dialect),
   };
 }
 
 /** Brings the store up to date; safe to run at every start-up and from several processes. */
 export async function migrateToLatest(store: Store): Promise<void> {
   const provider: MigrationProvider = { getMigrations: async () => migrations(store) };
-  const migrator = new Migrator({ db: store.db, provider });
+  // Kysely looks for its own tables across all schemas; pin them to ours, or another
+  // schema's migration tables in the same database would be taken for these.
+  const migrator = new Migrator({
+    db: store.db,
+    provider,
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {

@@ -100,6 +100,10 @@ export interface AuditEventTable {
   ip: string | null;
   /** JSON text: outcome, reason and other non-secret detail. */
   detail: string;
+  /** Position in the hash chain; null only for rows written before the chain existed. */
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 export interface OutboxTable {

@@ -12,7 +12,9 @@ let org: string;
 beforeAll(async () => {
   smtp = await startSmtp();
   svc = await startTestService({ smtp });
-  org = await seedOrganization(svc.ctx, 'Riverside Hospital', { adminContact: 'the Riverside helpdesk on 555-0199' });
+  org = await seedOrganization(svc.ctx, 'Riverside Hospital', {
+    adminContact: 'the Riverside helpdesk on 555-0199',
+  });
 });
 afterAll(async () => {
   await svc?.close();
@@ -40,7 +42,9 @@ function resetLinkIn(mail: CaughtMail): string {
 }
 
 /** Request a reset for a fresh account and return its link and a browser that has not opened it. */
-async function freshLink(overrides: Parameters<typeof seedAccount>[1] extends infer T ? Partial<T> : never = {}) {
+async function freshLink(
+  overrides: Parameters<typeof seedAccount>[1] extends infer T ? Partial<T> : never = {},
+) {
   const username = unique('user');
   const id = await seedAccount(svc.ctx, { organizationId: org, username, ...overrides });
   await requestReset(username);
@@ -50,7 +54,9 @@ async function freshLink(overrides: Parameters<typeof seedAccount>[1] extends in
 
 async function answerAndSet(browser: WebClient, link: string, password = NEW_PASSWORD) {
   expect((await browser.get(link)).location).toBe('/reset/challenge');
-  expect((await browser.post('/reset/challenge', { answer: 'rex THE   dog' })).location).toBe('/reset/password');
+  expect((await browser.post('/reset/challenge', { answer: 'rex THE   dog' })).location).toBe(
+    '/reset/password',
+  );
   return browser.post('/reset/password', { new_password: password, verify_password: password });
 }
 
@@ -59,7 +65,14 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     const username = unique('alice');
     await seedAccount(svc.ctx, { organizationId: org, username });
     const oldSession = new WebClient(svc.url);
-    expect((await oldSession.post('/login', { identifier: username, password: 'tulip orbit saddle lantern' })).location).toBe('/');
+    expect(
+      (
+        await oldSession.post('/login', {
+          identifier: username,
+          password: 'tulip orbit saddle lantern',
+        })
+      ).location,
+    ).toBe('/');
 
     await requestReset(`${username}@example.org`);
     const mail = await mailTo(`${username}@example.org`, /Reset/);
@@ -73,12 +86,17 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     const challenge = await browser.get(opened.location ?? '');
     expect(challenge.heading).toBe('Password Challenge');
     expect(challenge.text).toContain(QUESTION);
-    expect((await browser.post('/reset/challenge', { answer: '  REX the dog ' })).location).toBe('/reset/password');
+    expect((await browser.post('/reset/challenge', { answer: '  REX the dog ' })).location).toBe(
+      '/reset/password',
+    );
     const setUp = await browser.get('/reset/password');
     expect(setUp.heading).toBe('Set Up Password');
     expect(setUp.text).toContain('This changes your password for eICS, EMResource and EMTrack.');
 
-    const done = await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD });
+    const done = await browser.post('/reset/password', {
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
     expect(done.location).toBe('/reset/done');
     const success = await browser.get('/reset/done');
     expect(success.heading).toBe('Password Changed');
@@ -88,15 +106,24 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     const notice = await mailTo(`${username}@example.org`, /was changed/);
     expect(notice.text).toContain('forgotten-password flow');
     const fresh = new WebClient(svc.url);
-    expect((await fresh.post('/login', { identifier: username, password: NEW_PASSWORD })).location).toBe('/');
-    expect((await fresh.post('/login', { identifier: username, password: 'tulip orbit saddle lantern' })).status).toBe(401);
+    expect(
+      (await fresh.post('/login', { identifier: username, password: NEW_PASSWORD })).location,
+    ).toBe('/');
+    expect(
+      (await fresh.post('/login', { identifier: username, password: 'tulip orbit saddle lantern' }))
+        .status,
+    ).toBe(401);
   });
 
   it('R11: only a SHA-256 hash of the token is stored', async () => {
     const { id, link } = await freshLink();
     const token = link.split('/reset/')[1] ?? '';
     expect(token).toMatch(/^[\w-]{43}$/);
-    const rows = await svc.ctx.db.selectFrom('reset_links').selectAll().where('account_id', '=', id).execute();
+    const rows = await svc.ctx.db
+      .selectFrom('reset_links')
+      .selectAll()
+      .where('account_id', '=', id)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(token);
     expect(rows[0]?.token_hash).toBe(hashToken(token));
@@ -121,7 +148,14 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     await scanner.get('/reset/challenge');
     const person = new WebClient(svc.url);
     expect((await answerAndSet(person, link)).location).toBe('/reset/done');
-    expect((await new WebClient(svc.url).post('/login', { identifier: username, password: NEW_PASSWORD })).location).toBe('/');
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: username,
+          password: NEW_PASSWORD,
+        })
+      ).location,
+    ).toBe('/');
   });
 
   it('R12: ten concurrent submissions of one link succeed once', async () => {
@@ -129,10 +163,21 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     await browser.get(link);
     await browser.post('/reset/challenge', { answer: 'Rex the dog' });
     const passwords = Array.from({ length: 10 }, (_, i) => `${NEW_PASSWORD} number ${i}`);
-    const results = await Promise.all(passwords.map((p) => browser.post('/reset/password', { new_password: p, verify_password: p })));
+    const results = await Promise.all(
+      passwords.map((p) =>
+        browser.post('/reset/password', { new_password: p, verify_password: p }),
+      ),
+    );
     expect(results.filter((r) => r.location === '/reset/done')).toHaveLength(1);
     expect(results.filter((r) => r.status === 410)).toHaveLength(9);
-    expect((await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD })).status).toBe(410);
+    expect(
+      (
+        await browser.post('/reset/password', {
+          new_password: NEW_PASSWORD,
+          verify_password: NEW_PASSWORD,
+        })
+      ).status,
+    ).toBe(410);
   });
 
   it('R13: the link works until its lifetime ends and not a second after', async () => {
@@ -151,9 +196,19 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     await browser.get(link);
     await browser.post('/reset/challenge', { answer: 'Rex the dog' });
     svc.clock.advance(61 * 60_000);
-    const late = await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD });
+    const late = await browser.post('/reset/password', {
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
     expect(late.status).toBe(410);
-    expect((await new WebClient(svc.url).post('/login', { identifier: username, password: 'tulip orbit saddle lantern' })).location).toBe('/');
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: username,
+          password: 'tulip orbit saddle lantern',
+        })
+      ).location,
+    ).toBe('/');
   });
 
   it('R15: a newer link supersedes the older one', async () => {
@@ -171,17 +226,28 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
 
   it('R16: a link dies when the account address changes or the account is disabled', async () => {
     const moved = await freshLink();
-    await svc.ctx.db.updateTable('accounts').set({ email: 'elsewhere@example.org', email_key: 'elsewhere@example.org' }).where('id', '=', moved.id).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ email: 'elsewhere@example.org', email_key: 'elsewhere@example.org' })
+      .where('id', '=', moved.id)
+      .execute();
     expect((await moved.browser.get(moved.link)).status).toBe(410);
     const disabled = await freshLink();
-    await svc.ctx.db.updateTable('accounts').set({ disabled_at: svc.clock.now() }).where('id', '=', disabled.id).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ disabled_at: svc.clock.now() })
+      .where('id', '=', disabled.id)
+      .execute();
     expect((await disabled.browser.get(disabled.link)).status).toBe(410);
   });
 
   it('R18: the link is built from the public URL whatever the Host header says', async () => {
     const username = unique('host');
     await seedAccount(svc.ctx, { organizationId: org, username });
-    const attacker = new WebClient(svc.url, { 'x-forwarded-host': 'evil.test', forwarded: 'host=evil.test' });
+    const attacker = new WebClient(svc.url, {
+      'x-forwarded-host': 'evil.test',
+      forwarded: 'host=evil.test',
+    });
     await requestReset(username, attacker);
     const link = resetLinkIn(await mailTo(`${username}@example.org`, /Reset/));
     expect(new URL(link).origin).toBe(new URL(svc.ctx.config.publicUrl).origin);
@@ -190,11 +256,32 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
 
   it('R22: the new password is refused before the question is answered, and without a reset session', async () => {
     const { username, link, browser } = await freshLink();
-    expect((await new WebClient(svc.url).post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD })).status).toBe(410);
+    expect(
+      (
+        await new WebClient(svc.url).post('/reset/password', {
+          new_password: NEW_PASSWORD,
+          verify_password: NEW_PASSWORD,
+        })
+      ).status,
+    ).toBe(410);
     await browser.get(link);
     expect((await browser.get('/reset/password')).location).toBe('/reset/challenge');
-    expect((await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD })).status).toBe(410);
-    expect((await new WebClient(svc.url).post('/login', { identifier: username, password: 'tulip orbit saddle lantern' })).location).toBe('/');
+    expect(
+      (
+        await browser.post('/reset/password', {
+          new_password: NEW_PASSWORD,
+          verify_password: NEW_PASSWORD,
+        })
+      ).status,
+    ).toBe(410);
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: username,
+          password: 'tulip orbit saddle lantern',
+        })
+      ).location,
+    ).toBe('/');
   });
 
   it('R17: a username in the form cannot redirect the change to another account', async () => {
@@ -203,16 +290,39 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     const { browser, link, username } = await freshLink();
     await browser.get(link);
     await browser.post('/reset/challenge', { answer: 'Rex the dog' });
-    const result = await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD, username: victim, account_id: victim });
+    const result = await browser.post('/reset/password', {
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+      username: victim,
+      account_id: victim,
+    });
     expect(result.location).toBe('/reset/done');
-    expect((await new WebClient(svc.url).post('/login', { identifier: victim, password: 'tulip orbit saddle lantern' })).location).toBe('/');
-    expect((await new WebClient(svc.url).post('/login', { identifier: username, password: NEW_PASSWORD })).location).toBe('/');
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: victim,
+          password: 'tulip orbit saddle lantern',
+        })
+      ).location,
+    ).toBe('/');
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: username,
+          password: NEW_PASSWORD,
+        })
+      ).location,
+    ).toBe('/');
   });
 
   it('R23: a completed reset signs no one in', async () => {
     const { link, browser } = await freshLink();
     const done = await answerAndSet(browser, link);
-    expect(done.headers.getSetCookie().some((c) => c.startsWith('lk_session=') && !c.startsWith('lk_session=;'))).toBe(false);
+    expect(
+      done.headers
+        .getSetCookie()
+        .some((c) => c.startsWith('lk_session=') && !c.startsWith('lk_session=;')),
+    ).toBe(false);
     expect((await browser.get('/')).location).toBe('/login');
   });
 
@@ -220,14 +330,27 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     const { link, browser, username } = await freshLink();
     await browser.get(link);
     await browser.post('/reset/challenge', { answer: 'Rex the dog' });
-    const short = await browser.post('/reset/password', { new_password: 'short one', verify_password: 'short one' });
+    const short = await browser.post('/reset/password', {
+      new_password: 'short one',
+      verify_password: 'short one',
+    });
     expect(short.status).toBe(400);
     expect(short.fieldError('new_password')).toMatch(/at least 15 characters/);
     const named = `${username} forever and ever`;
-    expect((await browser.post('/reset/password', { new_password: named, verify_password: named })).fieldError('new_password')).toMatch(/username/);
-    const same = await browser.post('/reset/password', { new_password: 'tulip orbit saddle lantern', verify_password: 'tulip orbit saddle lantern' });
+    expect(
+      (
+        await browser.post('/reset/password', { new_password: named, verify_password: named })
+      ).fieldError('new_password'),
+    ).toMatch(/username/);
+    const same = await browser.post('/reset/password', {
+      new_password: 'tulip orbit saddle lantern',
+      verify_password: 'tulip orbit saddle lantern',
+    });
     expect(same.fieldError('new_password')).toMatch(/current password/);
-    const mismatch = await browser.post('/reset/password', { new_password: NEW_PASSWORD, verify_password: `${NEW_PASSWORD}!` });
+    const mismatch = await browser.post('/reset/password', {
+      new_password: NEW_PASSWORD,
+      verify_password: `${NEW_PASSWORD}!`,
+    });
     expect(mismatch.fieldError('verify_password')).toMatch(/do not match/);
   });
 
@@ -254,9 +377,18 @@ describe('wrong answers (R31)', () => {
     const third = await browser.post('/reset/challenge', { answer: 'Fido' });
     expect(third.status).toBe(410);
     expect((await browser.post('/reset/challenge', { answer: 'Rex the dog' })).status).toBe(410);
-    const account = await svc.ctx.db.selectFrom('accounts').select('failed_count').where('id', '=', id).executeTakeFirstOrThrow();
+    const account = await svc.ctx.db
+      .selectFrom('accounts')
+      .select('failed_count')
+      .where('id', '=', id)
+      .executeTakeFirstOrThrow();
     expect(account.failed_count).toBe(3);
-    const audited = await svc.ctx.db.selectFrom('audit_events').select('detail').where('account_id', '=', id).where('type', '=', 'challenge_failed').execute();
+    const audited = await svc.ctx.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('account_id', '=', id)
+      .where('type', '=', 'challenge_failed')
+      .execute();
     expect(audited).toHaveLength(3);
     expect(audited.map((a) => a.detail).join()).not.toContain('Fido');
   });
@@ -266,7 +398,11 @@ describe('wrong answers (R31)', () => {
     let browser = new WebClient(svc.url);
     await browser.get(link);
     for (let i = 0; i < 3; i += 1) await browser.post('/reset/challenge', { answer: 'Fido' });
-    await svc.ctx.db.updateTable('accounts').set({ failed_count: 0, locked_at: null, locked_until: null }).where('id', '=', id).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ failed_count: 0, locked_at: null, locked_until: null })
+      .where('id', '=', id)
+      .execute();
     smtp.clear();
     await requestReset(username);
     const second = resetLinkIn(await mailTo(`${username}@example.org`, /Reset/));
@@ -297,7 +433,9 @@ describe('what the email says in each case (SPEC §1)', () => {
   });
 
   it('an organization on an external login service: the email says to reset there', async () => {
-    const external = await seedOrganization(svc.ctx, 'Northside Clinic', { externalLoginUrl: 'https://login.northside.example/' });
+    const external = await seedOrganization(svc.ctx, 'Northside Clinic', {
+      externalLoginUrl: 'https://login.northside.example/',
+    });
     const username = unique('ext');
     await seedAccount(svc.ctx, { organizationId: external, username });
     await requestReset(username);
@@ -316,27 +454,50 @@ describe('what the email says in each case (SPEC §1)', () => {
     const first = await smtp.waitFor((m) => m.to.includes(shared) && m.text.includes(one));
     const second = await smtp.waitFor((m) => m.to.includes(shared) && m.text.includes(two));
     expect(resetLinkIn(first)).not.toBe(resetLinkIn(second));
-    expect((await answerAndSet(new WebClient(svc.url), resetLinkIn(second))).location).toBe('/reset/done');
-    expect((await new WebClient(svc.url).post('/login', { identifier: one, password: 'tulip orbit saddle lantern' })).location).toBe('/');
-    expect((await new WebClient(svc.url).post('/login', { identifier: two, password: NEW_PASSWORD })).location).toBe('/');
+    expect((await answerAndSet(new WebClient(svc.url), resetLinkIn(second))).location).toBe(
+      '/reset/done',
+    );
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: one,
+          password: 'tulip orbit saddle lantern',
+        })
+      ).location,
+    ).toBe('/');
+    expect(
+      (await new WebClient(svc.url).post('/login', { identifier: two, password: NEW_PASSWORD }))
+        .location,
+    ).toBe('/');
   });
 
   it('at most three reset emails per account per hour; more are dropped with the same page', async () => {
     const username = unique('flood');
     await seedAccount(svc.ctx, { organizationId: org, username });
     for (let i = 0; i < 5; i += 1) await requestReset(username);
-    const queued = await svc.ctx.db.selectFrom('outbox').select('id').where('to_address', '=', `${username}@example.org`).execute();
+    const queued = await svc.ctx.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('to_address', '=', `${username}@example.org`)
+      .execute();
     expect(queued).toHaveLength(3);
     svc.clock.advance(61 * 60_000);
     await requestReset(username);
-    const later = await svc.ctx.db.selectFrom('outbox').select('id').where('to_address', '=', `${username}@example.org`).execute();
+    const later = await svc.ctx.db
+      .selectFrom('outbox')
+      .select('id')
+      .where('to_address', '=', `${username}@example.org`)
+      .execute();
     expect(later).toHaveLength(4);
   });
 });
 
 describe('shared logins (SPEC §2)', () => {
   it('a password change tells every holder, with no password in the email', async () => {
-    const holders = [1, 2, 3].map((n) => ({ name: `Holder ${n}`, email: `${unique('holder')}@example.org` }));
+    const holders = [1, 2, 3].map((n) => ({
+      name: `Holder ${n}`,
+      email: `${unique('holder')}@example.org`,
+    }));
     const { link, browser, username } = await freshLink({ shared: true, holders });
     await answerAndSet(browser, link);
     for (const h of holders) {
@@ -351,11 +512,24 @@ describe('shared logins (SPEC §2)', () => {
     const owner = `${unique('owner')}@example.org`;
     const other = `${unique('other')}@example.org`;
     const username = unique('desk');
-    await seedAccount(svc.ctx, { organizationId: org, username, shared: true, holders: [{ name: 'Owner', email: owner, isOwner: true }, { name: 'Other', email: other }] });
+    await seedAccount(svc.ctx, {
+      organizationId: org,
+      username,
+      shared: true,
+      holders: [
+        { name: 'Owner', email: owner, isOwner: true },
+        { name: 'Other', email: other },
+      ],
+    });
     await requestReset(username);
     const mail = await mailTo(owner, /Reset/);
     expect(resetLinkIn(mail)).toContain('/reset/');
-    const toOthers = await svc.ctx.db.selectFrom('outbox').select('to_address').where('kind', '=', 'password_reset').where('to_address', 'in', [other, `${username}@example.org`]).execute();
+    const toOthers = await svc.ctx.db
+      .selectFrom('outbox')
+      .select('to_address')
+      .where('kind', '=', 'password_reset')
+      .where('to_address', 'in', [other, `${username}@example.org`])
+      .execute();
     expect(toOthers).toHaveLength(0);
   });
 });
@@ -363,8 +537,19 @@ describe('shared logins (SPEC §2)', () => {
 describe('R42: a locked account can still recover', () => {
   it('a lockout does not block the reset, and the reset clears the lockout', async () => {
     const { id, username, link, browser } = await freshLink();
-    await svc.ctx.db.updateTable('accounts').set({ locked_at: svc.clock.now(), locked_until: null, failed_count: 5 }).where('id', '=', id).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ locked_at: svc.clock.now(), locked_until: null, failed_count: 5 })
+      .where('id', '=', id)
+      .execute();
     expect((await answerAndSet(browser, link)).location).toBe('/reset/done');
-    expect((await new WebClient(svc.url).post('/login', { identifier: username, password: NEW_PASSWORD })).location).toBe('/');
+    expect(
+      (
+        await new WebClient(svc.url).post('/login', {
+          identifier: username,
+          password: NEW_PASSWORD,
+        })
+      ).location,
+    ).toBe('/');
   });
 });

@@ -25,7 +25,9 @@ const unique = (stem: string) => `${stem}${(counter += 1)}`;
 beforeAll(async () => {
   smtp = await startSmtp();
   svc = await startTestService({ smtp, hasher: countingHasher });
-  org = await seedOrganization(svc.ctx, 'Lakeside Medical', { adminContact: 'the Lakeside helpdesk' });
+  org = await seedOrganization(svc.ctx, 'Lakeside Medical', {
+    adminContact: 'the Lakeside helpdesk',
+  });
 });
 afterAll(async () => {
   await svc?.close();
@@ -33,8 +35,10 @@ afterAll(async () => {
 });
 beforeEach(() => smtp.clear());
 
-const signIn = (identifier: string, password: string, client = new WebClient(svc.url)) => client.post('/login', { identifier, password });
-const account = (id: string) => svc.ctx.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+const signIn = (identifier: string, password: string, client = new WebClient(svc.url)) =>
+  client.post('/login', { identifier, password });
+const account = (id: string) =>
+  svc.ctx.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 /** The page as a person sees it, without the per-browser CSRF value. */
 const normalized = (body: string) => body.replace(/name="_csrf" value="[^"]*"/, '');
 
@@ -59,8 +63,16 @@ describe('Log In', () => {
     await seedAccount(svc.ctx, { organizationId: org, username: known });
     const lockedId = await seedAccount(svc.ctx, { organizationId: org, username: locked });
     const disabledId = await seedAccount(svc.ctx, { organizationId: org, username: disabled });
-    await svc.ctx.db.updateTable('accounts').set({ locked_at: svc.clock.now(), locked_until: null }).where('id', '=', lockedId).execute();
-    await svc.ctx.db.updateTable('accounts').set({ disabled_at: svc.clock.now() }).where('id', '=', disabledId).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ locked_at: svc.clock.now(), locked_until: null })
+      .where('id', '=', lockedId)
+      .execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ disabled_at: svc.clock.now() })
+      .where('id', '=', disabledId)
+      .execute();
     const client = new WebClient(svc.url);
     const attempts = [
       await signIn('nobody-here', PASSWORD, client),
@@ -69,7 +81,9 @@ describe('Log In', () => {
       await signIn(disabled, PASSWORD, client),
     ];
     expect(new Set(attempts.map((a) => a.status))).toEqual(new Set([401]));
-    const pages = attempts.map((a, i) => normalized(a.body).replace([`nobody-here`, known, locked, disabled][i] ?? '', 'X'));
+    const pages = attempts.map((a, i) =>
+      normalized(a.body).replace([`nobody-here`, known, locked, disabled][i] ?? '', 'X'),
+    );
     expect(new Set(pages).size).toBe(1);
     expect(attempts[0]?.fieldError('password')).toMatch(/do not match an account that can sign in/);
   });
@@ -81,7 +95,11 @@ describe('Log In', () => {
     await seedAccount(svc.ctx, { organizationId: org, username: known });
     const lockedId = await seedAccount(svc.ctx, { organizationId: org, username: lockedName });
     await seedAccount(svc.ctx, { organizationId: org, username: noPassword, password: null });
-    await svc.ctx.db.updateTable('accounts').set({ locked_at: svc.clock.now(), locked_until: null }).where('id', '=', lockedId).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ locked_at: svc.clock.now(), locked_until: null })
+      .where('id', '=', lockedId)
+      .execute();
     const client = new WebClient(svc.url);
     await client.get('/login');
     for (const [identifier, password] of [
@@ -95,7 +113,11 @@ describe('Log In', () => {
       calls.verify = 0;
       calls.hash = 0;
       await signIn(identifier, password, client);
-      expect({ identifier, verify: calls.verify, hash: calls.hash }).toEqual({ identifier, verify: 1, hash: 0 });
+      expect({ identifier, verify: calls.verify, hash: calls.hash }).toEqual({
+        identifier,
+        verify: 1,
+        hash: 0,
+      });
     }
   });
 
@@ -116,8 +138,17 @@ describe('Log In', () => {
   it('R56: a hash made with weaker parameters is upgraded on sign-in, not on a failure', async () => {
     const username = unique('legacy');
     const id = await seedAccount(svc.ctx, { organizationId: org, username });
-    const weak = await argon2Hash(PASSWORD, { algorithm: 2, memoryCost: 4096, timeCost: 1, parallelism: 1 });
-    await svc.ctx.db.updateTable('accounts').set({ password_hash: weak }).where('id', '=', id).execute();
+    const weak = await argon2Hash(PASSWORD, {
+      algorithm: 2,
+      memoryCost: 4096,
+      timeCost: 1,
+      parallelism: 1,
+    });
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ password_hash: weak })
+      .where('id', '=', id)
+      .execute();
     await signIn(username, 'a wrong password of some length');
     expect((await account(id)).password_hash).toBe(weak);
     expect((await signIn(username, PASSWORD)).location).toBe('/');
@@ -129,9 +160,17 @@ describe('Log In', () => {
     const username = unique('ret');
     await seedAccount(svc.ctx, { organizationId: org, username });
     const client = new WebClient(svc.url);
-    const product = await client.post('/login', { identifier: username, password: PASSWORD, return_to: 'https://emtrack.example.org/board' });
+    const product = await client.post('/login', {
+      identifier: username,
+      password: PASSWORD,
+      return_to: 'https://emtrack.example.org/board',
+    });
     expect(product.location).toBe('https://emtrack.example.org/board');
-    const evil = await client.post('/login', { identifier: username, password: PASSWORD, return_to: 'https://evil.example/steal' });
+    const evil = await client.post('/login', {
+      identifier: username,
+      password: PASSWORD,
+      return_to: 'https://evil.example/steal',
+    });
     expect(evil.location).toBe('/');
   });
 
@@ -142,7 +181,10 @@ describe('Log In', () => {
     await signIn(username, PASSWORD, client);
     const stolenCookie = client.cookie('lk_session');
     expect((await client.post('/logout', {})).location).toBe('/login?signed_out');
-    const replay = await fetch(`${svc.url}/`, { headers: { cookie: `lk_session=${stolenCookie}` }, redirect: 'manual' });
+    const replay = await fetch(`${svc.url}/`, {
+      headers: { cookie: `lk_session=${stolenCookie}` },
+      redirect: 'manual',
+    });
     expect(replay.headers.get('location')).toBe('/login');
   });
 });
@@ -151,10 +193,13 @@ describe('lockout (SPEC §4, R37–R40)', () => {
   it('five failures lock for 15 minutes; the owner is told; the right password is refused until then', async () => {
     const username = unique('guessed');
     const id = await seedAccount(svc.ctx, { organizationId: org, username });
-    for (let i = 0; i < 5; i += 1) expect((await signIn(username, `wrong guess number ${i}!`)).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      expect((await signIn(username, `wrong guess number ${i}!`)).status).toBe(401);
     const locked = await account(id);
     expect(locked.locked_until).toBe(svc.clock.now() + 15 * 60_000);
-    const mail = await smtp.waitFor((m) => m.to.includes(`${username}@example.org`) && /locked/.test(m.subject));
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes(`${username}@example.org`) && /locked/.test(m.subject),
+    );
     expect(mail.text).toContain('the Lakeside helpdesk');
     expect((await signIn(username, PASSWORD)).status).toBe(401);
     svc.clock.advance(15 * 60_000 + 1000);
@@ -176,12 +221,24 @@ describe('lockout (SPEC §4, R37–R40)', () => {
   it('R40: twenty parallel wrong passwords count twenty and lock once', async () => {
     const username = unique('parallel');
     const id = await seedAccount(svc.ctx, { organizationId: org, username });
-    await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(username, `parallel wrong guess ${i}`)));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn(username, `parallel wrong guess ${i}`)),
+    );
     const after = await account(id);
     expect(after.locked_at).not.toBeNull();
-    const lockouts = await svc.ctx.db.selectFrom('audit_events').select('id').where('account_id', '=', id).where('type', '=', 'lockout').execute();
+    const lockouts = await svc.ctx.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('account_id', '=', id)
+      .where('type', '=', 'lockout')
+      .execute();
     expect(lockouts).toHaveLength(1);
-    const failures = await svc.ctx.db.selectFrom('audit_events').select('id').where('account_id', '=', id).where('type', '=', 'sign_in_failed').execute();
+    const failures = await svc.ctx.db
+      .selectFrom('audit_events')
+      .select('id')
+      .where('account_id', '=', id)
+      .where('type', '=', 'sign_in_failed')
+      .execute();
     expect(failures).toHaveLength(20);
   });
 });
@@ -196,9 +253,17 @@ describe('steps owed after sign-in', () => {
     expect((await client.get('/security-question')).location).toBe('/change-password');
     const page = await client.get('/change-password');
     expect(page.text).toContain('You must choose a new password before you continue.');
-    const wrongCurrent = await client.post('/change-password', { current_password: 'not my password at all', new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD });
+    const wrongCurrent = await client.post('/change-password', {
+      current_password: 'not my password at all',
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
     expect(wrongCurrent.fieldError('current_password')).toMatch(/not your current password/);
-    const done = await client.post('/change-password', { current_password: PASSWORD, new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD });
+    const done = await client.post('/change-password', {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
     expect(done.location).toBe('/');
     expect((await client.get('/')).heading).toBe('Your products');
   });
@@ -209,14 +274,25 @@ describe('steps owed after sign-in', () => {
     const client = new WebClient(svc.url);
     expect((await signIn(username, PASSWORD, client)).location).toBe('/security-question');
     expect((await client.get('/')).location).toBe('/security-question');
-    const custom = await client.post('/security-question', { question: 'What is my own question?', answer: 'something' });
+    const custom = await client.post('/security-question', {
+      question: 'What is my own question?',
+      answer: 'something',
+    });
     expect(custom.fieldError('question')).toMatch(/Choose one of the questions/);
-    const trivial = await client.post('/security-question', { question: 'In what city were you born?', answer: 'password' });
+    const trivial = await client.post('/security-question', {
+      question: 'In what city were you born?',
+      answer: 'password',
+    });
     expect(trivial.fieldError('answer')).toMatch(/too easy/);
-    const saved = await client.post('/security-question', { question: 'In what city were you born?', answer: 'Thunder Bay' });
+    const saved = await client.post('/security-question', {
+      question: 'In what city were you born?',
+      answer: 'Thunder Bay',
+    });
     expect(saved.location).toBe('/');
     expect((await account(id)).security_answer_hash).toMatch(/^\$argon2id\$/);
-    await smtp.waitFor((m) => m.to.includes(`${username}@example.org`) && /security question/.test(m.subject));
+    await smtp.waitFor(
+      (m) => m.to.includes(`${username}@example.org`) && /security question/.test(m.subject),
+    );
   });
 
   it('R34: changing an existing question needs the current password', async () => {
@@ -224,26 +300,57 @@ describe('steps owed after sign-in', () => {
     await seedAccount(svc.ctx, { organizationId: org, username });
     const client = new WebClient(svc.url);
     await signIn(username, PASSWORD, client);
-    const refused = await client.post('/security-question', { question: 'In what city were you born?', answer: 'Thunder Bay' });
+    const refused = await client.post('/security-question', {
+      question: 'In what city were you born?',
+      answer: 'Thunder Bay',
+    });
     expect(refused.fieldError('current_password')).toMatch(/current password/);
-    const ok = await client.post('/security-question', { question: 'In what city were you born?', answer: 'Thunder Bay', current_password: PASSWORD });
+    const ok = await client.post('/security-question', {
+      question: 'In what city were you born?',
+      answer: 'Thunder Bay',
+      current_password: PASSWORD,
+    });
     expect(ok.location).toBe('/');
   });
 
   it('R59: a temporary password opens one restricted session, once, and not after 24 hours', async () => {
     const username = unique('temp');
     const id = await seedAccount(svc.ctx, { organizationId: org, username, mustChange: true });
-    await svc.ctx.db.updateTable('accounts').set({ temp_password_expires_at: svc.clock.now() + 24 * 3_600_000 }).where('id', '=', id).execute();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ temp_password_expires_at: svc.clock.now() + 24 * 3_600_000 })
+      .where('id', '=', id)
+      .execute();
     const first = new WebClient(svc.url);
     expect((await signIn(username, PASSWORD, first)).location).toBe('/change-password');
     expect((await signIn(username, PASSWORD)).status).toBe(401);
-    const same = await first.post('/change-password', { current_password: PASSWORD, new_password: PASSWORD, verify_password: PASSWORD });
+    const same = await first.post('/change-password', {
+      current_password: PASSWORD,
+      new_password: PASSWORD,
+      verify_password: PASSWORD,
+    });
     expect(same.fieldError('new_password')).toMatch(/current password/);
-    expect((await first.post('/change-password', { current_password: PASSWORD, new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD })).location).toBe('/');
+    expect(
+      (
+        await first.post('/change-password', {
+          current_password: PASSWORD,
+          new_password: NEW_PASSWORD,
+          verify_password: NEW_PASSWORD,
+        })
+      ).location,
+    ).toBe('/');
 
     const unused = unique('temp');
-    const unusedId = await seedAccount(svc.ctx, { organizationId: org, username: unused, mustChange: true });
-    await svc.ctx.db.updateTable('accounts').set({ temp_password_expires_at: svc.clock.now() + 24 * 3_600_000 }).where('id', '=', unusedId).execute();
+    const unusedId = await seedAccount(svc.ctx, {
+      organizationId: org,
+      username: unused,
+      mustChange: true,
+    });
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ temp_password_expires_at: svc.clock.now() + 24 * 3_600_000 })
+      .where('id', '=', unusedId)
+      .execute();
     svc.clock.advance(24 * 3_600_000 + 1000);
     expect((await signIn(unused, PASSWORD)).status).toBe(401);
   });
@@ -255,10 +362,16 @@ describe('steps owed after sign-in', () => {
     const current = new WebClient(svc.url);
     await signIn(username, PASSWORD, other);
     await signIn(username, PASSWORD, current);
-    await current.post('/change-password', { current_password: PASSWORD, new_password: NEW_PASSWORD, verify_password: NEW_PASSWORD });
+    await current.post('/change-password', {
+      current_password: PASSWORD,
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
     expect((await other.get('/')).location).toBe('/login');
     expect((await current.get('/')).heading).toBe('Your products');
-    const mail = await smtp.waitFor((m) => m.to.includes(`${username}@example.org`) && /was changed/.test(m.subject));
+    const mail = await smtp.waitFor(
+      (m) => m.to.includes(`${username}@example.org`) && /was changed/.test(m.subject),
+    );
     expect(mail.text).not.toContain(NEW_PASSWORD);
   });
 });

@@ -13,11 +13,27 @@ const PRODUCTS = [
 ];
 
 /** An organization with the given policy changes; answers its id. */
-export async function seedOrganization(ctx: ServiceContext, name: string, policy: Partial<OrganizationPolicy> = {}): Promise<string> {
+export async function seedOrganization(
+  ctx: ServiceContext,
+  name: string,
+  policy: Partial<OrganizationPolicy> = {},
+): Promise<string> {
   const id = newId();
-  await ctx.db.insertInto('organizations').values({ id, name, policy: JSON.stringify({ ...defaultPolicy(), ...policy }), created_at: ctx.clock.now() }).execute();
+  await ctx.db
+    .insertInto('organizations')
+    .values({
+      id,
+      name,
+      policy: JSON.stringify({ ...defaultPolicy(), ...policy }),
+      created_at: ctx.clock.now(),
+    })
+    .execute();
   for (const p of PRODUCTS) {
-    await ctx.db.insertInto('products').values({ id: p.code, ...p }).onConflict((oc) => oc.column('code').doNothing()).execute();
+    await ctx.db
+      .insertInto('products')
+      .values({ id: p.code, ...p })
+      .onConflict((oc) => oc.column('code').doNothing())
+      .execute();
   }
   return id;
 }
@@ -70,10 +86,23 @@ export async function seedAccount(ctx: ServiceContext, a: SeedAccount): Promise<
     })
     .execute();
   for (const code of a.products ?? PRODUCTS.map((p) => p.code)) {
-    await ctx.db.insertInto('account_products').values({ account_id: id, product_id: code }).execute();
+    await ctx.db
+      .insertInto('account_products')
+      .values({ account_id: id, product_id: code })
+      .execute();
   }
   for (const h of a.holders ?? []) {
-    await ctx.db.insertInto('holders').values({ id: newId(), account_id: id, name: h.name, email: h.email, phone: '', is_owner: h.isOwner ? 1 : 0 }).execute();
+    await ctx.db
+      .insertInto('holders')
+      .values({
+        id: newId(),
+        account_id: id,
+        name: h.name,
+        email: h.email,
+        phone: '',
+        is_owner: h.isOwner ? 1 : 0,
+      })
+      .execute();
   }
   return id;
 }

@@ -31,7 +31,12 @@ export async function startTestService(options: Options = {}): Promise<TestServi
     ...(options.smtp ? { SMTP_URL: options.smtp.url } : {}),
     ...options.env,
   });
-  const service = await startService(config, { store, clock, mailPollMs: 50, ...(options.hasher ? { hasher: options.hasher } : {}) });
+  const service = await startService(config, {
+    store,
+    clock,
+    mailPollMs: 50,
+    ...(options.hasher ? { hasher: options.hasher } : {}),
+  });
   return {
     ...service,
     clock,
@@ -61,7 +66,11 @@ export class WebClient {
   }
 
   /** Posts a form the way a browser would, with the CSRF field of this browser's cookie. */
-  async post(pathOrUrl: string, form: Record<string, string>, options: { csrf?: boolean } = {}): Promise<PageResponse> {
+  async post(
+    pathOrUrl: string,
+    form: Record<string, string>,
+    options: { csrf?: boolean } = {},
+  ): Promise<PageResponse> {
     const body = new URLSearchParams(form);
     if (options.csrf !== false) {
       if (!this.cookies.has('lk_csrf')) await this.get('/login');
@@ -73,21 +82,25 @@ export class WebClient {
   /** GET, then follow redirects on this origin, as a browser does. */
   async follow(pathOrUrl: string): Promise<PageResponse> {
     let response = await this.get(pathOrUrl);
-    for (let hops = 0; response.location && hops < 5; hops += 1) response = await this.get(response.location);
+    for (let hops = 0; response.location && hops < 5; hops += 1)
+      response = await this.get(response.location);
     return response;
   }
 
   private async request(method: string, pathOrUrl: string, body?: string): Promise<PageResponse> {
     const url = new URL(pathOrUrl, this.baseUrl);
     const headers: Record<string, string> = { ...this.headers };
-    if (this.cookies.size) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    if (this.cookies.size)
+      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
     const response = await fetch(url, { method, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
       const [name = '', ...rest] = pair.split('=');
       const value = rest.join('=');
-      const expired = attributes.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim())) || value === '';
+      const expired =
+        attributes.some((a) => /max-age=0|expires=thu, 01 jan 1970/i.test(a.trim())) ||
+        value === '';
       if (expired) this.cookies.delete(name.trim());
       else this.cookies.set(name.trim(), value);
     }
@@ -118,7 +131,9 @@ export class PageResponse {
 
   /** The error message shown next to a field, if any. */
   fieldError(name: string): string | undefined {
-    const match = new RegExp(`<p class="error" id="${name}-error">([\\s\\S]*?)</p>`).exec(this.body);
+    const match = new RegExp(`<p class="error" id="${name}-error">([\\s\\S]*?)</p>`).exec(
+      this.body,
+    );
     return match ? textOf(match[1] ?? '') : undefined;
   }
 }

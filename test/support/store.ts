@@ -10,7 +10,9 @@ import { migrateToLatest } from '../../service/store/migrate.ts';
  * A fresh, migrated store for one test file: a SQLite file in a new temporary folder, or,
  * when DATABASE_URL names PostgreSQL, a schema of its own in that database (dropped on close).
  */
-export async function openTestStore(): Promise<Store & { dataDir: string; databaseUrl: string | undefined }> {
+export async function openTestStore(): Promise<
+  Store & { dataDir: string; databaseUrl: string | undefined }
+> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-test-'));
   const base = process.env.DATABASE_URL;
   if (base && /^postgres/.test(base)) {

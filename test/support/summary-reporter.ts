@@ -17,6 +17,8 @@ export default class SummaryReporter implements Reporter {
       // A file that failed outside any test (a hook, an import) counts as one failure.
       failed += failedHere || (module.state() === 'failed' ? 1 : 0);
     }
-    process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
+    process.stdout.write(
+      `\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`,
+    );
   }
 }

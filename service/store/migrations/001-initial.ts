@@ -51,7 +51,11 @@ export function initialSchema(_dialect: Dialect): Migration {
         .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('accounts_email_key').on('accounts').column('email_key').execute();
+      await db.schema
+        .createIndex('accounts_email_key')
+        .on('accounts')
+        .column('email_key')
+        .execute();
       await db.schema
         .createIndex('accounts_organization')
         .on('accounts')

@@ -1,0 +1,172 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import type { ServiceContext } from './context.ts';
+import { AccountInputError } from './domain/account-input.ts';
+import { createAccount, ensureOrganization, PRODUCTS } from './domain/account-records.ts';
+import {
+  generateTemporaryPassword,
+  TEMPORARY_PASSWORD_TTL_MS,
+} from './domain/temporary-passwords.ts';
+import { newId } from './ids.ts';
+import { seedDemo } from './demo.ts';
+import { importCsv } from './import-csv.ts';
+import { openService, startService } from './server.ts';
+
+const USAGE = `Usage: npm run service -- [command]
+
+  serve                 run the account service (the default)
+  demo                  seed the demo organization and accounts (safe to run again)
+  import FILE.csv       import accounts: every row checked first, all or nothing
+  create-admin --username NAME --email ADDRESS [--name "Full Name"] [--organization NAME]
+                        create a super-administrator with a one-time temporary password
+
+Environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL, SMTP_URL, MAIL_FROM, RESET_LINK_TTL (see README).`;
+
+async function withContext<T>(
+  config: Config,
+  work: (ctx: ServiceContext) => Promise<T>,
+): Promise<T> {
+  const { store, ctx } = await openService(config);
+  try {
+    return await work(ctx);
+  } finally {
+    await store.close();
+  }
+}
+
+async function serve(config: Config): Promise<void> {
+  const service = await startService(config, { logger: true });
+  console.log(
+    `Latchkey account service: ${service.url}  (public URL ${service.ctx.config.publicUrl})`,
+  );
+  console.log(
+    config.smtpUrl
+      ? `Mail: SMTP ${new URL(config.smtpUrl).host}`
+      : `Mail: .eml files in ${config.dataDir}/outbox`,
+  );
+  const stop = () => {
+    void service.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+async function demo(config: Config): Promise<void> {
+  const accounts = await withContext(config, seedDemo);
+  console.log('Demo organization ready. Accounts (see README):');
+  console.table(
+    accounts.map((a) => ({
+      username: a.username,
+      password: a.password,
+      answer: a.answer ?? '',
+      case: a.description,
+    })),
+  );
+}
+
+async function importFile(config: Config, file: string | undefined): Promise<number> {
+  if (!file) return usageError('import needs a CSV file: npm run service -- import FILE.csv');
+  const text = await readFile(file, 'utf8');
+  const result = await withContext(config, (ctx) => importCsv(ctx, text));
+  if (result.ok) {
+    console.log(
+      `Imported ${result.imported} accounts in ${result.organizations} organizations (${result.organizationsCreated} new).`,
+    );
+    return 0;
+  }
+  console.error(`Nothing was imported: ${result.errors.length} problem(s) in ${file}:`);
+  for (const e of result.errors) console.error(`  line ${e.line}, ${e.field}: ${e.message}`);
+  return 1;
+}
+
+async function createAdmin(config: Config, args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      username: { type: 'string' },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      organization: { type: 'string' },
+    },
+  });
+  if (!values.username || !values.email)
+    return usageError('create-admin needs --username and --email');
+  const password = generateTemporaryPassword();
+  await withContext(config, (ctx) =>
+    ctx.db.transaction().execute(async (trx) => {
+      const org = await ensureOrganization(
+        trx,
+        ctx.clock,
+        values.organization ?? 'Latchkey Administrators',
+      );
+      const created = await createAccount(trx, ctx, {
+        organizationId: org.id,
+        username: values.username ?? '',
+        email: values.email ?? '',
+        name: values.name ?? values.username ?? '',
+        products: PRODUCTS.map((p) => p.code),
+        password,
+        mustChangePassword: true,
+      });
+      await trx
+        .updateTable('accounts')
+        .set({ temp_password_expires_at: ctx.clock.now() + TEMPORARY_PASSWORD_TTL_MS })
+        .where('id', '=', created.id)
+        .execute();
+      await trx
+        .insertInto('role_grants')
+        .values({
+          id: newId(),
+          account_id: created.id,
+          role: 'super_admin',
+          organization_id: null,
+          created_at: ctx.clock.now(),
+        })
+        .execute();
+    }),
+  );
+  console.log(`Super-administrator ${values.username} created.`);
+  console.log(
+    `Temporary password (shown once, valid 24 hours, must be changed at first sign-in): ${password}`,
+  );
+  return 0;
+}
+
+function usageError(message: string): number {
+  console.error(`${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h')
+    return (console.log(USAGE), 0);
+  const config = loadConfig();
+  switch (command) {
+    case 'serve':
+      await serve(config);
+      return -1;
+    case 'demo':
+      await demo(config);
+      return 0;
+    case 'import':
+      return importFile(config, rest[0]);
+    case 'create-admin':
+      return createAdmin(config, rest);
+    default:
+      return usageError(`Unknown command "${command}".`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if (error instanceof AccountInputError) console.error(`Refused: ${error.message}`);
+    else console.error(error instanceof Error ? error.message : error);
+    process.exit(error instanceof ConfigError ? 2 : 1);
+  },
+);
