@@ -17,7 +17,9 @@ const USAGE = `Usage: npm run service -- [command]
 
   serve                 run the account service (the default)
   demo                  seed the demo organization and accounts (safe to run again)
-  import FILE.csv       import accounts: every row checked first, all or nothing
+  import FILE.csv [--create-products]
+                        import accounts: every row checked first, all or nothing;
+                        --create-products registers product codes the file names
   create-admin --username NAME --email ADDRESS [--name "Full Name"] [--organization NAME]
                         create a super-administrator with a one-time temporary password
 
@@ -65,10 +67,19 @@ async function demo(config: Config): Promise<void> {
   );
 }
 
-async function importFile(config: Config, file: string | undefined): Promise<number> {
+async function importFile(config: Config, args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { 'create-products': { type: 'boolean' } },
+  });
+  const file = positionals[0];
   if (!file) return usageError('import needs a CSV file: npm run service -- import FILE.csv');
   const text = await readFile(file, 'utf8');
-  const result = await withContext(config, (ctx) => importCsv(ctx, text));
+  const createMissingProducts = values['create-products'] === true;
+  const result = await withContext(config, (ctx) =>
+    importCsv(ctx, text, { createMissingProducts }),
+  );
   if (result.ok) {
     console.log(
       `Imported ${result.imported} accounts in ${result.organizations} organizations (${result.organizationsCreated} new).`,
@@ -151,7 +162,7 @@ async function main(argv: string[]): Promise<number> {
       await demo(config);
       return 0;
     case 'import':
-      return importFile(config, rest[0]);
+      return importFile(config, rest);
     case 'create-admin':
       return createAdmin(config, rest);
     default:

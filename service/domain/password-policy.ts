@@ -6,7 +6,9 @@ export const MIN_PASSWORD_LENGTH = 15;
 /** Accepted without truncation; longer is refused with a reason (R50). */
 export const MAX_PASSWORD_LENGTH = 256;
 
-const COMMON = new Set<string>((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+const COMMON = new Set<string>(
+  (dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()),
+);
 
 /** What a new password must not be built from (R53). */
 export interface PasswordContext {
@@ -39,7 +41,8 @@ function contextWords(context: PasswordContext): string[] {
  * or `null` when the password is acceptable. No composition rules (R52).
  */
 export function passwordProblem(password: string, context: PasswordContext): string | null {
-  if (password.length > MAX_SECRET_LENGTH * 4) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
+  if (password.length > MAX_SECRET_LENGTH * 4)
+    return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
   const normalized = normalizeSecret(password);
   const length = codePointLength(normalized);
   if (length < MIN_PASSWORD_LENGTH) {
@@ -47,11 +50,17 @@ export function passwordProblem(password: string, context: PasswordContext): str
   }
   if (length > MAX_PASSWORD_LENGTH) return `Use at most ${MAX_PASSWORD_LENGTH} characters.`;
   const lower = normalized.toLowerCase();
-  const core = lower.replace(/^[\d\W_]+|[\d\W_]+$/gu, '');
+  // Digits, punctuation and symbols at either end are stripped; letters of any script and emoji
+  // stay (\W would strip a whole Cyrillic, Greek or CJK password and call it common, R51).
+  const core = lower.replace(
+    /^[\p{N}\p{P}\p{Z}\p{C}\p{Sm}\p{Sc}\p{Sk}]+|[\p{N}\p{P}\p{Z}\p{C}\p{Sm}\p{Sc}\p{Sk}]+$/gu,
+    '',
+  );
   if (COMMON.has(lower) || core === '' || COMMON.has(core)) {
     return 'This is a commonly used password; attackers try these first. Choose something less predictable.';
   }
-  if (new Set(lower).size <= 3) return 'This repeats too few characters. Choose something less predictable.';
+  if (new Set(lower).size <= 3)
+    return 'This repeats too few characters. Choose something less predictable.';
   const word = contextWords(context).find((w) => lower.includes(w));
   if (word !== undefined) {
     return 'Do not use your username, email address, organization or a product name in your password.';

@@ -1,4 +1,14 @@
 import { z } from 'zod';
+import { PERMISSIONS } from '../../common/api/auth.ts';
+
+/** What a helpdesk agent may do unless the organization grants more or less (SPEC §3). */
+export const DEFAULT_HELPDESK_PERMISSIONS = [
+  'read_accounts',
+  'send_link',
+  'unlock',
+  'end_sessions',
+  'resend_mail',
+] as const;
 
 /** The curated questions an account may choose from (R33): never a question of the user's own. */
 export const DEFAULT_SECURITY_QUESTIONS = [
@@ -40,6 +50,8 @@ export const OrganizationPolicySchema = z.object({
   securityQuestions: z.array(z.string().min(5).max(200)).min(1).default(DEFAULT_SECURITY_QUESTIONS),
   adminTotpExempt: z.boolean().default(false),
   idleLockMinutes: z.number().int().min(1).max(240).default(15),
+  /** The permissions this organization's helpdesk role carries. */
+  helpdeskPermissions: z.array(z.enum(PERMISSIONS)).default([...DEFAULT_HELPDESK_PERMISSIONS]),
 });
 
 export type OrganizationPolicy = z.infer<typeof OrganizationPolicySchema>;

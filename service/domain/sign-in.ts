@@ -17,10 +17,19 @@ interface Attempt {
   identifier: string;
   password: string;
   ip: string | null;
+  /** Which door: the self-service pages or the admin API. */
+  via?: 'pages' | 'api';
 }
 
-/** Signs an account holder in. Every branch runs the password hash exactly once (R4). */
-export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<SignInResult> {
+export type PasswordCheck =
+  { kind: 'ok'; account: Account } | { kind: 'failed' } | { kind: 'ambiguous' };
+
+/**
+ * Checks an identifier and password, counting failures toward the lockout. Every branch
+ * runs the password hash exactly once (R4); every refusal reads the same to the caller (R3).
+ * The admin API signs in through here too, so one counter and one policy cover both (R44).
+ */
+export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Promise<PasswordCheck> {
   const accounts = await findAccountsByIdentifier(ctx.db, attempt.identifier);
   const account = accounts.length === 1 ? accounts[0] : undefined;
   const storedHash = account?.password_hash ?? (await dummyPasswordHash(ctx.hasher));
@@ -31,7 +40,7 @@ export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<Sig
     await recordAudit(ctx.db, ctx.clock, {
       type: 'sign_in_failed',
       ip: attempt.ip,
-      detail: { reason: 'unknown_account' },
+      detail: { reason: 'unknown_account', via: attempt.via ?? 'pages' },
     });
     return { kind: 'failed' };
   }
@@ -42,18 +51,34 @@ export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<Sig
       accountId: account.id,
       organizationId: account.organization_id,
       ip: attempt.ip,
-      detail: { reason: refusal },
+      detail: { reason: refusal, via: attempt.via ?? 'pages' },
     });
     return { kind: 'failed' };
   }
   if (!matches) {
-    await ctx.db
-      .transaction()
-      .execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', attempt.ip));
-    ctx.mailQueued();
+    await countFailure(ctx, account, attempt.ip);
     return { kind: 'failed' };
   }
-  return completeSignIn(ctx, account, attempt);
+  return { kind: 'ok', account };
+}
+
+/** Counts a failed authentication (wrong password or second factor) toward the lockout. */
+export async function countFailure(
+  ctx: ServiceContext,
+  account: Account,
+  ip: string | null,
+): Promise<void> {
+  await ctx.db
+    .transaction()
+    .execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', ip));
+  ctx.mailQueued();
+}
+
+/** Signs an account holder in to the self-service pages. */
+export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<SignInResult> {
+  const checked = await checkPassword(ctx, attempt);
+  if (checked.kind !== 'ok') return checked;
+  return completeSignIn(ctx, checked.account, attempt);
 }
 
 /** Why an account may not sign in even with the right password, or null. */
@@ -67,6 +92,7 @@ function refusalReason(account: Account, now: number): string | null {
   return null;
 }
 
+/** Rehashes if needed, clears the failure count and starts a pages session. */
 async function completeSignIn(
   ctx: ServiceContext,
   account: Account,

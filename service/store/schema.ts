@@ -100,10 +100,10 @@ export interface AuditEventTable {
   ip: string | null;
   /** JSON text: outcome, reason and other non-secret detail. */
   detail: string;
-  /** Position in the hash chain; null only for rows written before the chain existed. */
-  seq: number | null;
-  prev_hash: string | null;
-  hash: string | null;
+  /** Position in the hash chain (written only by recordAuditBatch). */
+  seq: number;
+  prev_hash: string;
+  hash: string;
 }
 
 export interface OutboxTable {
@@ -153,6 +153,11 @@ export interface Database {
   outbox: OutboxTable;
   rate_counters: RateCounterTable;
   role_grants: RoleGrantTable;
+  admin_totp: AdminTotpTable;
+  recovery_codes: RecoveryCodeTable;
+  api_tokens: ApiTokenTable;
+  idempotency_keys: IdempotencyKeyTable;
+  verifications: VerificationTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -163,3 +168,56 @@ export type Product = Selectable<ProductTable>;
 export type Holder = Selectable<HolderTable>;
 export type ResetLink = Selectable<ResetLinkTable>;
 export type OutboxMessage = Selectable<OutboxTable>;
+
+export interface AdminTotpTable {
+  account_id: string;
+  /** Base32 TOTP secret; the verifier needs it in clear. */
+  secret: string;
+  enabled_at: number | null;
+  /** The last time step accepted: a code is never accepted twice. */
+  last_step: number;
+  created_at: number;
+}
+
+export interface RecoveryCodeTable {
+  id: string;
+  account_id: string;
+  code_hash: string;
+  used_at: number | null;
+}
+
+export interface ApiTokenTable {
+  id: string;
+  account_id: string;
+  /** 'access' or 'refresh' */
+  kind: string;
+  token_hash: string;
+  /** Refresh rotation keeps a family; reuse of a spent token revokes it whole. */
+  family_id: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface IdempotencyKeyTable {
+  actor_id: string;
+  key: string;
+  request_hash: string;
+  status: number;
+  response: string;
+  created_at: number;
+}
+
+export interface VerificationTable {
+  id: string;
+  account_id: string;
+  actor_id: string;
+  /** 'answer' or 'email_code' */
+  method: string;
+  code_hash: string | null;
+  attempts: number;
+  created_at: number;
+  expires_at: number;
+  verified_at: number | null;
+}
