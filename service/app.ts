@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { sql } from 'kysely';
 import type { ServiceContext } from './context.ts';
 import { html } from './html.ts';
+import { apiPlugin } from './api/plugin.ts';
 import { accountRoutes } from './pages/account-routes.ts';
 import { page } from './pages/layout.ts';
 import { loginRoutes } from './pages/login-routes.ts';
@@ -96,17 +97,20 @@ export async function buildApp(
   recoveryRoutes(app, ctx);
   resetRoutes(app, ctx);
   accountRoutes(app, ctx);
+  await app.register((api) => apiPlugin(api, ctx));
 
-  app.setNotFoundHandler((_request, reply) =>
-    sendPage(
-      reply,
-      404,
-      page({
-        title: 'Page Not Found',
-        body: html`<p>There is no page at this address.</p>
-          <p class="links"><a href="/login">Log In</a></p>`,
-      }),
-    ),
+  app.setNotFoundHandler((request, reply) =>
+    request.url.startsWith('/api/')
+      ? reply.code(404).send({ error: { code: 'not_found', message: 'No such API operation.' } })
+      : sendPage(
+          reply,
+          404,
+          page({
+            title: 'Page Not Found',
+            body: html`<p>There is no page at this address.</p>
+              <p class="links"><a href="/login">Log In</a></p>`,
+          }),
+        ),
   );
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     const status =

@@ -23,7 +23,13 @@ export type AuditType =
   | 'mail_failed'
   | 'mail_dropped'
   | 'account_created'
-  | 'account_imported';
+  | 'account_imported'
+  | 'admin_sign_in'
+  | 'admin_sign_out'
+  | 'admin_token_reuse'
+  | 'totp_enrolled'
+  | 'caller_verification'
+  | 'admin_action';
 
 export interface AuditEntry {
   type: AuditType;

@@ -2,12 +2,14 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
 import { adminSchema } from './migrations/003-admin.ts';
+import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
   return {
     '001-initial': initialSchema(store.dialect),
     '003-admin': adminSchema(store.dialect),
+    '004-recovery-requests': recoveryRequestsSchema(store.dialect),
   };
 }
 

@@ -132,6 +132,23 @@ export interface RateCounterTable {
   count: number;
 }
 
+export interface RecoveryRequestTable {
+  id: string;
+  /** 'password' (Reset Your Password) or 'username' (Retrieve Forgotten Username). */
+  kind: RecoveryRequestKind;
+  /** What was typed, until processed; then null (it may be a password typed in the wrong box). */
+  identifier: string | null;
+  ip: string | null;
+  created_at: number;
+  /** Claims so far: a request that keeps failing is given up after a few. */
+  attempts: number;
+  /** A dispatcher that claimed the request owns it until then. */
+  lease_until: number | null;
+  processed_at: number | null;
+}
+
+export type RecoveryRequestKind = 'password' | 'username';
+
 export interface RoleGrantTable {
   id: string;
   account_id: string;
@@ -152,6 +169,7 @@ export interface Database {
   audit_events: AuditEventTable;
   outbox: OutboxTable;
   rate_counters: RateCounterTable;
+  recovery_requests: RecoveryRequestTable;
   role_grants: RoleGrantTable;
   admin_totp: AdminTotpTable;
   recovery_codes: RecoveryCodeTable;
@@ -168,6 +186,7 @@ export type Product = Selectable<ProductTable>;
 export type Holder = Selectable<HolderTable>;
 export type ResetLink = Selectable<ResetLinkTable>;
 export type OutboxMessage = Selectable<OutboxTable>;
+export type RecoveryRequest = Selectable<RecoveryRequestTable>;
 
 export interface AdminTotpTable {
   account_id: string;

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { PERMISSIONS, RoleSchema } from './auth.ts';
+
+/** What every action carries: why (and the ticket), and how the caller was verified. */
+export const ActionRequestSchema = z.object({
+  reason: z.string().trim().min(3, 'Say why, in a few words.').max(500, 'Keep the reason under 500 characters.'),
+  ticket: z.string().trim().max(100).optional(),
+  verificationId: z.string().max(100).optional(),
+});
+export type ActionRequest = z.infer<typeof ActionRequestSchema>;
+
+export const ACTIONS = [
+  'send-reset-email',
+  'send-username-reminder',
+  'unlock',
+  'end-sessions',
+  'invalidate-links',
+  'set-temporary-password',
+  'clear-security-question',
+  'reset-shared-login',
+  'convert-shared-login',
+  'disable',
+  'enable',
+] as const;
+export type ActionName = (typeof ACTIONS)[number];
+
+/** The answer to an action: what was done, in words the console shows as is. */
+export const ActionResultSchema = z.object({
+  action: z.enum(ACTIONS),
+  /** e.g. "Reset email queued for a…@example.org, link valid until 14:32 UTC". */
+  summary: z.string(),
+  version: z.number().int(),
+  /** The temporary password, returned once (set-temporary-password, reset-shared-login). */
+  temporaryPassword: z.string().optional(),
+  temporaryPasswordExpiresAt: z.number().int().optional(),
+  linkExpiresAt: z.number().int().optional(),
+  mailIds: z.array(z.string()).default([]),
+  createdAccounts: z.array(z.object({ id: z.string(), username: z.string(), email: z.string() })).optional(),
+});
+export type ActionResult = z.infer<typeof ActionResultSchema>;
+
+export const ResendMailSchema = ActionRequestSchema;
+
+/** PUT holders of a shared login. */
+export const HoldersRequestSchema = ActionRequestSchema.extend({
+  holders: z
+    .array(
+      z.object({
+        name: z.string().trim().min(1, 'Enter the holder’s name.').max(200),
+        email: z.email('Enter an email address such as name@example.org.'),
+        phone: z.string().trim().max(40).default(''),
+        isOwner: z.boolean().default(false),
+      }),
+    )
+    .max(50)
+    .refine((h) => h.filter((x) => x.isOwner).length <= 1, 'At most one holder can be the owner.'),
+});
+
+/** Caller verification: check a spoken answer, or email a six-digit code. */
+export const VerificationStartSchema = z.discriminatedUnion('method', [
+  z.object({ method: z.literal('answer'), answer: z.string().trim().min(1, 'Type the answer the caller gives.').max(200) }),
+  z.object({ method: z.literal('email_code') }),
+]);
+export const VerificationCheckSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'Enter the six digits the caller reads out.') });
+export const VerificationResultSchema = z.object({
+  verificationId: z.string(),
+  method: z.enum(['answer', 'email_code']),
+  /** match / no_match for answers and checked codes; sent when a code was just emailed. */
+  result: z.enum(['match', 'no_match', 'sent']),
+  expiresAt: z.number().int(),
+  attemptsLeft: z.number().int(),
+  /** Masked address the code went to, e.g. a…@example.org. */
+  sentTo: z.string().optional(),
+});
+export type VerificationResult = z.infer<typeof VerificationResultSchema>;
+
+export const RoleGrantRequestSchema = z.object({
+  accountId: z.string().max(100),
+  role: RoleSchema,
+  organizationId: z.string().max(100).nullable(),
+  reason: ActionRequestSchema.shape.reason,
+});
+
+export const PermissionListSchema = z.array(z.enum(PERMISSIONS));

@@ -1,0 +1,27 @@
+import type { z } from 'zod';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** One operation of the admin API: the service validates with these schemas and documents them. */
+export interface RouteContract {
+  method: HttpMethod;
+  /** Fastify-style path, e.g. `/api/v1/accounts/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** False only for sign-in, refresh and enrolment. */
+  auth: boolean;
+  params?: z.ZodType;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  /** Concurrency: the request must carry If-Match with the account's ETag. */
+  ifMatch?: boolean;
+  /** The request may carry Idempotency-Key; a retry answers the first response. */
+  idempotent?: boolean;
+  response: z.ZodType;
+  /** The status of a success, 200 unless said. */
+  status?: number;
+}
+
+/** Keeps a contract's literal types while checking its shape. */
+export const route = <T extends RouteContract>(contract: T): T => contract;

@@ -1,0 +1,67 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { AdminIdentity } from '../../common/api/auth.ts';
+import type { RouteContract } from '../../common/api/contract.ts';
+import type { ServiceContext } from '../context.ts';
+import { accountOfAccessToken } from '../domain/admin/api-tokens.ts';
+import { loadAdminIdentity } from '../domain/admin/permissions.ts';
+import { ApiProblem } from './api-problem.ts';
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface Call<C extends RouteContract> {
+  params: Infer<C['params']>;
+  query: Infer<C['query']>;
+  body: Infer<C['body']>;
+  /** The signed-in administrator (routes with `auth: false` get a placeholder they must not use). */
+  admin: AdminIdentity;
+  request: FastifyRequest;
+  reply: FastifyReply;
+}
+
+function parse<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string): Infer<T> {
+  if (!schema) return undefined as Infer<T>;
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data as Infer<T>;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.join('.') || undefined;
+  throw new ApiProblem('validation_failed', `${field ? `${field}: ` : ''}${issue?.message ?? `invalid ${where}`}`, field);
+}
+
+async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<AdminIdentity> {
+  const header = request.headers.authorization ?? '';
+  const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
+  const accountId = token ? await accountOfAccessToken(ctx.db, ctx.clock, token) : undefined;
+  const admin = accountId ? await loadAdminIdentity(ctx.db, accountId) : undefined;
+  if (!admin) throw new ApiProblem('unauthorized', 'Sign in again: the session has ended or the token is not valid.');
+  return admin;
+}
+
+const NOBODY: AdminIdentity = { accountId: '', username: '', name: '', superAdmin: false, grants: [], idleLockMinutes: 15 };
+
+/** Registers a handler for a contract: auth, parsing with the shared schemas, the documented status. */
+export function bind<C extends RouteContract>(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  contract: C,
+  handler: (call: Call<C>) => Promise<Infer<C['response']>>,
+): void {
+  app.route({
+    method: contract.method,
+    url: contract.path,
+    handler: async (request, reply) => {
+      const admin = contract.auth ? await authenticate(ctx, request) : NOBODY;
+      const call = {
+        params: parse(contract.params, request.params, 'path'),
+        query: parse(contract.query, request.query, 'query'),
+        body: parse(contract.body, request.body, 'body'),
+        admin,
+        request,
+        reply,
+      } as Call<C>;
+      const result = await handler(call);
+      if (reply.sent) return reply;
+      return reply.code(reply.statusCode !== 200 ? reply.statusCode : (contract.status ?? 200)).send(result);
+    },
+  });
+}
