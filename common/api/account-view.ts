@@ -10,7 +10,12 @@ export const AccountViewSchema = z.object({
   email: z.string(),
   name: z.string(),
   phone: z.string(),
-  organization: z.object({ id: z.string(), name: z.string(), adminContact: z.string(), externalLoginUrl: z.string().nullable() }),
+  organization: z.object({
+    id: z.string(),
+    name: z.string(),
+    adminContact: z.string(),
+    externalLoginUrl: z.string().nullable(),
+  }),
   products: z.array(z.object({ code: z.string(), name: z.string() })),
   status: z.object({
     disabled: z.boolean(),
@@ -29,7 +34,15 @@ export const AccountViewSchema = z.object({
   /** The question's text; the answer never leaves the service (R36). */
   securityQuestion: z.string().nullable(),
   shared: z.boolean(),
-  holders: z.array(z.object({ id: z.string(), name: z.string(), email: z.string(), phone: z.string(), isOwner: z.boolean() })),
+  holders: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string(),
+      email: z.string(),
+      phone: z.string(),
+      isOwner: z.boolean(),
+    }),
+  ),
   roles: z.array(z.object({ role: z.string(), organizationId: z.string().nullable() })),
   resetLinks: z.array(
     z.object({
@@ -58,7 +71,14 @@ export const AccountViewSchema = z.object({
     }),
   ),
   audit: z.array(
-    z.object({ id: z.string(), at: z.number().int(), type: z.string(), actor: z.string(), actorName: z.string().nullable(), detail: z.record(z.string(), z.unknown()) }),
+    z.object({
+      id: z.string(),
+      at: z.number().int(),
+      type: z.string(),
+      actor: z.string(),
+      actorName: z.string().nullable(),
+      detail: z.record(z.string(), z.unknown()),
+    }),
   ),
   /** What a password change would touch: shown before it happens. */
   passwordChangeImpact: z.object({ products: z.array(z.string()), liveSessions: z.number().int() }),

@@ -3,7 +3,11 @@ import { PERMISSIONS, RoleSchema } from './auth.ts';
 
 /** What every action carries: why (and the ticket), and how the caller was verified. */
 export const ActionRequestSchema = z.object({
-  reason: z.string().trim().min(3, 'Say why, in a few words.').max(500, 'Keep the reason under 500 characters.'),
+  reason: z
+    .string()
+    .trim()
+    .min(3, 'Say why, in a few words.')
+    .max(500, 'Keep the reason under 500 characters.'),
   ticket: z.string().trim().max(100).optional(),
   verificationId: z.string().max(100).optional(),
 });
@@ -26,7 +30,7 @@ export type ActionName = (typeof ACTIONS)[number];
 
 /** The answer to an action: what was done, in words the console shows as is. */
 export const ActionResultSchema = z.object({
-  action: z.enum(ACTIONS),
+  action: z.enum([...ACTIONS, 'resend-mail', 'set-holders']),
   /** e.g. "Reset email queued for a…@example.org, link valid until 14:32 UTC". */
   summary: z.string(),
   version: z.number().int(),
@@ -35,7 +39,9 @@ export const ActionResultSchema = z.object({
   temporaryPasswordExpiresAt: z.number().int().optional(),
   linkExpiresAt: z.number().int().optional(),
   mailIds: z.array(z.string()).default([]),
-  createdAccounts: z.array(z.object({ id: z.string(), username: z.string(), email: z.string() })).optional(),
+  createdAccounts: z
+    .array(z.object({ id: z.string(), username: z.string(), email: z.string() }))
+    .optional(),
 });
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 
@@ -58,10 +64,18 @@ export const HoldersRequestSchema = ActionRequestSchema.extend({
 
 /** Caller verification: check a spoken answer, or email a six-digit code. */
 export const VerificationStartSchema = z.discriminatedUnion('method', [
-  z.object({ method: z.literal('answer'), answer: z.string().trim().min(1, 'Type the answer the caller gives.').max(200) }),
+  z.object({
+    method: z.literal('answer'),
+    answer: z.string().trim().min(1, 'Type the answer the caller gives.').max(200),
+  }),
   z.object({ method: z.literal('email_code') }),
 ]);
-export const VerificationCheckSchema = z.object({ code: z.string().trim().regex(/^\d{6}$/, 'Enter the six digits the caller reads out.') });
+export const VerificationCheckSchema = z.object({
+  code: z
+    .string()
+    .trim()
+    .regex(/^\d{6}$/, 'Enter the six digits the caller reads out.'),
+});
 export const VerificationResultSchema = z.object({
   verificationId: z.string(),
   method: z.enum(['answer', 'email_code']),

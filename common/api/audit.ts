@@ -26,4 +26,7 @@ export const AuditEventSchema = z.object({
   hash: z.string(),
 });
 
-export const AuditPageSchema = z.object({ items: z.array(AuditEventSchema), nextCursor: z.string().nullable() });
+export const AuditPageSchema = z.object({
+  items: z.array(AuditEventSchema),
+  nextCursor: z.string().nullable(),
+});

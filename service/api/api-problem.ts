@@ -32,4 +32,5 @@ export class ApiProblem extends Error {
   }
 }
 
-export const notFound = (what = 'account') => new ApiProblem('not_found', `No such ${what}, or it is outside your organizations.`);
+export const notFound = (what = 'account') =>
+  new ApiProblem('not_found', `No such ${what}, or it is outside your organizations.`);

@@ -9,7 +9,8 @@ import { loadAdminIdentity } from '../domain/admin/permissions.ts';
 import { ApiProblem } from './api-problem.ts';
 import { bind } from './bind.ts';
 
-const BAD_CREDENTIALS = 'The username, password or code is not right, or this account cannot use the console.';
+const BAD_CREDENTIALS =
+  'The username, password or code is not right, or this account cannot use the console.';
 
 /** Sign-in with TOTP, enrolment, refresh rotation and sign-out. */
 export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -19,13 +20,27 @@ export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       case 'signed_in':
         return { ...result.tokens, admin: result.admin };
       case 'totp_required':
-        throw new ApiProblem('totp_required', 'Enter the six-digit code from your authenticator app.', 'totp');
+        throw new ApiProblem(
+          'totp_required',
+          'Enter the six-digit code from your authenticator app.',
+          'totp',
+        );
       case 'totp_invalid':
-        throw new ApiProblem('totp_invalid', 'That code is not right or was already used. Wait for the next code.', 'totp');
+        throw new ApiProblem(
+          'totp_invalid',
+          'That code is not right or was already used. Wait for the next code.',
+          'totp',
+        );
       case 'totp_enrollment_required':
-        throw new ApiProblem('totp_enrollment_required', 'Set up an authenticator app first (POST /api/v1/auth/totp/enrol).');
+        throw new ApiProblem(
+          'totp_enrollment_required',
+          'Set up an authenticator app first (POST /api/v1/auth/totp/enrol).',
+        );
       case 'must_change_password':
-        throw new ApiProblem('forbidden', 'This account must change its password first: sign in on the Log In page.');
+        throw new ApiProblem(
+          'forbidden',
+          'This account must change its password first: sign in on the Log In page.',
+        );
       case 'failed':
         throw new ApiProblem('unauthorized', BAD_CREDENTIALS);
     }
@@ -34,24 +49,43 @@ export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   bind(app, ctx, API.enrolTotp, async ({ body, request }) => {
     const result = await enrolTotp(ctx, { ...body, ip: request.ip });
     if (result.kind === 'failed') throw new ApiProblem('unauthorized', BAD_CREDENTIALS);
-    if (result.kind === 'already_enrolled') throw new ApiProblem('conflict', 'An authenticator app is already set up for this account.');
-    return { otpauthUri: result.otpauthUri, secret: result.secret, recoveryCodes: result.recoveryCodes };
+    if (result.kind === 'already_enrolled')
+      throw new ApiProblem('conflict', 'An authenticator app is already set up for this account.');
+    return {
+      otpauthUri: result.otpauthUri,
+      secret: result.secret,
+      recoveryCodes: result.recoveryCodes,
+    };
   });
 
   bind(app, ctx, API.confirmTotp, async ({ body, request }) => {
     const result = await confirmTotp(ctx, { ...body, ip: request.ip });
     if (result.kind === 'failed') throw new ApiProblem('unauthorized', BAD_CREDENTIALS);
-    if (result.kind === 'totp_invalid') throw new ApiProblem('totp_invalid', 'That code is not right. Check the app’s clock and try the next code.', 'totp');
+    if (result.kind === 'totp_invalid')
+      throw new ApiProblem(
+        'totp_invalid',
+        'That code is not right. Check the app’s clock and try the next code.',
+        'totp',
+      );
     return { ok: true as const };
   });
 
   bind(app, ctx, API.refresh, async ({ body, request }): Promise<TokenPair> => {
-    const outcome = await ctx.db.transaction().execute((trx) => rotateRefreshToken(trx, ctx.clock, body.refreshToken));
+    const outcome = await ctx.db
+      .transaction()
+      .execute((trx) => rotateRefreshToken(trx, ctx.clock, body.refreshToken));
     if (outcome.kind === 'reused') {
-      await recordAudit(ctx.db, ctx.clock, { type: 'admin_token_reuse', accountId: outcome.accountId, ip: request.ip, actor: 'system' });
+      await recordAudit(ctx.db, ctx.clock, {
+        type: 'admin_token_reuse',
+        accountId: outcome.accountId,
+        ip: request.ip,
+        actor: 'system',
+      });
     }
-    const admin = outcome.kind === 'rotated' ? await loadAdminIdentity(ctx.db, outcome.accountId) : undefined;
-    if (outcome.kind !== 'rotated' || !admin) throw new ApiProblem('unauthorized', 'Sign in again: the session has ended.');
+    const admin =
+      outcome.kind === 'rotated' ? await loadAdminIdentity(ctx.db, outcome.accountId) : undefined;
+    if (outcome.kind !== 'rotated' || !admin)
+      throw new ApiProblem('unauthorized', 'Sign in again: the session has ended.');
     return { ...outcome.tokens, admin };
   });
 
@@ -59,7 +93,11 @@ export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     const family = await familyOf(ctx.db, body.refreshToken);
     if (family) {
       await revokeFamily(ctx.db, ctx.clock, family.familyId);
-      await recordAudit(ctx.db, ctx.clock, { type: 'admin_sign_out', accountId: family.accountId, ip: request.ip });
+      await recordAudit(ctx.db, ctx.clock, {
+        type: 'admin_sign_out',
+        accountId: family.accountId,
+        ip: request.ip,
+      });
     }
     return { ok: true as const };
   });

@@ -19,13 +19,21 @@ export interface Call<C extends RouteContract> {
   reply: FastifyReply;
 }
 
-function parse<T extends z.ZodType | undefined>(schema: T, value: unknown, where: string): Infer<T> {
+function parse<T extends z.ZodType | undefined>(
+  schema: T,
+  value: unknown,
+  where: string,
+): Infer<T> {
   if (!schema) return undefined as Infer<T>;
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data as Infer<T>;
   const issue = parsed.error.issues[0];
   const field = issue?.path.join('.') || undefined;
-  throw new ApiProblem('validation_failed', `${field ? `${field}: ` : ''}${issue?.message ?? `invalid ${where}`}`, field);
+  throw new ApiProblem(
+    'validation_failed',
+    `${field ? `${field}: ` : ''}${issue?.message ?? `invalid ${where}`}`,
+    field,
+  );
 }
 
 async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<AdminIdentity> {
@@ -33,11 +41,22 @@ async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promi
   const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
   const accountId = token ? await accountOfAccessToken(ctx.db, ctx.clock, token) : undefined;
   const admin = accountId ? await loadAdminIdentity(ctx.db, accountId) : undefined;
-  if (!admin) throw new ApiProblem('unauthorized', 'Sign in again: the session has ended or the token is not valid.');
+  if (!admin)
+    throw new ApiProblem(
+      'unauthorized',
+      'Sign in again: the session has ended or the token is not valid.',
+    );
   return admin;
 }
 
-const NOBODY: AdminIdentity = { accountId: '', username: '', name: '', superAdmin: false, grants: [], idleLockMinutes: 15 };
+const NOBODY: AdminIdentity = {
+  accountId: '',
+  username: '',
+  name: '',
+  superAdmin: false,
+  grants: [],
+  idleLockMinutes: 15,
+};
 
 /** Registers a handler for a contract: auth, parsing with the shared schemas, the documented status. */
 export function bind<C extends RouteContract>(
@@ -61,7 +80,9 @@ export function bind<C extends RouteContract>(
       } as Call<C>;
       const result = await handler(call);
       if (reply.sent) return reply;
-      return reply.code(reply.statusCode !== 200 ? reply.statusCode : (contract.status ?? 200)).send(result);
+      return reply
+        .code(reply.statusCode !== 200 ? reply.statusCode : (contract.status ?? 200))
+        .send(result);
     },
   });
 }

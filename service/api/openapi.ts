@@ -2,24 +2,48 @@ import { z } from 'zod';
 import { ApiErrorSchema } from '../../common/api/errors.ts';
 import type { RouteContract } from '../../common/api/contract.ts';
 
-const schema = (s: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+const schema = (s: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' });
 
 function parameters(contract: RouteContract) {
   const params: Array<Record<string, unknown>> = [];
   const add = (s: z.ZodType | undefined, where: 'path' | 'query') => {
-    const json = s ? (schema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] }) : undefined;
+    const json = s
+      ? (schema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] })
+      : undefined;
     for (const [name, prop] of Object.entries(json?.properties ?? {})) {
-      params.push({ name, in: where, required: where === 'path' || (json?.required ?? []).includes(name), schema: prop });
+      params.push({
+        name,
+        in: where,
+        required: where === 'path' || (json?.required ?? []).includes(name),
+        schema: prop,
+      });
     }
   };
   add(contract.params, 'path');
   add(contract.query, 'query');
-  if (contract.ifMatch) params.push({ name: 'If-Match', in: 'header', required: true, schema: { type: 'string' }, description: 'The ETag of the account view the caller saw' });
-  if (contract.idempotent) params.push({ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 200 } });
+  if (contract.ifMatch)
+    params.push({
+      name: 'If-Match',
+      in: 'header',
+      required: true,
+      schema: { type: 'string' },
+      description: 'The ETag of the account view the caller saw',
+    });
+  if (contract.idempotent)
+    params.push({
+      name: 'Idempotency-Key',
+      in: 'header',
+      required: false,
+      schema: { type: 'string', maxLength: 200 },
+    });
   return params;
 }
 
-const errorResponse = { description: 'An error', content: { 'application/json': { schema: schema(ApiErrorSchema, 'output') } } };
+const errorResponse = {
+  description: 'An error',
+  content: { 'application/json': { schema: schema(ApiErrorSchema, 'output') } },
+};
 
 /** The OpenAPI 3.1 document of the admin API, generated from the schemas that validate it. */
 export function openApiDocument(routes: Record<string, RouteContract>, serverUrl: string) {
@@ -33,16 +57,31 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
       tags: [contract.tag],
       ...(contract.auth ? { security: [{ bearer: [] }] } : { security: [] }),
       parameters: parameters(contract),
-      ...(contract.body ? { requestBody: { required: true, content: { 'application/json': { schema: schema(contract.body, 'input') } } } } : {}),
+      ...(contract.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schema(contract.body, 'input') } },
+            },
+          }
+        : {}),
       responses: {
-        [String(contract.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: schema(contract.response, 'output') } } },
+        [String(contract.status ?? 200)]: {
+          description: 'Success',
+          content: { 'application/json': { schema: schema(contract.response, 'output') } },
+        },
         default: errorResponse,
       },
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Latchkey admin API', version: '1.0.0', description: 'Helpdesk and administrator actions on accounts. Every error is `{error: {code, message, field?}}`.' },
+    info: {
+      title: 'Latchkey admin API',
+      version: '1.0.0',
+      description:
+        'Helpdesk and administrator actions on accounts. Every error is `{error: {code, message, field?}}`.',
+    },
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     paths,

@@ -9,7 +9,13 @@ export type MailKind =
   | 'username_reminder'
   | 'password_changed'
   | 'lockout'
-  | 'security_question_set';
+  | 'security_question_set'
+  | 'account_unlocked'
+  | 'temporary_password'
+  | 'question_cleared'
+  | 'access_changed'
+  | 'verification_code'
+  | 'invitation';
 
 export interface QueuedMail {
   kind: MailKind;

@@ -7,7 +7,7 @@ export interface MailContent {
   html: string;
 }
 
-interface Paragraphs {
+export interface Paragraphs {
   subject: string;
   greeting: string;
   /** Each entry is a paragraph; a `{ href, label }` entry is a button-like link. */
@@ -17,7 +17,8 @@ interface Paragraphs {
 const FOOTER =
   'This message was sent by Latchkey, the sign-in service for your products. Do not reply to it.';
 
-function compose({ subject, greeting, body }: Paragraphs): MailContent {
+/** Builds both parts of an email from paragraphs and link buttons. */
+export function compose({ subject, greeting, body }: Paragraphs): MailContent {
   const text = [
     greeting,
     ...body.map((p) => (typeof p === 'string' ? p : `${p.label}:\n${p.href}`)),
@@ -53,13 +54,13 @@ function compose({ subject, greeting, body }: Paragraphs): MailContent {
   return { subject, text, html: markup.value };
 }
 
-const formatTime = (ms: number): string =>
+export const formatTime = (ms: number): string =>
   new Date(ms)
     .toISOString()
     .replace('T', ' ')
     .replace(/:\d\d\.\d+Z$/, ' UTC');
 
-const productList = (products: string[]): string =>
+export const productList = (products: string[]): string =>
   products.length <= 1
     ? (products[0] ?? 'your products')
     : `${products.slice(0, -1).join(', ')} and ${products[products.length - 1]}`;

@@ -22,12 +22,21 @@ const client = () => new ApiClient(svc.url);
 /** Enrols TOTP for an administrator of the strict organization; answers the secret and codes. */
 async function enrolled(username: string) {
   const api = client();
-  expect((await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).body).toMatchObject({ error: { code: 'totp_enrollment_required' } });
-  const enrol = await api.post<{ otpauthUri: string; secret: string; recoveryCodes: string[] }>('/api/v1/auth/totp/enrol', { username, password: ADMIN_PASSWORD });
+  expect(
+    (await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).body,
+  ).toMatchObject({ error: { code: 'totp_enrollment_required' } });
+  const enrol = await api.post<{ otpauthUri: string; secret: string; recoveryCodes: string[] }>(
+    '/api/v1/auth/totp/enrol',
+    { username, password: ADMIN_PASSWORD },
+  );
   expect(enrol.status).toBe(200);
   expect(enrol.body.otpauthUri).toMatch(/^otpauth:\/\/totp\/Latchkey:.+\?.*secret=/);
   expect(enrol.body.recoveryCodes).toHaveLength(10);
-  const confirm = await api.post('/api/v1/auth/totp/confirm', { username, password: ADMIN_PASSWORD, totp: totpCodeAt(enrol.body.secret, svc.clock.now()) });
+  const confirm = await api.post('/api/v1/auth/totp/confirm', {
+    username,
+    password: ADMIN_PASSWORD,
+    totp: totpCodeAt(enrol.body.secret, svc.clock.now()),
+  });
   expect(confirm.status).toBe(200);
   svc.clock.advance(30_000);
   return enrol.body;
@@ -41,7 +50,11 @@ describe('admin sign-in', () => {
     await api.signIn(username);
     const me = await api.get('/api/v1/me');
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ username, superAdmin: false, grants: [{ role: 'helpdesk', organizationId: exemptOrg }] });
+    expect(me.body).toMatchObject({
+      username,
+      superAdmin: false,
+      grants: [{ role: 'helpdesk', organizationId: exemptOrg }],
+    });
   });
 
   it('TOTP: enrolment, then a wrong code, a right code, and the same code replayed', async () => {
@@ -50,12 +63,26 @@ describe('admin sign-in', () => {
     const { secret } = await enrolled(username);
     const api = client();
     const missing = await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD });
-    expect(missing).toMatchObject({ status: 401, body: { error: { code: 'totp_required', field: 'totp' } } });
-    const wrong = await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: '000000' === totpCodeAt(secret, svc.clock.now()) ? '111111' : '000000' });
+    expect(missing).toMatchObject({
+      status: 401,
+      body: { error: { code: 'totp_required', field: 'totp' } },
+    });
+    const wrong = await api.post('/api/v1/auth/sign-in', {
+      username,
+      password: ADMIN_PASSWORD,
+      totp: '000000' === totpCodeAt(secret, svc.clock.now()) ? '111111' : '000000',
+    });
     expect(wrong).toMatchObject({ status: 401, body: { error: { code: 'totp_invalid' } } });
     const code = totpCodeAt(secret, svc.clock.now());
-    expect((await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: code })).status).toBe(200);
-    const replay = await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: code });
+    expect(
+      (await api.post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: code }))
+        .status,
+    ).toBe(200);
+    const replay = await api.post('/api/v1/auth/sign-in', {
+      username,
+      password: ADMIN_PASSWORD,
+      totp: code,
+    });
     expect(replay).toMatchObject({ status: 401, body: { error: { code: 'totp_invalid' } } });
   });
 
@@ -64,19 +91,45 @@ describe('admin sign-in', () => {
     await seedAdmin(svc.ctx, { organizationId: strictOrg, username, role: 'administrator' });
     const { recoveryCodes } = await enrolled(username);
     const code = recoveryCodes[0] ?? '';
-    expect((await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: code.toLowerCase() })).status).toBe(200);
-    expect((await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD, totp: code })).status).toBe(401);
+    expect(
+      (
+        await client().post('/api/v1/auth/sign-in', {
+          username,
+          password: ADMIN_PASSWORD,
+          totp: code.toLowerCase(),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await client().post('/api/v1/auth/sign-in', {
+          username,
+          password: ADMIN_PASSWORD,
+          totp: code,
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('R3: an account without a role, a wrong password and an unknown user get the same refusal', async () => {
     const plain = unique('plain');
     const admin = unique('adm');
-    await seedAccount(svc.ctx, { organizationId: exemptOrg, username: plain, password: ADMIN_PASSWORD });
+    await seedAccount(svc.ctx, {
+      organizationId: exemptOrg,
+      username: plain,
+      password: ADMIN_PASSWORD,
+    });
     await seedAdmin(svc.ctx, { organizationId: exemptOrg, username: admin, role: 'administrator' });
     const answers = [
       await client().post('/api/v1/auth/sign-in', { username: plain, password: ADMIN_PASSWORD }),
-      await client().post('/api/v1/auth/sign-in', { username: admin, password: 'not the password at all' }),
-      await client().post('/api/v1/auth/sign-in', { username: 'nobody-at-all', password: ADMIN_PASSWORD }),
+      await client().post('/api/v1/auth/sign-in', {
+        username: admin,
+        password: 'not the password at all',
+      }),
+      await client().post('/api/v1/auth/sign-in', {
+        username: 'nobody-at-all',
+        password: ADMIN_PASSWORD,
+      }),
     ];
     expect(new Set(answers.map((a) => JSON.stringify([a.status, a.body]))).size).toBe(1);
     expect(answers[0]?.body).toMatchObject({ error: { code: 'unauthorized' } });
@@ -85,10 +138,18 @@ describe('admin sign-in', () => {
   it('R44: failed admin sign-ins count and lock like any account', async () => {
     const username = unique('guessed');
     await seedAdmin(svc.ctx, { organizationId: exemptOrg, username, role: 'administrator' });
-    for (let i = 0; i < 5; i += 1) await client().post('/api/v1/auth/sign-in', { username, password: `wrong password ${i} here` });
-    expect((await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).status).toBe(401);
+    for (let i = 0; i < 5; i += 1)
+      await client().post('/api/v1/auth/sign-in', {
+        username,
+        password: `wrong password ${i} here`,
+      });
+    expect(
+      (await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).status,
+    ).toBe(401);
     svc.clock.advance(16 * 60_000);
-    expect((await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).status).toBe(200);
+    expect(
+      (await client().post('/api/v1/auth/sign-in', { username, password: ADMIN_PASSWORD })).status,
+    ).toBe(200);
   });
 });
 
@@ -99,7 +160,10 @@ describe('tokens', () => {
     const api = client();
     await api.signIn(username);
     const first = { access: api.token, refresh: api.refreshToken };
-    const rotated = await api.post<{ accessToken: string; refreshToken: string }>('/api/v1/auth/refresh', { refreshToken: first.refresh });
+    const rotated = await api.post<{ accessToken: string; refreshToken: string }>(
+      '/api/v1/auth/refresh',
+      { refreshToken: first.refresh },
+    );
     expect(rotated.status).toBe(200);
     expect(rotated.body.refreshToken).not.toBe(first.refresh);
     api.token = first.access;
@@ -110,7 +174,9 @@ describe('tokens', () => {
     const reuse = await api.post('/api/v1/auth/refresh', { refreshToken: first.refresh });
     expect(reuse).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
     expect((await api.get('/api/v1/me')).status).toBe(401);
-    expect((await api.post('/api/v1/auth/refresh', { refreshToken: rotated.body.refreshToken })).status).toBe(401);
+    expect(
+      (await api.post('/api/v1/auth/refresh', { refreshToken: rotated.body.refreshToken })).status,
+    ).toBe(401);
   });
 
   it('sign-out revokes the session', async () => {
@@ -118,9 +184,13 @@ describe('tokens', () => {
     await seedAdmin(svc.ctx, { organizationId: exemptOrg, username, role: 'helpdesk' });
     const api = client();
     await api.signIn(username);
-    expect((await api.post('/api/v1/auth/sign-out', { refreshToken: api.refreshToken })).status).toBe(200);
+    expect(
+      (await api.post('/api/v1/auth/sign-out', { refreshToken: api.refreshToken })).status,
+    ).toBe(200);
     expect((await api.get('/api/v1/me')).status).toBe(401);
-    expect((await api.post('/api/v1/auth/refresh', { refreshToken: api.refreshToken })).status).toBe(401);
+    expect(
+      (await api.post('/api/v1/auth/refresh', { refreshToken: api.refreshToken })).status,
+    ).toBe(401);
   });
 
   it('an access token expires after 15 minutes', async () => {
@@ -135,17 +205,31 @@ describe('tokens', () => {
 
 describe('the API surface', () => {
   it('serves an OpenAPI 3.1 document generated from the request schemas', async () => {
-    const doc = await client().get<{ openapi: string; paths: Record<string, Record<string, { parameters: Array<{ name: string }> }>> }>('/api/openapi.json');
+    const doc = await client().get<{
+      openapi: string;
+      paths: Record<string, Record<string, { parameters: Array<{ name: string }> }>>;
+    }>('/api/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toContain('/api/v1/accounts/{id}/actions/{action}');
     const act = doc.body.paths['/api/v1/accounts/{id}/actions/{action}']?.post;
-    expect(act?.parameters.map((p) => p.name)).toEqual(expect.arrayContaining(['id', 'action', 'If-Match', 'Idempotency-Key']));
+    expect(act?.parameters.map((p) => p.name)).toEqual(
+      expect.arrayContaining(['id', 'action', 'If-Match', 'Idempotency-Key']),
+    );
   });
 
   it('every error is JSON {error: {code, message, field?}}', async () => {
-    expect(await client().get('/api/v1/me')).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
-    expect(await client().get('/api/v1/nothing-here')).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
+    expect(await client().get('/api/v1/me')).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
+    expect(await client().get('/api/v1/nothing-here')).toMatchObject({
+      status: 404,
+      body: { error: { code: 'not_found' } },
+    });
     const bad = await client().post('/api/v1/auth/sign-in', { username: '', password: 'x' });
-    expect(bad).toMatchObject({ status: 400, body: { error: { code: 'validation_failed', field: 'username' } } });
+    expect(bad).toMatchObject({
+      status: 400,
+      body: { error: { code: 'validation_failed', field: 'username' } },
+    });
   });
 });

@@ -6,10 +6,27 @@ import { seedAccount } from './accounts.ts';
 export const ADMIN_PASSWORD = 'granite owl measures twilight';
 
 /** An account holding a role (in an organization, or everywhere for super_admin); answers its id. */
-export async function seedAdmin(ctx: ServiceContext, o: { organizationId: string; username: string; role: Role; grantOrganizationId?: string | null }): Promise<string> {
-  const id = await seedAccount(ctx, { organizationId: o.organizationId, username: o.username, password: ADMIN_PASSWORD });
-  const organizationId = o.role === 'super_admin' ? null : (o.grantOrganizationId ?? o.organizationId);
-  await ctx.db.insertInto('role_grants').values({ id: newId(), account_id: id, role: o.role, organization_id: organizationId, created_at: ctx.clock.now() }).execute();
+export async function seedAdmin(
+  ctx: ServiceContext,
+  o: { organizationId: string; username: string; role: Role; grantOrganizationId?: string | null },
+): Promise<string> {
+  const id = await seedAccount(ctx, {
+    organizationId: o.organizationId,
+    username: o.username,
+    password: ADMIN_PASSWORD,
+  });
+  const organizationId =
+    o.role === 'super_admin' ? null : (o.grantOrganizationId ?? o.organizationId);
+  await ctx.db
+    .insertInto('role_grants')
+    .values({
+      id: newId(),
+      account_id: id,
+      role: o.role,
+      organization_id: organizationId,
+      created_at: ctx.clock.now(),
+    })
+    .execute();
   return id;
 }
 
@@ -26,7 +43,12 @@ export class ApiClient {
 
   constructor(readonly baseUrl: string) {}
 
-  async request<T = Record<string, unknown>>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse<T>> {
+  async request<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(new URL(path, this.baseUrl), {
       method,
       headers: {
@@ -37,7 +59,11 @@ export class ApiClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    return {
+      status: response.status,
+      headers: response.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
   }
 
   get<T = Record<string, unknown>>(path: string, headers?: Record<string, string>) {
@@ -50,8 +76,12 @@ export class ApiClient {
 
   /** Signs in; throws with the API's error when it refuses. */
   async signIn(username: string, password = ADMIN_PASSWORD, totp?: string): Promise<void> {
-    const response = await this.post<{ accessToken: string; refreshToken: string }>('/api/v1/auth/sign-in', { username, password, ...(totp ? { totp } : {}) });
-    if (response.status !== 200) throw new Error(`sign-in of ${username} refused: ${JSON.stringify(response.body)}`);
+    const response = await this.post<{ accessToken: string; refreshToken: string }>(
+      '/api/v1/auth/sign-in',
+      { username, password, ...(totp ? { totp } : {}) },
+    );
+    if (response.status !== 200)
+      throw new Error(`sign-in of ${username} refused: ${JSON.stringify(response.body)}`);
     this.token = response.body.accessToken;
     this.refreshToken = response.body.refreshToken;
   }

@@ -6,7 +6,13 @@ import { recordAudit } from '../audit.ts';
 import { checkPassword, countFailure } from '../sign-in.ts';
 import { issueTokens, type IssuedTokens } from './api-tokens.ts';
 import { loadAdminIdentity } from './permissions.ts';
-import { acceptedTotpStep, hashRecoveryCode, newRecoveryCodes, newTotpSecret, otpauthUri } from './totp.ts';
+import {
+  acceptedTotpStep,
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+  otpauthUri,
+} from './totp.ts';
 import { newId } from '../../ids.ts';
 
 export type AdminSignInResult =
@@ -25,19 +31,38 @@ interface Credentials {
 }
 
 /** Password first (one counter and one policy with the pages, R44), and only for administrators. */
-async function adminByPassword(ctx: ServiceContext, c: Credentials): Promise<{ account: Account; admin: AdminIdentity } | undefined> {
+async function adminByPassword(
+  ctx: ServiceContext,
+  c: Credentials,
+): Promise<{ account: Account; admin: AdminIdentity } | undefined> {
   if (c.username.includes('@')) return undefined;
-  const checked = await checkPassword(ctx, { identifier: c.username, password: c.password, ip: c.ip, via: 'api' });
+  const checked = await checkPassword(ctx, {
+    identifier: c.username,
+    password: c.password,
+    ip: c.ip,
+    via: 'api',
+  });
   if (checked.kind !== 'ok' || checked.account.shared) return undefined;
   const admin = await loadAdminIdentity(ctx.db, checked.account.id);
   return admin ? { account: checked.account, admin } : undefined;
 }
 
 /** Checks a TOTP code (no replay) or spends a recovery code; answers true when accepted. */
-async function secondFactorAccepted(ctx: ServiceContext, accountId: string, secret: string, lastStep: number, code: string): Promise<boolean> {
+async function secondFactorAccepted(
+  ctx: ServiceContext,
+  accountId: string,
+  secret: string,
+  lastStep: number,
+  code: string,
+): Promise<boolean> {
   const step = acceptedTotpStep(secret, code, ctx.clock.now(), lastStep);
   if (step !== null) {
-    const r = await ctx.db.updateTable('admin_totp').set({ last_step: step }).where('account_id', '=', accountId).where('last_step', '<', step).executeTakeFirst();
+    const r = await ctx.db
+      .updateTable('admin_totp')
+      .set({ last_step: step })
+      .where('account_id', '=', accountId)
+      .where('last_step', '<', step)
+      .executeTakeFirst();
     return Number(r.numUpdatedRows) === 1;
   }
   const spent = await ctx.db
@@ -56,7 +81,11 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
   if (!found) return { kind: 'failed' };
   const { account, admin } = found;
   if (account.must_change_password) return { kind: 'must_change_password' };
-  const totp = await ctx.db.selectFrom('admin_totp').selectAll().where('account_id', '=', account.id).executeTakeFirst();
+  const totp = await ctx.db
+    .selectFrom('admin_totp')
+    .selectAll()
+    .where('account_id', '=', account.id)
+    .executeTakeFirst();
   const enrolled = totp?.enabled_at != null;
   const org = await organizationOf(ctx.db, account);
   if (!enrolled && !org.policy.adminTotpExempt) return { kind: 'totp_enrollment_required' };
@@ -68,7 +97,13 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
     }
   }
   const tokens = await ctx.db.transaction().execute(async (trx) => {
-    await recordAudit(trx, ctx.clock, { type: 'admin_sign_in', accountId: account.id, organizationId: account.organization_id, ip: c.ip, detail: { totp: enrolled } });
+    await recordAudit(trx, ctx.clock, {
+      type: 'admin_sign_in',
+      accountId: account.id,
+      organizationId: account.organization_id,
+      ip: c.ip,
+      detail: { totp: enrolled },
+    });
     return issueTokens(trx, ctx.clock, account.id);
   });
   return { kind: 'signed_in', tokens, admin };
@@ -78,30 +113,71 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
 export async function enrolTotp(ctx: ServiceContext, c: Credentials) {
   const found = await adminByPassword(ctx, c);
   if (!found) return { kind: 'failed' as const };
-  const existing = await ctx.db.selectFrom('admin_totp').select('enabled_at').where('account_id', '=', found.account.id).executeTakeFirst();
+  const existing = await ctx.db
+    .selectFrom('admin_totp')
+    .select('enabled_at')
+    .where('account_id', '=', found.account.id)
+    .executeTakeFirst();
   if (existing?.enabled_at != null) return { kind: 'already_enrolled' as const };
   const secret = newTotpSecret();
   const recoveryCodes = newRecoveryCodes();
   await ctx.db.transaction().execute(async (trx) => {
     await trx.deleteFrom('admin_totp').where('account_id', '=', found.account.id).execute();
     await trx.deleteFrom('recovery_codes').where('account_id', '=', found.account.id).execute();
-    await trx.insertInto('admin_totp').values({ account_id: found.account.id, secret, enabled_at: null, last_step: 0, created_at: ctx.clock.now() }).execute();
-    await trx.insertInto('recovery_codes').values(recoveryCodes.map((code) => ({ id: newId(), account_id: found.account.id, code_hash: hashRecoveryCode(code), used_at: null }))).execute();
+    await trx
+      .insertInto('admin_totp')
+      .values({
+        account_id: found.account.id,
+        secret,
+        enabled_at: null,
+        last_step: 0,
+        created_at: ctx.clock.now(),
+      })
+      .execute();
+    await trx
+      .insertInto('recovery_codes')
+      .values(
+        recoveryCodes.map((code) => ({
+          id: newId(),
+          account_id: found.account.id,
+          code_hash: hashRecoveryCode(code),
+          used_at: null,
+        })),
+      )
+      .execute();
   });
-  return { kind: 'started' as const, secret, otpauthUri: otpauthUri(secret, found.account.username), recoveryCodes };
+  return {
+    kind: 'started' as const,
+    secret,
+    otpauthUri: otpauthUri(secret, found.account.username),
+    recoveryCodes,
+  };
 }
 
 /** Confirms enrolment with a first code from the app. */
 export async function confirmTotp(ctx: ServiceContext, c: Credentials & { totp: string }) {
   const found = await adminByPassword(ctx, c);
   if (!found) return { kind: 'failed' as const };
-  const totp = await ctx.db.selectFrom('admin_totp').selectAll().where('account_id', '=', found.account.id).executeTakeFirst();
+  const totp = await ctx.db
+    .selectFrom('admin_totp')
+    .selectAll()
+    .where('account_id', '=', found.account.id)
+    .executeTakeFirst();
   if (!totp || totp.enabled_at !== null) return { kind: 'failed' as const };
   const step = acceptedTotpStep(totp.secret, c.totp, ctx.clock.now(), totp.last_step);
   if (step === null) return { kind: 'totp_invalid' as const };
   await ctx.db.transaction().execute(async (trx) => {
-    await trx.updateTable('admin_totp').set({ enabled_at: ctx.clock.now(), last_step: step }).where('account_id', '=', found.account.id).execute();
-    await recordAudit(trx, ctx.clock, { type: 'totp_enrolled', accountId: found.account.id, organizationId: found.account.organization_id, ip: c.ip });
+    await trx
+      .updateTable('admin_totp')
+      .set({ enabled_at: ctx.clock.now(), last_step: step })
+      .where('account_id', '=', found.account.id)
+      .execute();
+    await recordAudit(trx, ctx.clock, {
+      type: 'totp_enrolled',
+      accountId: found.account.id,
+      organizationId: found.account.organization_id,
+      ip: c.ip,
+    });
   });
   return { kind: 'enrolled' as const };
 }

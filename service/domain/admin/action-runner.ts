@@ -1,0 +1,229 @@
+import { createHash } from 'node:crypto';
+import type { ActionRequest, ActionResult } from '../../../common/api/actions.ts';
+import type { AdminIdentity, Permission } from '../../../common/api/auth.ts';
+import { ApiProblem, notFound } from '../../api/api-problem.ts';
+import type { Db, ServiceContext } from '../../context.ts';
+import type { Account } from '../../store/schema.ts';
+import { findAccountById, organizationOf, type OrganizationInfo } from '../accounts.ts';
+import { recordAudit } from '../audit.ts';
+import { loadAccountView } from './account-view.ts';
+import { accountRank, holds, rankIn, visibleOrganizations } from './permissions.ts';
+
+/** What an action's body sees: the locked-in account, who acts, why and how the caller was verified. */
+export interface ActionScope {
+  trx: Db;
+  ctx: ServiceContext;
+  admin: AdminIdentity;
+  account: Account;
+  organization: OrganizationInfo;
+  request: ActionRequest;
+  verification: { id: string; method: string } | null;
+  ip: string | null;
+}
+
+export type ActionOutcome = Omit<ActionResult, 'action' | 'version'>;
+
+/** One action: the permission it needs, whether the caller must be verified, what it does. */
+export interface ActionSpec {
+  permission: Permission;
+  /** Unlocking or setting a password for a caller needs proof of who they are (R47). */
+  needsVerification: boolean;
+  run(scope: ActionScope): Promise<ActionOutcome>;
+}
+
+export interface ActionCall {
+  accountId: string;
+  action: ActionResult['action'];
+  spec: ActionSpec;
+  request: ActionRequest;
+  ifMatch: number | undefined;
+  ifMatchPresent: boolean;
+  idempotencyKey: string | undefined;
+  ip: string | null;
+}
+
+/** An account the administrator may see, or 404 (never 403: outsiders learn nothing, SPEC §3). */
+export async function accountInScope(
+  db: Db,
+  admin: AdminIdentity,
+  accountId: string,
+): Promise<Account> {
+  const account = await findAccountById(db, accountId);
+  const visible = visibleOrganizations(admin);
+  if (!account || (visible !== null && !visible.includes(account.organization_id)))
+    throw notFound();
+  return account;
+}
+
+/** Refuses unless the administrator holds the permission there and more power than the account. */
+export async function assertMayAct(
+  db: Db,
+  admin: AdminIdentity,
+  account: Account,
+  permission: Permission,
+): Promise<void> {
+  if (!holds(admin, permission, account.organization_id)) {
+    throw new ApiProblem(
+      'forbidden',
+      `Your role does not allow this (${permission.replace(/_/g, ' ')}).`,
+    );
+  }
+  if (account.id === admin.accountId)
+    throw new ApiProblem('forbidden', 'Use the Log In pages to change your own account.');
+  if ((await accountRank(db, account.id)) >= rankIn(admin, account.organization_id)) {
+    throw new ApiProblem(
+      'forbidden',
+      'This account holds as much power as yours or more: ask someone with a higher role.',
+    );
+  }
+}
+
+async function liveVerification(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  id: string | undefined,
+) {
+  if (!id) return null;
+  const row = await ctx.db
+    .selectFrom('verifications')
+    .select(['id', 'method', 'verified_at', 'expires_at', 'account_id', 'actor_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const ok =
+    row &&
+    row.account_id === account.id &&
+    row.actor_id === admin.accountId &&
+    row.verified_at !== null &&
+    row.expires_at > ctx.clock.now();
+  if (!ok)
+    throw new ApiProblem(
+      'verification_required',
+      'That caller verification has expired or belongs to another call. Verify the caller again.',
+      'verificationId',
+    );
+  return { id: row.id, method: row.method };
+}
+
+const requestHash = (call: ActionCall) =>
+  createHash('sha256')
+    .update(JSON.stringify([call.accountId, call.action, call.request]))
+    .digest('hex');
+
+async function replay(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  call: ActionCall,
+): Promise<ActionResult | undefined> {
+  if (!call.idempotencyKey) return undefined;
+  const row = await ctx.db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('actor_id', '=', admin.accountId)
+    .where('key', '=', call.idempotencyKey)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  if (row.request_hash !== requestHash(call))
+    throw new ApiProblem('conflict', 'This Idempotency-Key was used for a different request.');
+  return JSON.parse(row.response) as ActionResult;
+}
+
+async function stale(ctx: ServiceContext, account: Account): Promise<never> {
+  const current = await findAccountById(ctx.db, account.id);
+  const view = current ? await loadAccountView(ctx.db, ctx.clock, current) : undefined;
+  throw new ApiProblem(
+    'precondition_failed',
+    'The account changed since you opened it. Review what changed, then try again.',
+    undefined,
+    { current: view },
+  );
+}
+
+/**
+ * Runs an action: scope, permission and power checks, If-Match (428/412), the caller's
+ * verification, then one transaction holding the conditional version bump, the change, its
+ * audit event and the idempotency record, so a retry never acts twice (R84, R88, R89).
+ */
+export async function runAction(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  call: ActionCall,
+): Promise<ActionResult> {
+  const replayed = await replay(ctx, admin, call);
+  if (replayed) return replayed;
+  const account = await accountInScope(ctx.db, admin, call.accountId);
+  await assertMayAct(ctx.db, admin, account, call.spec.permission);
+  if (!call.ifMatchPresent)
+    throw new ApiProblem(
+      'precondition_required',
+      'Send If-Match with the ETag of the account view you acted on.',
+    );
+  if (call.ifMatch !== account.version) return stale(ctx, account);
+  if (call.spec.needsVerification && !call.request.verificationId) {
+    throw new ApiProblem(
+      'verification_required',
+      'Verify the caller first: their security answer or an emailed code.',
+      'verificationId',
+    );
+  }
+  const verification = await liveVerification(ctx, admin, account, call.request.verificationId);
+  const organization = await organizationOf(ctx.db, account);
+  const result = await ctx.db.transaction().execute(async (trx) => {
+    const bumped = await trx
+      .updateTable('accounts')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', account.id)
+      .where('version', '=', account.version)
+      .executeTakeFirst();
+    if (Number(bumped.numUpdatedRows) !== 1) return undefined;
+    const outcome = await call.spec.run({
+      trx,
+      ctx,
+      admin,
+      account: { ...account, version: account.version + 1 },
+      organization,
+      request: call.request,
+      verification,
+      ip: call.ip,
+    });
+    const { version } = await trx
+      .selectFrom('accounts')
+      .select('version')
+      .where('id', '=', account.id)
+      .executeTakeFirstOrThrow();
+    const done: ActionResult = { action: call.action, version, ...outcome };
+    await recordAudit(trx, ctx.clock, {
+      type: 'admin_action',
+      accountId: account.id,
+      organizationId: account.organization_id,
+      actor: admin.accountId,
+      ip: call.ip,
+      detail: {
+        action: call.action,
+        reason: call.request.reason,
+        ticket: call.request.ticket ?? null,
+        verification: verification?.method ?? 'none',
+        summary: outcome.summary,
+      },
+    });
+    if (call.idempotencyKey) {
+      // A temporary password is shown once and never stored: a replay answers without it.
+      const stored = { ...done, temporaryPassword: undefined };
+      await trx
+        .insertInto('idempotency_keys')
+        .values({
+          actor_id: admin.accountId,
+          key: call.idempotencyKey,
+          request_hash: requestHash(call),
+          status: 200,
+          response: JSON.stringify(stored),
+          created_at: ctx.clock.now(),
+        })
+        .execute();
+    }
+    return done;
+  });
+  if (!result) return (await replay(ctx, admin, call)) ?? stale(ctx, account);
+  ctx.mailQueued();
+  return result;
+}

@@ -1,0 +1,186 @@
+import { createHash, randomInt } from 'node:crypto';
+import type { VerificationResult } from '../../../common/api/actions.ts';
+import type { AdminIdentity } from '../../../common/api/auth.ts';
+import { ApiProblem } from '../../api/api-problem.ts';
+import type { ServiceContext } from '../../context.ts';
+import { newId, safeEqual } from '../../ids.ts';
+import { verificationCodeMail } from '../../mail/admin-templates.ts';
+import type { Account } from '../../store/schema.ts';
+import { recordAudit } from '../audit.ts';
+import { queueMail } from '../outbox.ts';
+import { withinLimit } from '../rate-limits.ts';
+import { normalizeAnswer } from '../security-questions.ts';
+import { maskEmail } from './actions/notify.ts';
+
+/** A verification is good for the rest of the call. */
+const VERIFICATION_TTL_MS = 15 * 60_000;
+const CODE_TTL_MS = 10 * 60_000;
+const CODE_ATTEMPTS = 5;
+const HOUR_MS = 3_600_000;
+/** Spoken answers: per account and per agent, so neither a caller nor an agent can guess on (SPEC §3). */
+const ANSWER_CHECKS_PER_ACCOUNT_PER_HOUR = 5;
+const ANSWER_CHECKS_PER_AGENT_PER_HOUR = 30;
+const CODES_PER_ACCOUNT_PER_HOUR = 5;
+
+const codeHash = (id: string, code: string) =>
+  createHash('sha256').update(`${id}:${code}`).digest('hex');
+
+async function audit(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  method: string,
+  result: string,
+  ip: string | null,
+) {
+  await recordAudit(ctx.db, ctx.clock, {
+    type: 'caller_verification',
+    accountId: account.id,
+    organizationId: account.organization_id,
+    actor: admin.accountId,
+    ip,
+    detail: { method, result },
+  });
+}
+
+async function limit(ctx: ServiceContext, bucket: string, max: number): Promise<void> {
+  if (!(await withinLimit(ctx.db, ctx.clock, bucket, max, HOUR_MS))) {
+    throw new ApiProblem(
+      'rate_limited',
+      'Too many verification attempts for now. Send an emailed code instead, or try again later.',
+    );
+  }
+}
+
+/** Checks the answer the caller speaks against the account's question; the answer is never shown or stored. */
+export async function verifyByAnswer(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  answer: string,
+  ip: string | null,
+): Promise<VerificationResult> {
+  if (!account.security_answer_hash)
+    throw new ApiProblem(
+      'conflict',
+      'This account has no security question: send an emailed code instead.',
+    );
+  await limit(ctx, `verify-answer:account:${account.id}`, ANSWER_CHECKS_PER_ACCOUNT_PER_HOUR);
+  await limit(ctx, `verify-answer:agent:${admin.accountId}`, ANSWER_CHECKS_PER_AGENT_PER_HOUR);
+  const match = await ctx.hasher.verify(account.security_answer_hash, normalizeAnswer(answer));
+  const now = ctx.clock.now();
+  const id = newId();
+  await ctx.db
+    .insertInto('verifications')
+    .values({
+      id,
+      account_id: account.id,
+      actor_id: admin.accountId,
+      method: 'answer',
+      code_hash: null,
+      attempts: 1,
+      created_at: now,
+      expires_at: now + VERIFICATION_TTL_MS,
+      verified_at: match ? now : null,
+    })
+    .execute();
+  await audit(ctx, admin, account, 'answer', match ? 'match' : 'no_match', ip);
+  return {
+    verificationId: id,
+    method: 'answer',
+    result: match ? 'match' : 'no_match',
+    expiresAt: now + VERIFICATION_TTL_MS,
+    attemptsLeft: 0,
+  };
+}
+
+/** Emails a six-digit code to the account's own address for the caller to read back. */
+export async function sendVerificationCode(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  ip: string | null,
+): Promise<VerificationResult> {
+  if (account.disabled_at !== null) throw new ApiProblem('conflict', 'This account is disabled.');
+  await limit(ctx, `verify-code:account:${account.id}`, CODES_PER_ACCOUNT_PER_HOUR);
+  const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+  const now = ctx.clock.now();
+  const id = newId();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('verifications')
+      .values({
+        id,
+        account_id: account.id,
+        actor_id: admin.accountId,
+        method: 'email_code',
+        code_hash: codeHash(id, code),
+        attempts: 0,
+        created_at: now,
+        expires_at: now + CODE_TTL_MS,
+        verified_at: null,
+      })
+      .execute();
+    await queueMail(trx, ctx.clock, {
+      kind: 'verification_code',
+      to: account.email,
+      accountId: account.id,
+      content: verificationCodeMail(account.username, code, now + CODE_TTL_MS),
+      expiresAt: now + CODE_TTL_MS,
+    });
+  });
+  ctx.mailQueued();
+  await audit(ctx, admin, account, 'email_code', 'sent', ip);
+  return {
+    verificationId: id,
+    method: 'email_code',
+    result: 'sent',
+    expiresAt: now + CODE_TTL_MS,
+    attemptsLeft: CODE_ATTEMPTS,
+    sentTo: maskEmail(account.email),
+  };
+}
+
+/** Checks the code the caller reads back: five tries, ten minutes; a match verifies for the call. */
+export async function checkVerificationCode(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  verificationId: string,
+  code: string,
+  ip: string | null,
+): Promise<VerificationResult> {
+  const now = ctx.clock.now();
+  const row = await ctx.db
+    .selectFrom('verifications')
+    .selectAll()
+    .where('id', '=', verificationId)
+    .where('account_id', '=', account.id)
+    .where('actor_id', '=', admin.accountId)
+    .where('method', '=', 'email_code')
+    .executeTakeFirst();
+  if (!row || row.expires_at <= now || row.verified_at !== null || row.attempts >= CODE_ATTEMPTS) {
+    throw new ApiProblem('conflict', 'This code has expired or was used up. Send a new code.');
+  }
+  const { attempts } = await ctx.db
+    .updateTable('verifications')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+    .where('id', '=', row.id)
+    .returning('attempts')
+    .executeTakeFirstOrThrow();
+  const match = row.code_hash !== null && safeEqual(row.code_hash, codeHash(row.id, code));
+  if (match)
+    await ctx.db
+      .updateTable('verifications')
+      .set({ verified_at: now, expires_at: now + VERIFICATION_TTL_MS })
+      .where('id', '=', row.id)
+      .execute();
+  await audit(ctx, admin, account, 'email_code', match ? 'match' : 'no_match', ip);
+  return {
+    verificationId: row.id,
+    method: 'email_code',
+    result: match ? 'match' : 'no_match',
+    expiresAt: match ? now + VERIFICATION_TTL_MS : row.expires_at,
+    attemptsLeft: match ? 0 : CODE_ATTEMPTS - attempts,
+  };
+}

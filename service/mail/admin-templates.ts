@@ -1,0 +1,86 @@
+import { compose, formatTime, productList, type MailContent } from './templates.ts';
+
+/** Tells the owner (and holders) that an administrator unlocked sign-in. */
+export function unlockedMail(username: string, contact: string): MailContent {
+  return compose({
+    subject: `Sign-in to ${username} is unlocked`,
+    greeting: 'Hello,',
+    body: [
+      `An administrator unlocked sign-in to ${username}. You can sign in again.`,
+      `If you did not ask for this, contact ${contact}.`,
+    ],
+  });
+}
+
+/** A temporary password was set by staff: when, for which products, and what happens next — never the password (R26). */
+export function temporaryPasswordMail(
+  username: string,
+  at: number,
+  expiresAt: number,
+  products: string[],
+  contact: string,
+  shared: boolean,
+): MailContent {
+  return compose({
+    subject: `The password of ${username} was reset by an administrator`,
+    greeting: 'Hello,',
+    body: [
+      `On ${formatTime(at)} an administrator set a temporary password for ${username}, the password for ${productList(products)}. Everyone signed in with the old password has been signed out.`,
+      `The temporary password was given to the person who called; it is not in this email. It works once, until ${formatTime(expiresAt)}, and must be changed at the first sign-in.`,
+      ...(shared
+        ? [
+            'This is a shared login: ask the person who called the helpdesk for the new password, or contact ' +
+              contact +
+              '.',
+          ]
+        : []),
+      `If you did not ask for this, contact ${contact} at once.`,
+    ],
+  });
+}
+
+/** The security question was cleared by an administrator; a new one is chosen at the next sign-in. */
+export function questionClearedMail(username: string, contact: string): MailContent {
+  return compose({
+    subject: `The security question of ${username} was cleared`,
+    greeting: 'Hello,',
+    body: [
+      `An administrator cleared the security question of ${username}. You will be asked to choose a new one the next time you sign in.`,
+      `Until then, the forgotten-password feature cannot send you a reset link: contact ${contact} if you forget your password.`,
+    ],
+  });
+}
+
+/** Access was disabled or restored by an administrator. */
+export function accessChangedMail(
+  username: string,
+  disabled: boolean,
+  contact: string,
+): MailContent {
+  return compose({
+    subject: disabled ? `${username} was disabled` : `${username} was enabled again`,
+    greeting: 'Hello,',
+    body: [
+      disabled
+        ? `An administrator disabled ${username}. It can no longer sign in, and its sessions have ended.`
+        : `An administrator enabled ${username} again. It can sign in with its password.`,
+      `Questions: contact ${contact}.`,
+    ],
+  });
+}
+
+/** The six-digit code the caller reads back to the helpdesk (SPEC §3). */
+export function verificationCodeMail(
+  username: string,
+  code: string,
+  expiresAt: number,
+): MailContent {
+  return compose({
+    subject: `Your helpdesk verification code: ${code}`,
+    greeting: 'Hello,',
+    body: [
+      `The helpdesk is on the phone with someone who says they hold ${username}. If that is you, read them this code: ${code}`,
+      `It works until ${formatTime(expiresAt)}. If you are not on a call with the helpdesk, do not share it with anyone.`,
+    ],
+  });
+}
