@@ -1,6 +1,13 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+
+// STYLE §2: layers that cannot leak. main/ and preload/ reach the service over HTTP only.
+const NO_SERVICE = {
+  regex: '(^|/)service(/|$)',
+  message: 'main/ and preload/ talk to the account service over HTTP only, never import it.',
+};
 
 export default tseslint.config(
   // scripts/gen-users.mjs is the peer benchmark's generator, kept byte-identical to shared/.
@@ -46,9 +53,92 @@ export default tseslint.config(
               group: ['node:*', 'electron'],
               message: 'common/ holds schemas only: no Node or Electron.',
             },
+            {
+              regex: '(^|/)(service|main|preload|renderer)(/|$)',
+              message: 'common/ is shared by every process and imports none of them.',
+            },
           ],
         },
       ],
+    },
+  },
+  {
+    files: ['main/**/*.ts', 'preload/**/*.ts'],
+    rules: {
+      // R119: no dynamic code.
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
+    },
+  },
+  {
+    files: ['main/**/*.ts'],
+    ignores: ['main/index.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'electron',
+              importNames: ['ipcMain'],
+              message: 'IPC goes through the router (main/ipc.ts), wired in main/index.ts only.',
+            },
+          ],
+          patterns: [NO_SERVICE],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/index.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [NO_SERVICE] }] },
+  },
+  {
+    files: ['preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            NO_SERVICE,
+            {
+              group: ['node:*', ...builtinModules],
+              message: 'The preload uses no Node API: it also runs bundled in a plain browser.',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', '__dirname', 'global'],
+    },
+  },
+  {
+    // STYLE §2: the renderer is a web page. It reaches main only through window.latchkey, and
+    // takes from the preload nothing but its type (LatchkeyApi).
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The renderer never imports electron.' }],
+          patterns: [
+            {
+              group: ['node:*', ...builtinModules],
+              message: 'The renderer uses no Node API: it is a sandboxed web page.',
+            },
+            {
+              regex: '(^|/)(service|main)(/|$)',
+              message: 'The renderer reaches main only through window.latchkey.',
+            },
+            {
+              regex: '(^|/)preload(/|$)',
+              allowTypeImports: true,
+              message: 'Only the preload’s type may be imported (import type { LatchkeyApi }).',
+            },
+          ],
+        },
+      ],
+      'no-restricted-globals': ['error', 'process', 'require', 'Buffer', '__dirname', 'global'],
     },
   },
 );

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
 import { AccountInputError } from './domain/account-input.ts';
+import { verifyAuditCommand } from './domain/admin/audit-verify.ts';
 import { createAccount, ensureOrganization, PRODUCTS } from './domain/account-records.ts';
 import {
   generateTemporaryPassword,
@@ -22,6 +23,7 @@ const USAGE = `Usage: npm run service -- [command]
                         --create-products registers product codes the file names
   create-admin --username NAME --email ADDRESS [--name "Full Name"] [--organization NAME]
                         create a super-administrator with a one-time temporary password
+  verify-audit          check the audit log's hash chain; exit 1 naming the first bad event
 
 Environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL, SMTP_URL, MAIL_FROM, RESET_LINK_TTL (see README).`;
 
@@ -165,6 +167,8 @@ async function main(argv: string[]): Promise<number> {
       return importFile(config, rest);
     case 'create-admin':
       return createAdmin(config, rest);
+    case 'verify-audit':
+      return withContext(config, (ctx) => verifyAuditCommand(ctx.db));
     default:
       return usageError(`Unknown command "${command}".`);
   }

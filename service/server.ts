@@ -4,7 +4,7 @@ import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
-import { argon2Hasher, type Hasher } from './domain/passwords.ts';
+import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
 import { openStore, type Store } from './store/database.ts';
@@ -62,6 +62,8 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<RunningService> {
   const { store, ctx, wake } = await openService(config, options);
+  // Made before the first request, or the first unknown sign-in would cost two hashes (R4).
+  await dummyPasswordHash(ctx.hasher);
   const app = await buildApp(ctx, { logger: options.logger ?? false });
   const dispatcher = new MailDispatcher(ctx, {
     transport: mailTransportFor(config),

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { PERMISSIONS, RoleSchema } from './auth.ts';
 
-/** What every action carries: why (and the ticket), and how the caller was verified. */
-export const ActionRequestSchema = z.object({
+/**
+ * What every action carries: why (and the ticket), and how the caller was verified. Strict: a
+ * field the action does not take (a `password` an administrator would choose, R59) is refused,
+ * never silently dropped (R68).
+ */
+export const ActionRequestSchema = z.strictObject({
   reason: z
     .string()
     .trim()

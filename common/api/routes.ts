@@ -22,6 +22,7 @@ import {
   TotpEnrolSchema,
 } from './auth.ts';
 import { route } from './contract.ts';
+import { OrganizationListSchema, OrganizationSchema, PolicyUpdateSchema } from './organizations.ts';
 
 const AccountParams = z.object({ id: z.string().min(1).max(100) });
 const ActionParams = AccountParams.extend({ action: z.enum(ACTIONS) });
@@ -183,6 +184,34 @@ export const API = {
     summary: 'Audit events, newest first, keyset-paginated',
     query: AuditQuerySchema,
     response: AuditPageSchema,
+  }),
+  auditCsv: route({
+    method: 'GET',
+    path: '/api/v1/audit.csv',
+    tag: 'audit',
+    auth: true,
+    summary: 'Every audit event matching the filters, newest first, as a streamed CSV attachment',
+    query: AuditQuerySchema.omit({ cursor: true, limit: true }),
+    response: z.string().describe('text/csv; charset=utf-8, one event a line after the header'),
+  }),
+  organizations: route({
+    method: 'GET',
+    path: '/api/v1/organizations',
+    tag: 'organizations',
+    auth: true,
+    summary: 'The organizations the administrator sees, each with its policy and the policy’s ETag',
+    response: OrganizationListSchema,
+  }),
+  editPolicy: route({
+    method: 'PUT',
+    path: '/api/v1/organizations/:id/policy',
+    tag: 'organizations',
+    auth: true,
+    summary: 'Replace an organization’s policy (If-Match with the policy’s ETag required)',
+    params: z.object({ id: z.string().min(1).max(100) }),
+    body: PolicyUpdateSchema,
+    ifMatch: true,
+    response: OrganizationSchema,
   }),
 };
 

@@ -18,6 +18,7 @@ function actionCall(
   action: ActionResult['action'],
   spec: ActionSpec,
   body: ActionRequest,
+  fingerprint?: unknown,
 ) {
   const ifMatch = request.headers['if-match'];
   const key = request.headers['idempotency-key'];
@@ -31,6 +32,7 @@ function actionCall(
     idempotencyKey:
       typeof key === 'string' && key.length > 0 && key.length <= 200 ? key : undefined,
     ip: request.ip,
+    fingerprint,
   };
 }
 
@@ -42,7 +44,9 @@ const act = (
   action: ActionResult['action'],
   spec: ActionSpec,
   body: ActionRequest,
-) => runAction(ctx, admin, actionCall(request, accountId, action, spec, body));
+  /** What the request said besides the body: it belongs in the Idempotency-Key's hash (R84). */
+  fingerprint?: unknown,
+) => runAction(ctx, admin, actionCall(request, accountId, action, spec, body, fingerprint));
 
 /** The account view and the actions on it. */
 export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -78,6 +82,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       'resend-mail',
       resendMailAction(params.mailId),
       body,
+      { mailId: params.mailId },
     );
     reply.header('etag', etagOf(result.version));
     return result;
@@ -93,6 +98,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       'set-holders',
       holdersAction(holders),
       rest,
+      { holders },
     );
     reply.header('etag', etagOf(result.version));
     return result;

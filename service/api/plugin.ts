@@ -3,8 +3,11 @@ import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { ApiProblem } from './api-problem.ts';
 import { accountRoutes } from './account-routes.ts';
+import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { openApiDocument } from './openapi.ts';
+import { policyRoutes } from './policy-routes.ts';
+import { roleRoutes } from './role-routes.ts';
 import { verificationRoutes } from './verification-routes.ts';
 
 /** The admin API under /api: JSON in and out, every error as `{ error: { code, message, field? } }`. */
@@ -46,4 +49,7 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   authRoutes(app, ctx);
   accountRoutes(app, ctx);
   verificationRoutes(app, ctx);
+  auditRoutes(app, ctx);
+  roleRoutes(app, ctx);
+  policyRoutes(app, ctx);
 }

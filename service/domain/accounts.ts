@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../context.ts';
 import type { Account, Holder } from '../store/schema.ts';
 import { parsePolicy, type OrganizationPolicy } from './policy.ts';
@@ -8,6 +9,13 @@ export const usernameKey = (username: string): string =>
 
 /** Emails compare by their stored form, lower-cased; no further folding (R8). */
 export const emailKey = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
+
+/**
+ * A stable name for whatever was typed as an email or username, for counters: SHA-256 of its
+ * lookup form, so a password typed into the wrong box is never stored (R76).
+ */
+export const identifierDigest = (identifier: string): string =>
+  createHash('sha256').update(emailKey(identifier), 'utf8').digest('hex');
 
 /**
  * Usernames never contain `@`, so a username can never equal an email address and no

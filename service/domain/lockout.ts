@@ -20,16 +20,22 @@ export async function recordFailedAttempt(
   ip: string | null,
 ): Promise<{ locked: boolean }> {
   const now = ctx.clock.now();
-  // A lockout that has run out starts the count afresh.
-  await trx
-    .updateTable('accounts')
-    .set({ failed_count: 0, locked_at: null, locked_until: null })
-    .where('id', '=', account.id)
-    .where('locked_until', '<=', now)
-    .execute();
+  // One statement: a lockout that has run out starts the count afresh, else it goes up by one.
   const { failed_count } = await trx
     .updateTable('accounts')
-    .set((eb) => ({ failed_count: eb('failed_count', '+', 1) }))
+    .set((eb) => {
+      const expired = eb('locked_until', '<=', now);
+      return {
+        failed_count: eb
+          .case()
+          .when(expired)
+          .then(1)
+          .else(eb('failed_count', '+', 1))
+          .end(),
+        locked_at: eb.case().when(expired).then(null).else(eb.ref('locked_at')).end(),
+        locked_until: eb.case().when(expired).then(null).else(eb.ref('locked_until')).end(),
+      };
+    })
     .where('id', '=', account.id)
     .returning('failed_count')
     .executeTakeFirstOrThrow();

@@ -1,4 +1,10 @@
 import { dictionary } from '@zxcvbn-ts/language-common';
+import {
+  lettersAndDigits,
+  predictableShare,
+  repeatedUnit,
+  withoutSeparators,
+} from './password-patterns.ts';
 import { MAX_SECRET_LENGTH, normalizeSecret } from './passwords.ts';
 
 /** SPEC §4: at least 15 characters (NIST SP 800-63B rev. 4, password-only login). */
@@ -37,6 +43,27 @@ function contextWords(context: PasswordContext): string[] {
 }
 
 /**
+ * A short unit repeated ("iloveyouiloveyou", "monkey monkey monkey", digits and symbols at the
+ * ends aside) is no harder to guess than the unit; a password made mostly of keyboard or
+ * alphabet runs ("qwertyuiopasdfgh", "1qaz2wsx3edc4rfv", "abcdef…") is among the first guesses.
+ */
+function patternProblem(lower: string, core: string): string | null {
+  for (const text of [withoutSeparators(lower), withoutSeparators(core)]) {
+    const unit = repeatedUnit(text);
+    if (unit !== null && codePointLength(unit) < MIN_PASSWORD_LENGTH) {
+      return 'This repeats a short word or pattern, which makes it no harder to guess than that word. Choose something less predictable.';
+    }
+  }
+  const letters = lettersAndDigits(lower);
+  // Two thirds: one predictable stretch beside real words (dlatimer123456789) is left to the
+  // other checks. 1.4 million random passphrases of 2–5 diceware words never reached it.
+  if (letters.length > 0 && predictableShare(letters) >= 2 / 3) {
+    return 'This is mostly a keyboard pattern or a sequence (like qwerty, 1qaz2wsx or abcdef), which attackers try first. Choose something less predictable.';
+  }
+  return null;
+}
+
+/**
  * Checks a new password against SPEC §4; answers the reason to show next to the field,
  * or `null` when the password is acceptable. No composition rules (R52).
  */
@@ -61,6 +88,8 @@ export function passwordProblem(password: string, context: PasswordContext): str
   }
   if (new Set(lower).size <= 3)
     return 'This repeats too few characters. Choose something less predictable.';
+  const pattern = patternProblem(lower, core);
+  if (pattern) return pattern;
   const word = contextWords(context).find((w) => lower.includes(w));
   if (word !== undefined) {
     return 'Do not use your username, email address, organization or a product name in your password.';

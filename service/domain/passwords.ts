@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 
 // @node-rs/argon2's Algorithm is an ambient const enum; Argon2id is 2.
@@ -41,15 +42,22 @@ export const argon2Hasher: Hasher = {
   },
 };
 
-let dummyHash: Promise<string> | undefined;
+/** One dummy hash per hasher, made by that hasher: its parameters and its cost (R4). */
+const dummyHashes = new WeakMap<Hasher, Promise<string>>();
 
 /**
- * A real hash of nothing anyone knows: unknown, locked and disabled sign-ins verify
- * against it so every branch costs one argon2 run (R4, OWASP "quick exit").
+ * A real hash of nothing anyone knows, made by `hasher` itself: unknown, locked and disabled
+ * sign-ins verify against it, so every branch costs one run of the same hash (R4, OWASP
+ * "quick exit"). Made once per hasher; a failure is not remembered.
  */
 export function dummyPasswordHash(hasher: Hasher): Promise<string> {
-  dummyHash ??= hasher.hash(`latchkey-dummy-${process.pid}-${Date.now()}`);
-  return dummyHash;
+  let made = dummyHashes.get(hasher);
+  if (!made) {
+    made = hasher.hash(`latchkey-dummy-${randomBytes(16).toString('base64url')}`);
+    dummyHashes.set(hasher, made);
+    made.catch(() => dummyHashes.delete(hasher));
+  }
+  return made;
 }
 
 /** True for a stored PHC string of argon2 (CSV import may carry existing hashes). */

@@ -5,7 +5,12 @@ import {
   usernameReminderMail,
 } from '../mail/templates.ts';
 import type { Account } from '../store/schema.ts';
-import { emailKey, findAccountsByIdentifier, organizationOf, productsOf } from './accounts.ts';
+import {
+  findAccountsByIdentifier,
+  identifierDigest,
+  organizationOf,
+  productsOf,
+} from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { countRecentMail, queueMail } from './outbox.ts';
 import { withinLimit } from './rate-limits.ts';
@@ -16,49 +21,48 @@ const HOUR_MS = 3_600_000;
 const REQUESTS_PER_ADDRESS_PER_HOUR = 5;
 
 /**
- * Retrieve Forgotten Username: one email listing every username on the address; unknown
- * addresses get nothing, and the caller cannot tell which happened (R2, R27).
+ * Retrieve Forgotten Username, processed off the request path (R5): one email listing every
+ * username on the address; unknown addresses get nothing, and the caller cannot tell which
+ * happened (R2, R27). Runs in the caller's transaction, with the IP of the original request.
  */
 export async function requestUsernameReminder(
+  trx: Db,
   ctx: ServiceContext,
   email: string,
   ip: string | null,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const accounts = email.includes('@')
-      ? (await findAccountsByIdentifier(trx, email)).filter((a) => a.disabled_at === null)
-      : [];
-    const allowed = await withinLimit(
-      trx,
-      ctx.clock,
-      `username-reminder:${emailKey(email)}`,
-      REQUESTS_PER_ADDRESS_PER_HOUR,
-      HOUR_MS,
-    );
-    const first = accounts[0];
-    await recordAudit(trx, ctx.clock, {
-      type: 'username_reminder_requested',
-      accountId: first?.id ?? null,
-      organizationId: first?.organization_id ?? null,
-      ip,
-      detail: {
-        outcome: !first ? 'unknown_address' : allowed ? 'sent' : 'rate_limited',
-        accounts: accounts.length,
-      },
-    });
-    if (!first || !allowed) return;
-    const content = usernameReminderMail(
-      accounts.map((a) => a.username),
-      `${ctx.config.publicUrl}/login`,
-    );
-    await queueMail(trx, ctx.clock, {
-      kind: 'username_reminder',
-      to: first.email,
-      accountId: first.id,
-      content,
-    });
+  const accounts = email.includes('@')
+    ? (await findAccountsByIdentifier(trx, email)).filter((a) => a.disabled_at === null)
+    : [];
+  const allowed = await withinLimit(
+    trx,
+    ctx.clock,
+    `username-reminder:${identifierDigest(email)}`,
+    REQUESTS_PER_ADDRESS_PER_HOUR,
+    HOUR_MS,
+  );
+  const first = accounts[0];
+  await recordAudit(trx, ctx.clock, {
+    type: 'username_reminder_requested',
+    accountId: first?.id ?? null,
+    organizationId: first?.organization_id ?? null,
+    ip,
+    detail: {
+      outcome: !first ? 'unknown_address' : allowed ? 'sent' : 'rate_limited',
+      accounts: accounts.length,
+    },
   });
-  ctx.mailQueued();
+  if (!first || !allowed) return;
+  const content = usernameReminderMail(
+    accounts.map((a) => a.username),
+    `${ctx.config.publicUrl}/login`,
+  );
+  await queueMail(trx, ctx.clock, {
+    kind: 'username_reminder',
+    to: first.email,
+    accountId: first.id,
+    content,
+  });
 }
 
 type ResetOutcome =
@@ -88,85 +92,76 @@ async function resetOutcome(trx: Db, ctx: ServiceContext, account: Account): Pro
 }
 
 /**
- * Reset Your Password: queues the right email for every account the identifier names and
- * answers nothing about them; the page and the work are the same for unknown accounts
- * (R1, R5). Mail is only written to the outbox here, never sent inline.
+ * Reset Your Password, processed off the request path (R5): queues the right email for every
+ * account the identifier names; the page said nothing about them, and the work it did was the
+ * same for unknown accounts (R1). Runs in the caller's transaction, with the request's IP.
  */
 export async function requestPasswordReset(
+  trx: Db,
   ctx: ServiceContext,
   identifier: string,
   ip: string | null,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
-    const accounts = await findAccountsByIdentifier(trx, identifier);
-    await withinLimit(
-      trx,
-      ctx.clock,
-      `reset-request:${identifier.toLowerCase().slice(0, 320)}`,
-      REQUESTS_PER_ADDRESS_PER_HOUR,
-      HOUR_MS,
-    );
-    if (accounts.length === 0) {
-      await recordAudit(trx, ctx.clock, {
-        type: 'reset_requested',
-        ip,
-        detail: { outcome: 'unknown_account' },
-      });
-      return;
-    }
-    for (const account of accounts) {
-      const outcome = await resetOutcome(trx, ctx, account);
-      const org = await organizationOf(trx, account);
-      await recordAudit(trx, ctx.clock, {
-        type: 'reset_requested',
+  const accounts = await findAccountsByIdentifier(trx, identifier);
+  await withinLimit(
+    trx,
+    ctx.clock,
+    `reset-request:${identifierDigest(identifier)}`,
+    REQUESTS_PER_ADDRESS_PER_HOUR,
+    HOUR_MS,
+  );
+  if (accounts.length === 0) {
+    await recordAudit(trx, ctx.clock, {
+      type: 'reset_requested',
+      ip,
+      detail: { outcome: 'unknown_account' },
+    });
+    return;
+  }
+  for (const account of accounts) {
+    const outcome = await resetOutcome(trx, ctx, account);
+    const org = await organizationOf(trx, account);
+    await recordAudit(trx, ctx.clock, {
+      type: 'reset_requested',
+      accountId: account.id,
+      organizationId: org.id,
+      ip,
+      detail: { outcome },
+    });
+    if (outcome === 'disabled' || outcome === 'rate_limited') continue;
+    const to = await resetAddress(trx, account);
+    if (outcome === 'link') {
+      const ttl = org.policy.resetLinkTtlMinutes
+        ? org.policy.resetLinkTtlMinutes * 60_000
+        : ctx.config.resetLinkTtlMs;
+      const { token, expiresAt } = await issueResetLink(trx, ctx.clock, account, 'reset', to, ttl);
+      const products = (await productsOf(trx, account.id)).map((p) => p.name);
+      const content = passwordResetMail(
+        account.username,
+        `${ctx.config.publicUrl}/reset/${token}`,
+        expiresAt,
+        products,
+      );
+      await queueMail(trx, ctx.clock, {
+        kind: 'password_reset',
+        to,
         accountId: account.id,
-        organizationId: org.id,
-        ip,
-        detail: { outcome },
+        content,
+        expiresAt,
       });
-      if (outcome === 'disabled' || outcome === 'rate_limited') continue;
-      const to = await resetAddress(trx, account);
-      if (outcome === 'link') {
-        const ttl = org.policy.resetLinkTtlMinutes
-          ? org.policy.resetLinkTtlMinutes * 60_000
-          : ctx.config.resetLinkTtlMs;
-        const { token, expiresAt } = await issueResetLink(
-          trx,
-          ctx.clock,
-          account,
-          'reset',
-          to,
-          ttl,
-        );
-        const products = (await productsOf(trx, account.id)).map((p) => p.name);
-        const content = passwordResetMail(
-          account.username,
-          `${ctx.config.publicUrl}/reset/${token}`,
-          expiresAt,
-          products,
-        );
-        await queueMail(trx, ctx.clock, {
-          kind: 'password_reset',
-          to,
-          accountId: account.id,
-          content,
-          expiresAt,
-        });
-      } else {
-        const content = resetUnavailableMail(
-          account.username,
-          outcome,
-          org.policy.adminContact,
-          org.policy.externalLoginUrl,
-        );
-        await queueMail(trx, ctx.clock, {
-          kind: 'reset_unavailable',
-          to,
-          accountId: account.id,
-          content,
-        });
-      }
+    } else {
+      const content = resetUnavailableMail(
+        account.username,
+        outcome,
+        org.policy.adminContact,
+        org.policy.externalLoginUrl,
+      );
+      await queueMail(trx, ctx.clock, {
+        kind: 'reset_unavailable',
+        to,
+        accountId: account.id,
+        content,
+      });
     }
-  });
-  ctx.mailQueued();
+  }
 }

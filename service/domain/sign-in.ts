@@ -1,9 +1,15 @@
 import type { ServiceContext } from '../context.ts';
 import type { Account } from '../store/schema.ts';
-import { findAccountsByIdentifier, isLocked, organizationOf } from './accounts.ts';
+import {
+  findAccountsByIdentifier,
+  identifierDigest,
+  isLocked,
+  organizationOf,
+} from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { recordFailedAttempt } from './lockout.ts';
 import { dummyPasswordHash } from './passwords.ts';
+import { countHit } from './rate-limits.ts';
 import { createSession, type SessionKind } from './sessions.ts';
 
 export type SignInResult =
@@ -37,22 +43,12 @@ export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Prom
 
   if (accounts.length > 1) return { kind: 'ambiguous' };
   if (!account) {
-    await recordAudit(ctx.db, ctx.clock, {
-      type: 'sign_in_failed',
-      ip: attempt.ip,
-      detail: { reason: 'unknown_account', via: attempt.via ?? 'pages' },
-    });
+    await countRefusal(ctx, attempt, 'unknown_account');
     return { kind: 'failed' };
   }
   const refusal = refusalReason(account, ctx.clock.now());
   if (refusal) {
-    await recordAudit(ctx.db, ctx.clock, {
-      type: 'sign_in_failed',
-      accountId: account.id,
-      organizationId: account.organization_id,
-      ip: attempt.ip,
-      detail: { reason: refusal, via: attempt.via ?? 'pages' },
-    });
+    await countRefusal(ctx, attempt, refusal, account);
     return { kind: 'failed' };
   }
   if (!matches) {
@@ -60,6 +56,38 @@ export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Prom
     return { kind: 'failed' };
   }
   return { kind: 'ok', account };
+}
+
+/** Failures per identifier, whatever it names: a window long enough to see a slow spray (R48). */
+const FAILURE_WINDOW_MS = 3_600_000;
+
+/**
+ * Records a failure that no account's lockout counts (unknown account, or one that may not
+ * sign in): a hit in `rate_counters` under a digest of the identifier, and its audit event, in
+ * one transaction. It costs about what counting a wrong password does, so the time of a
+ * refusal says nothing about whether the account exists (R3, R4).
+ */
+async function countRefusal(
+  ctx: ServiceContext,
+  attempt: Attempt,
+  reason: string,
+  account?: Account,
+): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    const failures = await countHit(
+      trx,
+      ctx.clock,
+      `sign-in-failed:${identifierDigest(attempt.identifier)}`,
+      FAILURE_WINDOW_MS,
+    );
+    await recordAudit(trx, ctx.clock, {
+      type: 'sign_in_failed',
+      accountId: account?.id ?? null,
+      organizationId: account?.organization_id ?? null,
+      ip: attempt.ip,
+      detail: { reason, via: attempt.via ?? 'pages', failures },
+    });
+  });
 }
 
 /** Counts a failed authentication (wrong password or second factor) toward the lockout. */

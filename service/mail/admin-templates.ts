@@ -76,7 +76,9 @@ export function verificationCodeMail(
   expiresAt: number,
 ): MailContent {
   return compose({
-    subject: `Your helpdesk verification code: ${code}`,
+    // Not in the subject: the console lists subjects of recent mail, and the agent must hear the
+    // code from the caller, not read it off the screen.
+    subject: 'Your helpdesk verification code',
     greeting: 'Hello,',
     body: [
       `The helpdesk is on the phone with someone who says they hold ${username}. If that is you, read them this code: ${code}`,

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { pruneRateCounters } from '../domain/rate-limits.ts';
+import { processRecoveryRequests, pruneRecoveryRequests } from '../domain/recovery-requests.ts';
 import type { OutboxMessage } from '../store/schema.ts';
 import type { MailTransport } from './transports.ts';
 
@@ -24,13 +25,21 @@ export interface DispatcherOptions {
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
 
+/** What one pass did: recovery requests processed, outbox messages handled. */
+interface PassResult {
+  requests: number;
+  messages: number;
+}
+
 /**
- * Sends what the outbox holds: claims each due message with a conditional update (a lease),
- * sends it, records the outcome; failures are retried with backoff and never lost (R81–R85).
+ * Works off the queues: first the Reset Your Password and Retrieve Forgotten Username requests
+ * the pages only recorded (R5), then what the outbox holds: claims each due message with a
+ * conditional update (a lease), sends it, records the outcome; failures are retried with
+ * backoff and never lost (R81–R85).
  */
 export class MailDispatcher {
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
+  private running: Promise<PassResult> | undefined;
   private ticking: Promise<void> | undefined;
   private rerun = false;
   private stopped = true;
@@ -62,13 +71,18 @@ export class MailDispatcher {
     else this.schedule(0);
   }
 
-  /** Runs passes until nothing is due; answers how many messages were handled. */
+  /**
+   * Runs passes until nothing is due (recovery requests included); answers how many messages
+   * were handled.
+   */
   async drain(): Promise<number> {
+    // A pass already under way may have looked for work before the caller's last write.
+    await this.running?.catch(() => undefined);
     let total = 0;
     for (;;) {
-      const handled = await this.pass();
-      total += handled;
-      if (handled === 0) return total;
+      const { requests, messages } = await this.pass();
+      total += messages;
+      if (requests === 0 && messages === 0) return total;
     }
   }
 
@@ -85,9 +99,14 @@ export class MailDispatcher {
 
   private async tick(): Promise<void> {
     try {
-      let handled = 1;
-      while (handled > 0 && !this.stopped) handled = await this.pass();
-      if (!this.stopped) await pruneRateCounters(this.ctx.db, this.ctx.clock);
+      while (!this.stopped) {
+        const { requests, messages } = await this.pass();
+        if (requests === 0 && messages === 0) break;
+      }
+      if (!this.stopped) {
+        await pruneRateCounters(this.ctx.db, this.ctx.clock);
+        await pruneRecoveryRequests(this.ctx.db, this.ctx.clock);
+      }
     } catch (error) {
       this.options.log?.('mail dispatcher pass failed', { error: String(error) });
     }
@@ -97,14 +116,15 @@ export class MailDispatcher {
     this.schedule(again ? 0 : (this.options.pollMs ?? 1000));
   }
 
-  private pass(): Promise<number> {
+  private pass(): Promise<PassResult> {
     this.running ??= this.runPass().finally(() => {
       this.running = undefined;
     });
     return this.running;
   }
 
-  private async runPass(): Promise<number> {
+  private async runPass(): Promise<PassResult> {
+    const requests = await processRecoveryRequests(this.ctx, BATCH, this.options.log);
     const now = this.ctx.clock.now();
     const due = await this.ctx.db
       .selectFrom('outbox')
@@ -121,7 +141,7 @@ export class MailDispatcher {
       await this.deliver(message);
       handled += 1;
     }
-    return handled;
+    return { requests, messages: handled };
   }
 
   private async claim(message: OutboxMessage): Promise<boolean> {

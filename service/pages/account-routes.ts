@@ -15,10 +15,14 @@ import { currentSession, nextStepPath } from './login-routes.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
 import { csrfToken, parseForm, sendPage } from './web.ts';
 
-const secret = (missing: string) =>
-  z.string().min(1, missing).max(MAX_SECRET_LENGTH, 'Use at most 256 characters.');
+const secret = (missing: string, tooLong = 'Use at most 256 characters.') =>
+  z.string().min(1, missing).max(MAX_SECRET_LENGTH, tooLong);
 const ChangeForm = z.object({
-  current_password: secret('Enter your current password.'),
+  // The current password may be anything Log In accepts; 256 is the limit for new ones (R50).
+  current_password: secret(
+    'Enter your current password.',
+    `Passwords are at most ${MAX_SECRET_LENGTH} characters.`,
+  ),
   new_password: secret('Enter a new password.'),
   verify_password: secret('Enter the new password again.'),
 });

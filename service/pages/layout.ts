@@ -14,8 +14,10 @@ interface PageOptions {
 /** A whole page in the one Latchkey look; the title doubles as the visible heading. */
 export function page({ title, body, errors, labels }: PageOptions): string {
   const entries = Object.entries(errors ?? {});
+  // After a form error the summary takes the focus, so it is read first and each of its links
+  // leads to its field (no field autofocuses then: see field()).
   const summary = entries.length
-    ? html`<div class="summary" role="alert" tabindex="-1" id="error-summary">
+    ? html`<div class="summary" role="alert" tabindex="-1" id="error-summary" autofocus>
         <h2>There is a problem</h2>
         <ul>
           ${entries.map(
@@ -53,15 +55,23 @@ interface FieldOptions {
   autocomplete?: string;
   hint?: string;
   errors?: FieldErrors;
+  /** Focus this field when the page opens; ignored when the page shows errors (their summary is). */
   autofocus?: boolean;
+  /** Ids of other elements that describe this field (e.g. the question an answer is for). */
+  describedBy?: string[];
 }
 
 /** A labelled input with its hint and error tied to it for assistive technology. */
 export function field(o: FieldOptions): SafeHtml {
   const error = o.errors?.[o.name];
-  const describedBy = [o.hint ? `${o.name}-hint` : '', error ? `${o.name}-error` : '']
+  const describedBy = [
+    ...(o.describedBy ?? []),
+    o.hint ? `${o.name}-hint` : '',
+    error ? `${o.name}-error` : '',
+  ]
     .filter(Boolean)
     .join(' ');
+  const autofocus = o.autofocus && Object.keys(o.errors ?? {}).length === 0;
   return html`<div class="field">
     <label for="${o.name}">${o.label}</label>
     <input
@@ -69,7 +79,7 @@ export function field(o: FieldOptions): SafeHtml {
       name="${o.name}"
       type="${o.type ?? 'text'}"
       value="${o.type === 'password' ? '' : (o.value ?? '')}"
-      ${html` autocomplete="${o.autocomplete ?? 'off'}"`}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}${o.autofocus ? html` autofocus` : ''}
+      ${html` autocomplete="${o.autocomplete ?? 'off'}"`}${describedBy ? html` aria-describedby="${describedBy}"` : ''}${error ? html` aria-invalid="true"` : ''}${autofocus ? html` autofocus` : ''}
       required
     />
     ${o.hint ? html`<p class="hint" id="${o.name}-hint">${o.hint}</p>` : ''}

@@ -27,7 +27,9 @@ const LoginForm = z.object({
   password: z
     .string()
     .min(1, 'Enter your password.')
-    .max(MAX_SECRET_LENGTH, `Passwords are at most 256 characters.`),
+    // Any password that could ever have been set is accepted here; longer is refused before
+    // any hashing (R50). The 256-character limit is for new passwords (password-policy.ts).
+    .max(MAX_SECRET_LENGTH, `Passwords are at most ${MAX_SECRET_LENGTH} characters.`),
   return_to: z.string().max(2000).optional(),
 });
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ServiceContext } from '../context.ts';
-import { requestPasswordReset, requestUsernameReminder } from '../domain/recovery.ts';
+import { queueRecoveryRequest } from '../domain/recovery-requests.ts';
+import type { RecoveryRequestKind } from '../store/schema.ts';
 import { html } from '../html.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { csrfToken, ipWithinLimit, parseForm, sendPage } from './web.ts';
@@ -69,6 +70,24 @@ const bodyValue = (request: FastifyRequest, name: string): string => {
   return typeof value === 'string' ? value.slice(0, 320) : '';
 };
 
+/**
+ * The whole of the work a recovery page does: the per-IP limit, then one queued row for the
+ * mail dispatcher. No account is looked up here, so known and unknown identifiers take the
+ * same path and the same time (R1, R2, R5); over the limit nothing is queued (R43).
+ */
+async function queueRequest(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  kind: RecoveryRequestKind,
+  identifier: string,
+): Promise<void> {
+  const route = kind === 'password' ? 'forgot-password' : 'forgot-username';
+  if (!(await ipWithinLimit(ctx, request, route, IP_LIMIT, IP_WINDOW_MS))) return;
+  // The dispatcher is not woken: it takes the request on its next poll, at a time unrelated
+  // to this response, so not even the work that follows the response lines up with it.
+  await queueRecoveryRequest(ctx.db, ctx.clock, { kind, identifier, ip: request.ip });
+}
+
 async function postUsername(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const form = parseForm(UsernameForm, request.body);
   if (form.errors)
@@ -77,10 +96,7 @@ async function postUsername(ctx: ServiceContext, request: FastifyRequest, reply:
       400,
       usernamePage(csrfToken(ctx, request, reply), bodyValue(request, 'email'), form.errors),
     );
-  // Over the per-IP limit the same page follows and nothing is sent (R43).
-  if (await ipWithinLimit(ctx, request, 'forgot-username', IP_LIMIT, IP_WINDOW_MS)) {
-    await requestUsernameReminder(ctx, form.data.email, request.ip);
-  }
+  await queueRequest(ctx, request, 'username', form.data.email);
   return reply.redirect('/forgot-username/sent', 303);
 }
 
@@ -92,10 +108,7 @@ async function postReset(ctx: ServiceContext, request: FastifyRequest, reply: Fa
       400,
       resetPage(csrfToken(ctx, request, reply), bodyValue(request, 'identifier'), form.errors),
     );
-  // The same page, the same work and no inline mail whether or not the account exists (R1, R5, R43).
-  if (await ipWithinLimit(ctx, request, 'forgot-password', IP_LIMIT, IP_WINDOW_MS)) {
-    await requestPasswordReset(ctx, form.data.identifier, request.ip);
-  }
+  await queueRequest(ctx, request, 'password', form.data.identifier);
   return reply.redirect('/forgot-password/sent', 303);
 }
 

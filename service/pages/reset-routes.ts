@@ -85,7 +85,7 @@ function challengePage(token: string, question: string, errors?: FieldErrors) {
       <form method="post" action="/reset/challenge" novalidate>
         ${csrfField(token)}
         <p><strong id="question">${question}</strong></p>
-        ${field({ name: 'answer', label: 'Answer', errors, autofocus: true, hint: 'Capital letters and extra spaces do not matter.' })}
+        ${field({ name: 'answer', label: 'Answer', errors, autofocus: true, describedBy: ['question'], hint: 'Capital letters and extra spaces do not matter.' })}
         <button type="submit">Submit</button>
       </form>`,
   });

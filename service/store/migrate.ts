@@ -1,6 +1,7 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
+import { searchIndexes } from './migrations/002-search-indexes.ts';
 import { adminSchema } from './migrations/003-admin.ts';
 import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
 
@@ -8,6 +9,7 @@ import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
 function migrations(store: Store): Record<string, Migration> {
   return {
     '001-initial': initialSchema(store.dialect),
+    '002-search-indexes': searchIndexes(store.dialect),
     '003-admin': adminSchema(store.dialect),
     '004-recovery-requests': recoveryRequestsSchema(store.dialect),
   };

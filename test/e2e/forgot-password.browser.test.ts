@@ -148,6 +148,8 @@ describeBrowser('forgotten password in a real browser', () => {
     // Password Challenge: the answer, then Submit.
     const answer = page.getByLabel('Answer');
     expect(await isFocused(answer)).toBe(true);
+    // The question is announced with the field, not only shown above it.
+    expect(await description(answer)).toContain(QUESTION);
     await answer.fill(ANSWER);
     await page.getByRole('button', { name: 'Submit' }).click();
 
@@ -178,10 +180,10 @@ describeBrowser('forgotten password in a real browser', () => {
       .getByRole('link', { name: /Verify Password: The two passwords do not match/ })
       .waitFor();
     expect(await page.title()).toMatch(/^Error: Set Up Password/);
-    // Both password boxes come back empty, so focus starts where retyping starts (New Password)
-    // or on the summary; never nowhere.
+    // The focus lands on the summary, so a screen reader reads the problem first; its link
+    // leads to the field.
     const focusedId = await page.evaluate(() => document.activeElement?.id ?? '');
-    expect(['new_password', 'error-summary', 'verify_password']).toContain(focusedId);
+    expect(focusedId).toBe('error-summary');
     await screenshot(page, 'forgot-password-06-mismatch');
 
     // Then a good password: success page, and the link back to Log In (no automatic sign-in).

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import {
+  recoveryProcessed,
   startTestService,
   WebClient,
   type PageResponse,
@@ -208,6 +209,7 @@ describe('Retrieve Forgotten Username', () => {
   it('R9: the audit record tells apart the cases the page hides', async () => {
     await requestReminder('carol@example.org');
     await requestReminder('no-such-person@example.org');
+    await recoveryProcessed(svc);
     expect((await auditedOutcomes()).sort()).toEqual(['sent', 'unknown_address']);
   });
 });

@@ -4,6 +4,7 @@ import { argon2Hasher, type Hasher } from '../../service/domain/passwords.ts';
 import { linksIn } from '../support/smtp.ts';
 import { seedAccount, seedOrganization, QUESTION } from '../support/accounts.ts';
 import {
+  recoveryProcessed,
   startTestService,
   textOf,
   WebClient,
@@ -173,6 +174,7 @@ async function resetLinkFor(
 ): Promise<string> {
   const sent = await client.post('/forgot-password', { identifier });
   expect(sent.status).toBe(303);
+  await recoveryProcessed(svc);
   const mail = await svc.ctx.db
     .selectFrom('outbox')
     .select(['text_body'])
@@ -393,6 +395,56 @@ describe('errors name the field they concern', () => {
   });
 });
 
+describe('SPEC §1: accessible pages (focus and descriptions)', () => {
+  /** The ids of what takes the focus when the page opens (`autofocus`). */
+  const autofocused = (r: PageResponse): string[] =>
+    [...r.body.matchAll(/<(?:div|input|select|textarea)\b([^>]*)>/g)]
+      .map((m) => parseAttributes(m[1] ?? ''))
+      .filter((attrs) => 'autofocus' in attrs)
+      .map((attrs) => attrs.id ?? '');
+
+  it('SPEC §1 accessible: after a form error the error summary takes the focus, and no field does', async () => {
+    const client = new WebClient(svc.url);
+    const errored = [
+      await client.post('/login', { identifier: '', password: PASSWORD }),
+      await client.post('/login', { identifier: 'dlatimer', password: 'not the password, sorry' }),
+      await client.post('/forgot-password', { identifier: '' }),
+      await client.post('/forgot-username', { email: 'not-an-address' }),
+    ];
+    for (const r of errored) {
+      expect(r.status, r.heading).toBeGreaterThanOrEqual(400);
+      expect(r.body).toMatch(/<div class="summary" role="alert" tabindex="-1" id="error-summary"/);
+      expect(autofocused(r), r.heading).toEqual(['error-summary']);
+    }
+    // Without an error the first field to fill takes the focus, as before.
+    expect(autofocused(await client.get('/login'))).toEqual(['identifier']);
+    expect(autofocused(await client.get('/forgot-password'))).toEqual(['identifier']);
+  });
+
+  it('SPEC §1 accessible: on Password Challenge the Answer field is described by the question, also after a wrong answer', async () => {
+    await seedAccount(svc.ctx, { organizationId: orgId, username: 'describedby' });
+    const client = new WebClient(svc.url);
+    const link = await resetLinkFor(client, 'describedby', 'describedby');
+    const challenge = await client.follow(link);
+    expect(challenge.heading).toBe('Password Challenge');
+    // The element that shows the question, found by its text.
+    const questionId = new RegExp(`\\sid="([^"]+)"[^>]*>${QUESTION.replace('?', '\\?')}<`).exec(
+      challenge.body,
+    )?.[1];
+    expect(questionId).toBeTruthy();
+    const describedBy = (r: PageResponse) =>
+      controlById(r, 'answer')?.attrs['aria-describedby']?.split(' ') ?? [];
+    expect(describedBy(challenge)[0]).toBe(questionId);
+    expect(describedBy(challenge)).toContain('answer-hint');
+    expect(autofocused(challenge)).toEqual(['answer']);
+
+    const wrong = await client.post('/reset/challenge', { answer: 'Fido' });
+    expect(wrong.status).toBe(400);
+    expect(describedBy(wrong)).toEqual([questionId, 'answer-hint', 'answer-error']);
+    expect(autofocused(wrong)).toEqual(['error-summary']);
+  });
+});
+
 describe('CSRF: a form post without its token does nothing', () => {
   it('Log In with the right password but no _csrf field: 403, and no sign-in session is set', async () => {
     const client = new WebClient(svc.url);
@@ -558,6 +610,37 @@ describe('R50: long inputs', () => {
     });
     expect(r.status).toBe(413);
     expect(calls).toEqual({ hash: 0, verify: 0 });
+  });
+
+  it('R50: Log In checks passwords up to 1,024 characters and, refusing a longer one before hashing, says 1,024', async () => {
+    const client = new WebClient(svc.url);
+    await client.get('/login');
+    resetCalls();
+    const longest = await client.post('/login', {
+      identifier: 'dlatimer',
+      password: 'w'.repeat(1024),
+    });
+    expect(longest.status).toBe(401);
+    expect(calls).toEqual({ hash: 0, verify: 1 });
+    resetCalls();
+    const over = await client.post('/login', {
+      identifier: 'dlatimer',
+      password: 'w'.repeat(1025),
+    });
+    expect(over.status).toBe(400);
+    expect(over.fieldError('password')).toBe('Passwords are at most 1024 characters.');
+    expect(calls).toEqual({ hash: 0, verify: 0 });
+  });
+
+  it('R50: Change Password says the same of a current password over 1,024 characters', async () => {
+    const { client } = await signedIn('dlatimer');
+    const r = await client.post('/change-password', {
+      current_password: 'w'.repeat(1025),
+      new_password: 'harbor island jasmine kettle',
+      verify_password: 'harbor island jasmine kettle',
+    });
+    expect(r.status).toBe(400);
+    expect(r.fieldError('current_password')).toBe('Passwords are at most 1024 characters.');
   });
 
   it('R50: a 5,000-character password (under the body limit) is refused next to the field, without hashing', async () => {

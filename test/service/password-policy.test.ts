@@ -1,4 +1,5 @@
 import { hash as argon2Hash } from '@node-rs/argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
 import { describe, expect, it } from 'vitest';
 import {
   MAX_PASSWORD_LENGTH,
@@ -186,6 +187,74 @@ describe('R53: common and context-specific passwords are refused with a reason',
     };
     expect(passwordProblem('dlatimer123456789', stranger)).toBeNull();
     expect(passwordProblem('Springfield General Hospital', stranger)).toBeNull();
+  });
+});
+
+describe('R53: repeated units and keyboard or alphabet runs are refused with a reason', () => {
+  it.each([
+    'letmeinletmein1',
+    'iloveyouiloveyou',
+    'monkeymonkeymonkey',
+    'monkey monkey monkey!',
+    'Sunshine2024Sunshine2024',
+    '!!dragonfly-dragonfly!!',
+    'bluebirdbluebirdblue',
+  ])('"%s" repeats a short unit: refused, and the reason says so', (password) => {
+    expect(problem(password)).toMatch(/repeats a short word or pattern/);
+  });
+
+  it.each([
+    'qwertyuiopasdfgh',
+    'poiuytrewqlkjhgf',
+    'asdfghjklzxcvbnm',
+    'zaq12wsxcde34rfv',
+    'qazwsxedcrfvtgby',
+    'xsw21qazvfr43edc',
+    'mju7nhy6bgt5vfr4',
+    '1q2w3e4r5t6y7u8i',
+    'plokijuhygtfrdes',
+    'qwe123asd456zxc789',
+    'abcdefghijklmnop',
+    'zyxwvutsrqponmlk',
+    '9876543210abcdef',
+  ])('"%s" is mostly a keyboard or alphabet run: refused, and the reason says so', (password) => {
+    expect(problem(password)).toMatch(/keyboard pattern or a sequence/);
+  });
+
+  it.each(['1qaz2wsx3edc4rfv', '1qazxsw23edcvfr4'])(
+    '"%s" is refused (it is on the common list as well as a keyboard run)',
+    (password) => {
+      expect(problem(password)).toMatch(/common|keyboard pattern/);
+    },
+  );
+
+  it.each([
+    'correct horse battery staple',
+    'marble falcon quietly orbits',
+    // One run beside real words leaves most of the password to guess.
+    'qwerty violin harbour meadow',
+    'first study of the night sky',
+    'alert expert answers the tower',
+    'a deed to the reward of referees',
+  ])('a real passphrase ("%s") still passes', (password) => {
+    expect(problem(password)).toBeNull();
+  });
+
+  it('no three- or four-word phrase from the diceware list is taken for a pattern', () => {
+    const words = dictionary['diceware-common'] as string[];
+    const stranger: PasswordContext = {};
+    const refused: string[] = [];
+    // Deterministic spread over the whole list: 3,000 phrases of three words, 3,000 of four.
+    for (let i = 0; i < 6000; i += 1) {
+      const length = i < 3000 ? 3 : 4;
+      const phrase = Array.from(
+        { length },
+        (_, k) => words[(i * 7919 + k * 104729 + k * k * 31) % words.length],
+      ).join(' ');
+      const reason = passwordProblem(phrase, stranger);
+      if (reason && /repeats a short|keyboard pattern/.test(reason)) refused.push(phrase);
+    }
+    expect(refused).toEqual([]);
   });
 });
 

@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashToken } from '../../service/ids.ts';
 import { QUESTION, seedAccount, seedOrganization } from '../support/accounts.ts';
-import { startTestService, WebClient, type TestService } from '../support/service.ts';
+import {
+  recoveryProcessed,
+  startTestService,
+  WebClient,
+  type TestService,
+} from '../support/service.ts';
 import { linksIn, startSmtp, type CaughtMail, type SmtpCatcher } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'marble falcon quietly orbits';
@@ -475,6 +480,7 @@ describe('what the email says in each case (SPEC §1)', () => {
     const username = unique('flood');
     await seedAccount(svc.ctx, { organizationId: org, username });
     for (let i = 0; i < 5; i += 1) await requestReset(username);
+    await recoveryProcessed(svc);
     const queued = await svc.ctx.db
       .selectFrom('outbox')
       .select('id')
@@ -483,6 +489,7 @@ describe('what the email says in each case (SPEC §1)', () => {
     expect(queued).toHaveLength(3);
     svc.clock.advance(61 * 60_000);
     await requestReset(username);
+    await recoveryProcessed(svc);
     const later = await svc.ctx.db
       .selectFrom('outbox')
       .select('id')

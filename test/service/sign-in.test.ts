@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { argon2Hasher, type Hasher } from '../../service/domain/passwords.ts';
+import { createHash } from 'node:crypto';
+import { argon2Hasher, dummyPasswordHash, type Hasher } from '../../service/domain/passwords.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { startTestService, WebClient, type TestService } from '../support/service.ts';
 import { startSmtp, type SmtpCatcher } from '../support/smtp.ts';
@@ -121,6 +122,64 @@ describe('Log In', () => {
     }
   });
 
+  it('R4: each hasher verifies unknown accounts against a dummy hash it made itself', async () => {
+    const made: string[] = [];
+    const hasherWith = (memoryCost: number): Hasher => ({
+      ...argon2Hasher,
+      async hash(secret) {
+        const phc = await argon2Hash(secret, {
+          algorithm: 2,
+          memoryCost,
+          timeCost: 1,
+          parallelism: 1,
+        });
+        made.push(phc);
+        return phc;
+      },
+    });
+    const light = hasherWith(1024);
+    const heavy = hasherWith(8192);
+    const lightDummy = await dummyPasswordHash(light);
+    const heavyDummy = await dummyPasswordHash(heavy);
+    // Each is one of its own hasher's hashes, with that hasher's parameters (and so its cost).
+    expect(lightDummy).toMatch(/^\$argon2id\$v=19\$m=1024,/);
+    expect(heavyDummy).toMatch(/^\$argon2id\$v=19\$m=8192,/);
+    expect(made).toEqual([lightDummy, heavyDummy]);
+    // Made once per hasher, however many sign-ins ask at once.
+    const again = await Promise.all([dummyPasswordHash(light), dummyPasswordHash(heavy)]);
+    expect(again).toEqual([lightDummy, heavyDummy]);
+    expect(made).toHaveLength(2);
+  });
+
+  it('R4/R48: an unknown account costs what a wrong password does: a counter (under a digest, never the text) and an audit event', async () => {
+    const ghost = `${unique('Ghost.')}`;
+    const digest = createHash('sha256').update(ghost.toLowerCase()).digest('hex');
+    const counter = () =>
+      svc.ctx.db
+        .selectFrom('rate_counters')
+        .select(['bucket', 'count'])
+        .where('bucket', '=', `sign-in-failed:${digest}`)
+        .execute();
+    expect(await counter()).toEqual([]);
+    expect((await signIn(ghost, 'not a password anyone has')).status).toBe(401);
+    expect((await signIn(ghost.toUpperCase(), 'still not a password')).status).toBe(401);
+    expect((await counter()).map((c) => c.count)).toEqual([2]);
+    const buckets = await svc.ctx.db.selectFrom('rate_counters').select('bucket').execute();
+    expect(buckets.map((b) => b.bucket).join(' ')).not.toContain(ghost.toLowerCase());
+    const audited = await svc.ctx.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('type', '=', 'sign_in_failed')
+      .where('account_id', 'is', null)
+      .orderBy('seq', 'desc')
+      .limit(2)
+      .execute();
+    expect(audited.map((a) => JSON.parse(a.detail))).toEqual([
+      { reason: 'unknown_account', via: 'pages', failures: 2 },
+      { reason: 'unknown_account', via: 'pages', failures: 1 },
+    ]);
+  });
+
   it('an email of several accounts asks for the username, naming none of them', async () => {
     const email = `${unique('twins')}@example.org`;
     const a = unique('twin');
@@ -205,6 +264,30 @@ describe('lockout (SPEC §4, R37–R40)', () => {
     svc.clock.advance(15 * 60_000 + 1000);
     expect((await signIn(username, PASSWORD)).location).toBe('/');
     expect((await account(id)).failed_count).toBe(0);
+  });
+
+  it('R38: once a lockout has run out, the next wrong password counts from one again', async () => {
+    const username = unique('expired');
+    const id = await seedAccount(svc.ctx, { organizationId: org, username });
+    for (let i = 0; i < 5; i += 1) await signIn(username, `wrong guess number ${i}!`);
+    expect((await account(id)).locked_at).not.toBeNull();
+    svc.clock.advance(15 * 60_000 + 1000);
+    expect((await signIn(username, 'one more wrong guess')).status).toBe(401);
+    expect(await account(id)).toMatchObject({
+      failed_count: 1,
+      locked_at: null,
+      locked_until: null,
+    });
+    // Still locked: the count goes on and the lock stays.
+    for (let i = 0; i < 5; i += 1) await signIn(username, `wrong guess number ${i}!`);
+    const relocked = await account(id);
+    expect(relocked.failed_count).toBe(6);
+    expect(relocked.locked_until).toBe(svc.clock.now() + 15 * 60_000);
+    await signIn(username, 'and another wrong one');
+    expect(await account(id)).toMatchObject({
+      failed_count: 7,
+      locked_until: relocked.locked_until,
+    });
   });
 
   it('a lockout of a shared login tells every holder', async () => {

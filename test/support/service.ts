@@ -48,6 +48,15 @@ export async function startTestService(options: Options = {}): Promise<TestServi
   };
 }
 
+/**
+ * Waits until the service's dispatcher has processed every queued Reset Your Password and
+ * Retrieve Forgotten Username request and handled the mail they queued. The pages only queue
+ * requests (R5); a test that reads the outbox or the audit log afterwards waits here first.
+ */
+export async function recoveryProcessed(svc: RunningService): Promise<void> {
+  await svc.dispatcher.drain();
+}
+
 /** A browser stand-in over real HTTP: keeps cookies, follows nothing by itself, reads CSRF fields. */
 export class WebClient {
   private cookies = new Map<string, string>();

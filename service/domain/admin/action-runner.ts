@@ -40,6 +40,12 @@ export interface ActionCall {
   ifMatchPresent: boolean;
   idempotencyKey: string | undefined;
   ip: string | null;
+  /**
+   * What else the request said besides the action body (the holders of set-holders, the mail of
+   * resend-mail): part of the Idempotency-Key's request hash, so the same key with other holders
+   * is refused rather than answered with the first outcome (R84).
+   */
+  fingerprint?: unknown;
 }
 
 /** An account the administrator may see, or 404 (never 403: outsiders learn nothing, SPEC §3). */
@@ -107,8 +113,18 @@ async function liveVerification(
 
 const requestHash = (call: ActionCall) =>
   createHash('sha256')
-    .update(JSON.stringify([call.accountId, call.action, call.request]))
+    .update(
+      JSON.stringify([
+        call.accountId,
+        call.action,
+        call.request,
+        ...(call.fingerprint === undefined ? [] : [call.fingerprint]),
+      ]),
+    )
     .digest('hex');
+
+/** Thrown inside the action's transaction when another request took its Idempotency-Key first. */
+class KeyTaken extends Error {}
 
 async function replay(
   ctx: ServiceContext,
@@ -158,7 +174,9 @@ export async function runAction(
       'precondition_required',
       'Send If-Match with the ETag of the account view you acted on.',
     );
-  if (call.ifMatch !== account.version) return stale(ctx, account);
+  // A double click whose twin committed between our replay check and our read is a replay (R92).
+  if (call.ifMatch !== account.version)
+    return (await replay(ctx, admin, call)) ?? stale(ctx, account);
   if (call.spec.needsVerification && !call.request.verificationId) {
     throw new ApiProblem(
       'verification_required',
@@ -168,61 +186,73 @@ export async function runAction(
   }
   const verification = await liveVerification(ctx, admin, account, call.request.verificationId);
   const organization = await organizationOf(ctx.db, account);
-  const result = await ctx.db.transaction().execute(async (trx) => {
-    const bumped = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', account.id)
-      .where('version', '=', account.version)
-      .executeTakeFirst();
-    if (Number(bumped.numUpdatedRows) !== 1) return undefined;
-    const outcome = await call.spec.run({
-      trx,
-      ctx,
-      admin,
-      account: { ...account, version: account.version + 1 },
-      organization,
-      request: call.request,
-      verification,
-      ip: call.ip,
+  const result = await ctx.db
+    .transaction()
+    .execute(async (trx) => {
+      const bumped = await trx
+        .updateTable('accounts')
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', account.id)
+        .where('version', '=', account.version)
+        .executeTakeFirst();
+      if (Number(bumped.numUpdatedRows) !== 1) return undefined;
+      const outcome = await call.spec.run({
+        trx,
+        ctx,
+        admin,
+        account: { ...account, version: account.version + 1 },
+        organization,
+        request: call.request,
+        verification,
+        ip: call.ip,
+      });
+      const { version } = await trx
+        .selectFrom('accounts')
+        .select('version')
+        .where('id', '=', account.id)
+        .executeTakeFirstOrThrow();
+      const done: ActionResult = { action: call.action, version, ...outcome };
+      await recordAudit(trx, ctx.clock, {
+        type: 'admin_action',
+        accountId: account.id,
+        organizationId: account.organization_id,
+        actor: admin.accountId,
+        ip: call.ip,
+        detail: {
+          action: call.action,
+          reason: call.request.reason,
+          ticket: call.request.ticket ?? null,
+          verification: verification?.method ?? 'none',
+          summary: outcome.summary,
+        },
+      });
+      if (call.idempotencyKey) {
+        // A temporary password is shown once and never stored: a replay answers without it.
+        const stored = { ...done, temporaryPassword: undefined };
+        // The same key sent at once for another account: the first to commit keeps it, this
+        // transaction rolls back whole and the caller gets 409, never a 500 (R90).
+        const inserted = await trx
+          .insertInto('idempotency_keys')
+          .values({
+            actor_id: admin.accountId,
+            key: call.idempotencyKey,
+            request_hash: requestHash(call),
+            status: 200,
+            response: JSON.stringify(stored),
+            created_at: ctx.clock.now(),
+          })
+          .onConflict((oc) => oc.columns(['actor_id', 'key']).doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) !== 1) throw new KeyTaken();
+      }
+      return done;
+    })
+    .catch(async (error: unknown) => {
+      if (!(error instanceof KeyTaken)) throw error;
+      const replayed = await replay(ctx, admin, call);
+      if (replayed) return replayed;
+      throw new ApiProblem('conflict', 'This Idempotency-Key was used for a different request.');
     });
-    const { version } = await trx
-      .selectFrom('accounts')
-      .select('version')
-      .where('id', '=', account.id)
-      .executeTakeFirstOrThrow();
-    const done: ActionResult = { action: call.action, version, ...outcome };
-    await recordAudit(trx, ctx.clock, {
-      type: 'admin_action',
-      accountId: account.id,
-      organizationId: account.organization_id,
-      actor: admin.accountId,
-      ip: call.ip,
-      detail: {
-        action: call.action,
-        reason: call.request.reason,
-        ticket: call.request.ticket ?? null,
-        verification: verification?.method ?? 'none',
-        summary: outcome.summary,
-      },
-    });
-    if (call.idempotencyKey) {
-      // A temporary password is shown once and never stored: a replay answers without it.
-      const stored = { ...done, temporaryPassword: undefined };
-      await trx
-        .insertInto('idempotency_keys')
-        .values({
-          actor_id: admin.accountId,
-          key: call.idempotencyKey,
-          request_hash: requestHash(call),
-          status: 200,
-          response: JSON.stringify(stored),
-          created_at: ctx.clock.now(),
-        })
-        .execute();
-    }
-    return done;
-  });
   if (!result) return (await replay(ctx, admin, call)) ?? stale(ctx, account);
   ctx.mailQueued();
   return result;

@@ -18,6 +18,13 @@ export const sendResetEmail: ActionSpec = {
   async run({ trx, ctx, account, organization }) {
     if (account.disabled_at !== null)
       throw new ApiProblem('conflict', 'This account is disabled: enable it first.');
+    // SPEC §1: an organization that moved to an external login service resets passwords there.
+    const external = organization.policy.externalLoginUrl;
+    if (external)
+      throw new ApiProblem(
+        'conflict',
+        `${organization.name} signs in through ${external}: the password is reset there, not here.`,
+      );
     if (!account.security_answer_hash)
       throw new ApiProblem(
         'conflict',

@@ -3,6 +3,7 @@ import type { Db } from '../../../context.ts';
 import { compose, productList, type MailContent } from '../../../mail/templates.ts';
 import { holdersOf, productsOf, usernameKey } from '../../accounts.ts';
 import { createAccount } from '../../account-records.ts';
+import { AccountInputError } from '../../account-input.ts';
 import { queueMail } from '../../outbox.ts';
 import { issueResetLink, revokeResetLinks } from '../../reset-links.ts';
 import { endAccountSessions } from '../../sessions.ts';
@@ -59,6 +60,12 @@ export const convertSharedLogin: ActionSpec = {
   needsVerification: false,
   async run({ trx, ctx, admin, account }) {
     if (!account.shared) throw new ApiProblem('conflict', 'This is not a shared login.');
+    // A converted shared login is disabled; converting it again would invite every holder twice.
+    if (account.disabled_at !== null)
+      throw new ApiProblem(
+        'conflict',
+        'This shared login is disabled (already converted?): enable it first to convert it.',
+      );
     const holders = await holdersOf(trx, account.id);
     if (holders.length === 0)
       throw new ApiProblem(
@@ -82,7 +89,15 @@ export const convertSharedLogin: ActionSpec = {
           products: products.map((p) => p.code),
         },
         admin.accountId,
-      );
+      ).catch((error: unknown) => {
+        // A holder who cannot become an account refuses the whole conversion (the transaction
+        // rolls back every account made so far) with the reason, not a 500.
+        if (!(error instanceof AccountInputError)) throw error;
+        throw new ApiProblem(
+          'conflict',
+          `${holder.name} <${holder.email}> cannot get a personal account: ${error.problems.map((p) => p.message).join(' ')}`,
+        );
+      });
       const person = await trx
         .selectFrom('accounts')
         .selectAll()

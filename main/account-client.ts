@@ -1,0 +1,284 @@
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import type { z } from 'zod';
+import { AccountViewSchema } from '../common/api/account-view.ts';
+import type { AdminIdentity, TokenPair } from '../common/api/auth.ts';
+import type { RouteContract } from '../common/api/contract.ts';
+import { ApiErrorSchema } from '../common/api/errors.ts';
+import { API } from '../common/api/routes.ts';
+import type { ConnectionProfile } from './connections.ts';
+import { IpcFailure } from './ipc-failure.ts';
+import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
+
+type In<T> = T extends z.ZodType ? z.input<T> : never;
+
+/** One request of the admin API, typed by its route in the shared contract. */
+export interface Call<R extends RouteContract> {
+  params?: In<R['params']>;
+  query?: In<R['query']>;
+  body?: In<R['body']>;
+  headers?: Record<string, string>;
+}
+
+export interface AccountClientOptions {
+  profile: ConnectionProfile;
+  vault: SessionVault;
+  /** A genuine 401: the connection is signed out here, this tells the renderer. */
+  onSessionEnded: (connectionId: string) => void;
+  timeoutMs?: number;
+}
+
+const MAX_MESSAGE = 500;
+
+/**
+ * The console's client of one account service: one axios instance with timeouts, the bearer
+ * token from the vault, one refresh at a time however many calls need it, and every failure
+ * turned into an `IpcFailure` with a plain message. Nothing it throws carries a header or token.
+ */
+export class AccountClient {
+  readonly http: AxiosInstance;
+  private refreshing: Promise<string> | undefined;
+
+  constructor(private readonly o: AccountClientOptions) {
+    this.http = axios.create({
+      baseURL: o.profile.url,
+      timeout: o.timeoutMs ?? 15_000,
+      adapter: 'http',
+      maxRedirects: 0,
+      headers: { accept: 'application/json' },
+    });
+  }
+
+  private get id(): string {
+    return this.o.profile.id;
+  }
+
+  /** POST /auth/sign-in; keeps the tokens in the vault and answers who signed in. */
+  async signIn(credentials: {
+    username: string;
+    password: string;
+    totp?: string | undefined;
+  }): Promise<AdminIdentity> {
+    const previous = this.o.vault.refreshToken(this.id);
+    const pair = await this.send(API.signIn, { body: credentials });
+    this.o.vault.unlock(this.id);
+    await this.keep(pair);
+    // Signing in again replaces the session this computer held; the old one ends on the service.
+    if (previous) await this.revoke(previous);
+    return pair.admin;
+  }
+
+  /**
+   * Unlock after the idle lock: the password is checked by signing in again. An organization
+   * that requires TOTP answers `totp_required` only after the password was right (the service
+   * checks the password first), and then the kept refresh token renews the session.
+   */
+  async unlock(password: string): Promise<void> {
+    const username = this.o.vault.username(this.id);
+    if (!username) throw this.ended();
+    const stale = this.o.vault.refreshToken(this.id);
+    try {
+      const pair = await this.send(API.signIn, { body: { username, password } });
+      this.o.vault.unlock(this.id);
+      await this.keep(pair);
+      // The new sign-in started a new session; the locked one is ended on the service too.
+      if (stale) await this.revoke(stale);
+    } catch (error) {
+      if (!(error instanceof IpcFailure && error.code === 'totp_required')) throw error;
+      this.o.vault.unlock(this.id);
+      await this.refresh();
+    }
+  }
+
+  /** POST /auth/sign-out (best effort: offline still signs out here), then forgets it all. */
+  async signOut(): Promise<void> {
+    const refreshToken = this.o.vault.refreshToken(this.id);
+    this.o.vault.forget(this.id);
+    if (refreshToken) await this.revoke(refreshToken);
+  }
+
+  /** An authenticated call: a fresh token first, and one retry after a 401 with a new one. */
+  async call<R extends RouteContract>(
+    route: R,
+    call: Call<R> = {},
+  ): Promise<z.infer<R['response']>> {
+    if (this.o.vault.state(this.id) === 'locked')
+      throw new IpcFailure(
+        'unauthorized',
+        `${this.o.profile.name} is locked: enter your password.`,
+      );
+    if (this.o.vault.state(this.id) === 'signed_out')
+      throw new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} first.`);
+    const token = await this.freshToken();
+    try {
+      return await this.send(route, call, token);
+    } catch (error) {
+      if (!isUnauthorized(error)) throw error;
+    }
+    const renewed = await this.tokenAfter(token);
+    try {
+      return await this.send(route, call, renewed);
+    } catch (error) {
+      // A 401 with a token just issued is genuine: the session is over (R113: say so once).
+      if (isUnauthorized(error)) throw this.expire();
+      throw error;
+    }
+  }
+
+  private async freshToken(): Promise<string> {
+    return this.o.vault.accessToken(this.id) ?? this.refresh();
+  }
+
+  /** The token to retry with after `stale` got a 401: a newer one if another call refreshed. */
+  private async tokenAfter(stale: string): Promise<string> {
+    const held = this.o.vault.heldAccessToken(this.id);
+    if (held && held !== stale) return held;
+    return this.refresh();
+  }
+
+  /**
+   * One refresh in flight per connection, shared by every caller: the service rotates refresh
+   * tokens and treats a spent one coming back as theft, revoking the whole session.
+   */
+  private refresh(): Promise<string> {
+    this.refreshing ??= this.rotate().finally(() => (this.refreshing = undefined));
+    return this.refreshing;
+  }
+
+  private async rotate(): Promise<string> {
+    const refreshToken = this.o.vault.refreshToken(this.id);
+    if (!refreshToken) throw this.expire();
+    let pair: TokenPair;
+    try {
+      pair = await this.send(API.refresh, { body: { refreshToken } });
+    } catch (error) {
+      if (isUnauthorized(error)) throw this.expire();
+      throw error;
+    }
+    await this.keep(pair);
+    const token = this.o.vault.heldAccessToken(this.id);
+    // Locked while the refresh was on its way: the new token was not kept.
+    if (!token || this.o.vault.state(this.id) !== 'signed_in')
+      throw new IpcFailure(
+        'unauthorized',
+        `${this.o.profile.name} is locked: enter your password.`,
+      );
+    return token;
+  }
+
+  /**
+   * Keeps a new token pair. When the OS cannot protect the refresh token, nothing is kept, the
+   * session just issued is ended on the service, and the user is told why (R115).
+   */
+  private async keep(pair: TokenPair): Promise<void> {
+    try {
+      this.o.vault.keep(this.id, {
+        username: pair.admin.username,
+        admin: pair.admin,
+        refreshToken: pair.refreshToken,
+      });
+    } catch (error) {
+      if (!(error instanceof EncryptionUnavailableError)) throw error;
+      this.o.vault.forget(this.id);
+      await this.revoke(pair.refreshToken);
+      throw new IpcFailure('unavailable', `${error.message} Ask IT to enable the key store.`);
+    }
+    this.o.vault.setAccess(this.id, pair.accessToken, pair.expiresIn);
+  }
+
+  /** Ends a session on the service; a failure here changes nothing for the user. */
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.send(API.signOut, { body: { refreshToken } });
+    } catch {
+      // Offline or already ended: the token is gone from this computer either way.
+    }
+  }
+
+  /** Signs the connection out here and tells the renderer once; answers the failure to throw. */
+  private expire(): IpcFailure {
+    const failure = new IpcFailure(
+      'unauthorized',
+      `Your session with ${this.o.profile.name} has ended. Sign in again.`,
+    );
+    if (this.o.vault.state(this.id) === 'signed_out') return failure;
+    this.o.vault.forget(this.id);
+    this.o.onSessionEnded(this.id);
+    return failure;
+  }
+
+  private ended(): IpcFailure {
+    return new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} again.`);
+  }
+
+  /** One HTTP exchange: path from params, response parsed with the route's schema. */
+  private async send<R extends RouteContract>(
+    route: R,
+    call: Call<R>,
+    token?: string,
+  ): Promise<z.infer<R['response']>> {
+    let response: AxiosResponse<unknown>;
+    try {
+      response = await this.http.request({
+        method: route.method,
+        url: pathOf(route.path, (call.params ?? {}) as Record<string, string>),
+        params: call.query,
+        data: call.body,
+        headers: { ...call.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      });
+    } catch (error) {
+      throw this.failureOf(error);
+    }
+    const parsed = route.response.safeParse(response.data);
+    if (!parsed.success)
+      throw new IpcFailure(
+        'internal',
+        `${this.o.profile.name} answered something the console does not understand.`,
+      );
+    return parsed.data as z.infer<R['response']>;
+  }
+
+  /** An axios failure as a plain message and a closed code; never its config or headers. */
+  private failureOf(error: unknown): IpcFailure {
+    const name = this.o.profile.name;
+    if (!(error instanceof AxiosError))
+      return new IpcFailure('internal', `${name}: request failed.`);
+    if (!error.response) {
+      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+      return new IpcFailure(
+        'offline',
+        timedOut
+          ? `${name} did not answer in time. Try again in a moment.`
+          : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`,
+      );
+    }
+    const body = ApiErrorSchema.safeParse(error.response.data);
+    if (!body.success)
+      return new IpcFailure('unavailable', `${name} answered HTTP ${error.response.status}.`);
+    const { code, field } = body.data.error;
+    const message =
+      code === 'totp_enrollment_required'
+        ? 'This account has no authenticator app yet. Ask an administrator to help you set one up.'
+        : body.data.error.message;
+    const current = AccountViewSchema.safeParse(
+      (error.response.data as { current?: unknown }).current,
+    );
+    return new IpcFailure(
+      code,
+      message.slice(0, MAX_MESSAGE),
+      field,
+      current.success ? current.data : undefined,
+    );
+  }
+}
+
+const isUnauthorized = (error: unknown) =>
+  error instanceof IpcFailure && error.code === 'unauthorized';
+
+/** `/api/v1/accounts/:id` with `{ id }` → `/api/v1/accounts/a%2Fb`. */
+export function pathOf(template: string, params: Record<string, string>): string {
+  return template.replace(/:(\w+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new IpcFailure('internal', `Missing ${name} in the request.`);
+    return encodeURIComponent(value);
+  });
+}

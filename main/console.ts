@@ -1,0 +1,93 @@
+import type { IpcEvent } from '../common/ipc/contract.ts';
+import { AccountClient } from './account-client.ts';
+import { SecretClipboard, type ClipboardLike } from './clipboard.ts';
+import {
+  ConnectionProfiles,
+  type ConnectionProfile,
+  type MachineConfig,
+  type ProfileStore,
+} from './connections.ts';
+import { createHandlers } from './handlers.ts';
+import { IdleLock } from './idle-lock.ts';
+import type { IpcHandlers } from './ipc.ts';
+import { SessionVault, type SafeStorageLike, type SessionStore } from './session-vault.ts';
+import type { Timers } from './timers.ts';
+
+/** Everything the console's main process needs from outside; Electron's objects fit. */
+export interface ConsoleDeps {
+  store: ProfileStore & SessionStore;
+  safeStorage: SafeStorageLike;
+  clipboard: ClipboardLike;
+  machine: MachineConfig;
+  /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
+  emit: (event: IpcEvent) => void;
+  now?: () => number;
+  timers?: Timers;
+  timeoutMs?: number;
+}
+
+/** The console's main-process parts, wired: what `main/index.ts` registers, and tests drive. */
+export interface ConsoleMain {
+  handlers: IpcHandlers;
+  vault: SessionVault;
+  connections: ConnectionProfiles;
+  idle: IdleLock;
+  /** The client of a connection (one axios instance each), made on first use. */
+  clientFor(profile: ConnectionProfile): AccountClient;
+  /** Locks every signed-in connection now. */
+  lockAll(): void;
+  /** True while a copied secret waits to be cleared (quit waits for `dispose`). */
+  secretOnClipboard(): boolean;
+  /** On quit: timers stopped, a copied secret cleared. */
+  dispose(): Promise<void>;
+}
+
+/** Builds the console's main process from its dependencies; nothing here imports Electron. */
+export function createConsole(deps: ConsoleDeps): ConsoleMain {
+  const now = deps.now ?? Date.now;
+  const vault = new SessionVault(deps.store, deps.safeStorage, now);
+  const connections = new ConnectionProfiles(deps.store, deps.machine);
+  const idle = new IdleLock((connectionId) => {
+    if (vault.lock(connectionId)) deps.emit({ type: 'locked', connectionId });
+  }, deps.timers);
+  const clipboard = new SecretClipboard(deps.clipboard, now, deps.timers);
+  const clients = new Map<string, AccountClient>();
+  const clientFor = (profile: ConnectionProfile) => {
+    let client = clients.get(profile.id);
+    if (!client) {
+      client = new AccountClient({
+        profile,
+        vault,
+        timeoutMs: deps.timeoutMs,
+        onSessionEnded: (connectionId) => {
+          idle.disarm(connectionId);
+          deps.emit({ type: 'session-expired', connectionId });
+        },
+      });
+      clients.set(profile.id, client);
+    }
+    return client;
+  };
+  const handlers = createHandlers({
+    connections,
+    vault,
+    idle,
+    clipboard,
+    clientFor,
+    dropClient: (id) => clients.delete(id),
+    emit: deps.emit,
+  });
+  return {
+    handlers,
+    vault,
+    connections,
+    idle,
+    clientFor,
+    lockAll: () => idle.lockAll(),
+    secretOnClipboard: () => clipboard.waiting,
+    dispose: async () => {
+      idle.dispose();
+      await clipboard.dispose();
+    },
+  };
+}

@@ -1,0 +1,171 @@
+import { API } from '../common/api/routes.ts';
+import type { Connection, IpcEvent } from '../common/ipc/contract.ts';
+import type { AccountClient } from './account-client.ts';
+import type { SecretClipboard } from './clipboard.ts';
+import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
+import type { IdleLock } from './idle-lock.ts';
+import { IpcFailure, plainMessage } from './ipc-failure.ts';
+import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
+import type { SessionVault } from './session-vault.ts';
+
+/** What the handlers work with; all main-only. */
+export interface HandlerDeps {
+  connections: ConnectionProfiles;
+  vault: SessionVault;
+  idle: IdleLock;
+  clipboard: SecretClipboard;
+  clientFor: (profile: ConnectionProfile) => AccountClient;
+  /** Forgets the client of a removed connection. */
+  dropClient: (connectionId: string) => void;
+  emit: (event: IpcEvent) => void;
+}
+
+/** `"v<version>"`, the ETag the service gives an account view (If-Match). */
+export const etagOf = (version: number): string => `"v${version}"`;
+
+/** The implementation of every IPC operation; each answers display data, never a credential. */
+export function createHandlers(d: HandlerDeps): IpcHandlers {
+  const profile = (id: string): ConnectionProfile => {
+    const found = d.connections.get(id);
+    if (!found) throw new IpcFailure('not_found', 'There is no such connection.', 'connectionId');
+    return found;
+  };
+  const client = (id: string) => d.clientFor(profile(id));
+  const view = (p: ConnectionProfile): Connection => ({
+    id: p.id,
+    name: p.name,
+    url: p.url,
+    colour: p.colour,
+    managed: p.managed,
+    state: d.vault.state(p.id),
+    admin: d.vault.admin(p.id),
+  });
+  const changed = <T>(value: T): T => {
+    d.emit({ type: 'connections-changed' });
+    return value;
+  };
+  const armFor = (id: string) => d.idle.arm(id, d.vault.admin(id)?.idleLockMinutes ?? 15);
+
+  return {
+    listConnections: async () => d.connections.list().map(view),
+
+    addConnection: async (input) => changed(view(d.connections.add(input))),
+
+    removeConnection: async ({ connectionId }) => {
+      const p = d.connections.get(connectionId);
+      if (!p) return { removed: false };
+      if (p.managed)
+        throw new IpcFailure('forbidden', 'This connection is set by your organization.');
+      await d.clientFor(p).signOut();
+      d.idle.disarm(connectionId);
+      d.dropClient(connectionId);
+      return changed({ removed: d.connections.remove(connectionId) });
+    },
+
+    signIn: async ({ connectionId, username, password, totp }) => {
+      const p = profile(connectionId);
+      await d.clientFor(p).signIn({ username, password, totp });
+      armFor(p.id);
+      return changed(view(p));
+    },
+
+    signOut: async ({ connectionId }) => {
+      const p = profile(connectionId);
+      d.idle.disarm(p.id);
+      await d.clientFor(p).signOut();
+      return changed(view(p));
+    },
+
+    unlock: async ({ connectionId, password }) => {
+      const p = profile(connectionId);
+      if (d.vault.state(p.id) === 'signed_out')
+        throw new IpcFailure('unauthorized', `Sign in to ${p.name} again.`);
+      await d.clientFor(p).unlock(password);
+      armFor(p.id);
+      return changed(view(p));
+    },
+
+    reportActivity: async () => {
+      d.idle.activity();
+      return { ok: true as const };
+    },
+
+    searchAccounts: async (input) => search(input, client),
+
+    getAccount: async ({ connectionId, accountId }) =>
+      client(connectionId).call(API.getAccount, { params: { id: accountId } }),
+
+    verifyCaller: async (input) => {
+      const { connectionId, accountId } = input;
+      const body =
+        input.method === 'answer'
+          ? { method: 'answer' as const, answer: input.answer }
+          : { method: 'email_code' as const };
+      return client(connectionId).call(API.startVerification, { params: { id: accountId }, body });
+    },
+
+    checkCode: async ({ connectionId, accountId, verificationId, code }) =>
+      client(connectionId).call(API.checkVerification, {
+        params: { id: accountId, verificationId },
+        body: { code },
+      }),
+
+    act: async (input) =>
+      client(input.connectionId).call(API.act, {
+        params: { id: input.accountId, action: input.action },
+        body: actionBody(input),
+        headers: concurrencyHeaders(input),
+      }),
+
+    resendMail: async (input) =>
+      client(input.connectionId).call(API.resendMail, {
+        params: { id: input.accountId, mailId: input.mailId },
+        body: { reason: input.reason },
+        headers: concurrencyHeaders(input),
+      }),
+
+    copySecret: async ({ text }) => ({ clearsAt: await d.clipboard.copy(text) }),
+  };
+}
+
+type ActInput = IpcParsedInput<'act'>;
+
+function actionBody(input: ActInput) {
+  return {
+    reason: input.reason,
+    ...(input.ticket ? { ticket: input.ticket } : {}),
+    ...(input.verificationId ? { verificationId: input.verificationId } : {}),
+  };
+}
+
+/** If-Match refuses a change to an account that changed since it was shown (412 → `current`). */
+function concurrencyHeaders(input: { version: number; idempotencyKey: string }) {
+  return { 'if-match': etagOf(input.version), 'idempotency-key': input.idempotencyKey };
+}
+
+/**
+ * One search on several connections at once ("which system is this caller in?"): in parallel,
+ * each answering for itself, so one slow or signed-out service does not hide the others.
+ */
+async function search(
+  input: IpcParsedInput<'searchAccounts'>,
+  client: (id: string) => AccountClient,
+) {
+  const { q, filter, cursor, limit } = input;
+  const query = {
+    q,
+    limit,
+    ...(filter.length ? { filter: filter.join(',') } : {}),
+    ...(cursor ? { cursor } : {}),
+  };
+  return Promise.all(
+    [...new Set(input.connectionIds)].map(async (connectionId) => {
+      try {
+        const result = await client(connectionId).call(API.searchAccounts, { query });
+        return { connectionId, result, error: null };
+      } catch (error) {
+        return { connectionId, result: null, error: plainMessage(error) };
+      }
+    }),
+  );
+}

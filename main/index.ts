@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import {
+  app,
+  clipboard,
+  ipcMain,
+  Menu,
+  powerMonitor,
+  protocol,
+  safeStorage,
+  session,
+  type BrowserWindow,
+} from 'electron';
+import Store from 'electron-store';
+import { EVENT_CHANNEL, type IpcEvent } from '../common/ipc/contract.ts';
+import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol.ts';
+import { createConsole, type ConsoleMain } from './console.ts';
+import { machineConfigPath, readMachineConfig } from './connections.ts';
+import { registerIpc, TrustedSenders } from './ipc.ts';
+import { menuTemplate } from './menu.ts';
+import { createMainWindow, hardenContents, hardenSession } from './window.ts';
+
+const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
+const RENDERER_ROOT = fileURLToPath(new URL('../renderer/', import.meta.url));
+/** In memory only (no `persist:`): nothing of the page outlives the process (R114). */
+const PARTITION = 'latchkey';
+
+let window: BrowserWindow | undefined;
+let console_: ConsoleMain | undefined;
+
+// Before `ready`: the app:// scheme, the sandbox for every renderer (R97, R110).
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
+app.enableSandbox();
+// Tests and `npm start` may keep their state apart; a packaged build never moves it.
+if (!app.isPackaged && process.env.LATCHKEY_USER_DATA)
+  app.setPath('userData', process.env.LATCHKEY_USER_DATA);
+
+const emit = (event: IpcEvent) => {
+  if (window && !window.isDestroyed()) window.webContents.send(EVENT_CHANNEL, event);
+};
+
+/** Hosts a link may open in the system browser: the services the console connects to. */
+const connectionHosts = () =>
+  new Set((console_?.connections.list() ?? []).map((c) => new URL(c.url).host.toLowerCase()));
+
+function openWindow(trusted: TrustedSenders): void {
+  const ses = session.fromPartition(PARTITION);
+  window = createMainWindow({
+    preload: PRELOAD,
+    session: ses,
+    devTools: !app.isPackaged,
+    allowedHosts: connectionHosts,
+  });
+  trusted.add(window.webContents);
+  window.on('closed', () => (window = undefined));
+}
+
+async function start(): Promise<void> {
+  const ses = session.fromPartition(PARTITION);
+  hardenSession(ses);
+  registerAppProtocol(ses, RENDERER_ROOT);
+  const machine = readMachineConfig(
+    machineConfigPath(process.env, process.platform, app.isPackaged),
+  );
+  if (machine.problem) console.warn(`latchkey: machine configuration refused: ${machine.problem}`);
+  const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
+  console_ = createConsole({ store, safeStorage, clipboard, machine, emit });
+  const trusted = new TrustedSenders();
+  registerIpc(ipcMain, console_.handlers, (event) => trusted.isTrusted(event));
+  const lockNow = () => console_?.lockAll();
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate(
+      menuTemplate({ lockNow, devTools: !app.isPackaged, platform: process.platform }),
+    ),
+  );
+  powerMonitor.on('lock-screen', lockNow);
+  powerMonitor.on('suspend', lockNow);
+  openWindow(trusted);
+  app.on('activate', () => {
+    if (!window) openWindow(trusted);
+  });
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (!window) return;
+    if (window.isMinimized()) window.restore();
+    window.focus();
+  });
+  // Defence in depth: any web contents that ever appears gets the same rules as the window.
+  app.on('web-contents-created', (_event, contents) => hardenContents(contents, connectionHosts));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  app.on('will-quit', (event) => {
+    if (!console_?.secretOnClipboard()) return void console_?.dispose();
+    // Reading the clipboard is asynchronous: quit again once a copied secret is cleared.
+    event.preventDefault();
+    void console_.dispose().finally(() => app.quit());
+  });
+  app.whenReady().then(start, (error: unknown) => {
+    console.error('latchkey: could not start', error instanceof Error ? error.name : error);
+    app.quit();
+  });
+}

@@ -1,0 +1,118 @@
+import { useEffect, useRef } from 'react';
+import type { AccountView } from '../../../common/api/account-view.ts';
+import type { AdminIdentity } from '../../../common/api/auth.ts';
+import type { Connection } from '../../../common/ipc/contract.ts';
+import { ErrorBoundary } from '../../app/ErrorBoundary.tsx';
+import { useAccountView } from '../../queries/accounts.ts';
+import { useDialogStore } from '../../state/dialog-store.ts';
+import { useSelectionStore, type AccountRef } from '../../state/selection-store.ts';
+import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
+import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
+import { Progress } from '../../ui/Progress.tsx';
+import { ActionBar } from '../actions/ActionBar.tsx';
+import { mayResend } from '../actions/permissions.ts';
+import { VerifyPanel } from '../verify/VerifyPanel.tsx';
+import { AuditSection, EmailsSection, HoldersSection, LinksSection } from './records.tsx';
+import { IdentitySection, PasswordSection, StatusSection } from './sections.tsx';
+
+function StatusBadges({ view }: { view: AccountView }) {
+  const s = view.status;
+  return (
+    <span className="badges">
+      {s.locked && <span className="badge badge-danger">Locked</span>}
+      {s.disabled && <span className="badge badge-muted">Disabled</span>}
+      {view.shared && <span className="badge badge-info">Shared login</span>}
+      {s.mustChangePassword && <span className="badge badge-warn">Must change password</span>}
+      {!view.securityQuestion && <span className="badge badge-warn">No security question</span>}
+    </span>
+  );
+}
+
+interface DetailsProps {
+  view: AccountView;
+  connection: Connection;
+  admin: AdminIdentity;
+  refreshing: boolean;
+  onRefresh(): void;
+}
+
+/** The §3 account view: who, where, status, password history, records and the timeline. */
+function AccountDetails({ view, connection, admin, refreshing, onRefresh }: DetailsProps) {
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const focusAccount = useSelectionStore((s) => s.focusAccount);
+  const openDialog = useDialogStore((s) => s.open);
+  useEffect(() => {
+    if (focusAccount > 0) headingRef.current?.focus();
+  }, [focusAccount]);
+  const ref = { connectionId: connection.id, accountId: view.id };
+  const onResend = mayResend(admin, view)
+    ? (mailId: string) => openDialog({ kind: 'resend-mail', mailId, ...ref })
+    : null;
+  return (
+    <article className="account" aria-labelledby="account-heading">
+      <header className="account-head" style={{ borderColor: connection.colour }}>
+        <h2 id="account-heading" ref={headingRef} tabIndex={-1}>
+          {view.username}
+          {view.name && <span className="account-name"> · {view.name}</span>}
+        </h2>
+        <p className="account-context">
+          <ConnectionBadge connection={connection} /> · {view.organization.name} ·{' '}
+          <span className="muted">version {view.version}</span>
+        </p>
+        <div className="row">
+          <StatusBadges view={view} />
+          <button type="button" className="refresh" onClick={onRefresh} disabled={refreshing}>
+            {refreshing ? 'Refreshing…' : 'Refresh'}
+          </button>
+        </div>
+      </header>
+      <ActionBar connectionId={connection.id} view={view} admin={admin} />
+      <VerifyPanel connectionId={connection.id} view={view} />
+      <div className="sections">
+        <IdentitySection view={view} />
+        <StatusSection view={view} />
+        <PasswordSection view={view} admin={admin} />
+        <HoldersSection view={view} />
+        <LinksSection view={view} />
+        <EmailsSection view={view} onResend={onResend} />
+        <AuditSection view={view} />
+      </div>
+    </article>
+  );
+}
+
+function AccountLoader({ open, connection }: { open: AccountRef; connection: Connection }) {
+  const query = useAccountView(open.connectionId, open.accountId);
+  if (query.isPending) return <Progress label="Loading the account…" />;
+  if (query.isError)
+    return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
+  if (!connection.admin) return <p>Sign in to {connection.name} to see this account.</p>;
+  return (
+    <AccountDetails
+      view={query.data}
+      connection={connection}
+      admin={connection.admin}
+      refreshing={query.isFetching}
+      onRefresh={() => void query.refetch()}
+    />
+  );
+}
+
+/** The right-hand pane: the open account, or how to open one. */
+export function AccountPane({ connections }: { connections: Connection[] }) {
+  const open = useSelectionStore((s) => s.open);
+  const connection = open ? connections.find((c) => c.id === open.connectionId) : undefined;
+  return (
+    <section className="pane account-pane" aria-label="Account">
+      {!open || !connection ? (
+        <p className="empty">
+          Open an account from the results: <kbd>↑</kbd> <kbd>↓</kbd> then <kbd>Enter</kbd>.
+        </p>
+      ) : (
+        <ErrorBoundary key={`${open.connectionId}/${open.accountId}`} what="This account">
+          <AccountLoader open={open} connection={connection} />
+        </ErrorBoundary>
+      )}
+    </section>
+  );
+}

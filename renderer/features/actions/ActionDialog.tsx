@@ -1,0 +1,146 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState } from 'react';
+import type { AccountView } from '../../../common/api/account-view.ts';
+import type { AdminIdentity } from '../../../common/api/auth.ts';
+import type { Connection } from '../../../common/ipc/contract.ts';
+import { IpcFailure } from '../../ipc/latchkey.ts';
+import { accountKeys, useAct, useResendMail } from '../../queries/accounts.ts';
+import type { DialogState } from '../../state/dialog-store.ts';
+import { liveMatch, useVerification } from '../../state/verification-store.ts';
+import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
+import { Modal } from '../../ui/Modal.tsx';
+import { ACTION_CATALOG } from './action-catalog.ts';
+import { ActionDone } from './ActionDone.tsx';
+import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
+import { offeredActions, mayResend } from './permissions.ts';
+import { StaleNotice } from './StaleNotice.tsx';
+import { diffViews } from './view-diff.ts';
+
+/** What the dialog says about its action: the catalog entry, or the resend of one email. */
+function describe(dialog: DialogState, view: AccountView) {
+  if (dialog.kind === 'action') return ACTION_CATALOG[dialog.action];
+  const mail = view.emails.find((m) => m.id === dialog.mailId);
+  return {
+    label: 'Resend email',
+    confirm: 'Resend email',
+    explains: `Queues “${mail?.subject ?? 'the email'}” to ${mail?.to ?? 'its address'} again.`,
+    needsVerification: false,
+    changesPassword: false,
+  };
+}
+
+/** Whether the action still makes sense on the account as it is now (after a 412). */
+function stillApplies(dialog: DialogState, admin: AdminIdentity, view: AccountView): boolean {
+  if (dialog.kind === 'action') return offeredActions(admin, view).includes(dialog.action);
+  return (
+    mayResend(admin, view) &&
+    view.emails.some((m) => m.id === dialog.mailId && m.status === 'failed')
+  );
+}
+
+interface Props {
+  dialog: DialogState;
+  connection: Connection;
+  admin: AdminIdentity;
+  onClose(): void;
+}
+
+/**
+ * One action on one account: it carries the caller's verification, asks why, shows what a
+ * password change touches, explains a 412 and retries on the new version, and confirms with
+ * the service's own summary. The answer (maybe a temporary password) dies with the dialog.
+ */
+export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
+  const qc = useQueryClient();
+  const viewKey = accountKeys.view(dialog.connectionId, dialog.accountId);
+  const [seen, setSeen] = useState(() => qc.getQueryData<AccountView>(viewKey));
+  const [idempotencyKey] = useState(() => crypto.randomUUID());
+  const act = useAct();
+  const resend = useResendMail();
+  const mutation = dialog.kind === 'action' ? act : resend;
+  const verification = liveMatch(
+    useVerification(dialog.connectionId, dialog.accountId),
+    Date.now(),
+  );
+  const last = useRef<ActionFormValues | null>(null);
+  const resets = useRef([act.reset, resend.reset]);
+
+  // Closing forgets the answer: no temporary password stays in the mutation cache.
+  useEffect(() => () => resets.current.forEach((reset) => reset()), []);
+
+  if (!seen) {
+    return (
+      <Modal title="Account not loaded" onClose={onClose}>
+        <p>Open the account again, then choose the action.</p>
+      </Modal>
+    );
+  }
+
+  const info = describe(dialog, seen);
+  const submit = (values: ActionFormValues, version: number) => {
+    last.current = values;
+    const base = { connectionId: dialog.connectionId, accountId: dialog.accountId, version };
+    const reason = values.reason.trim();
+    if (dialog.kind === 'action') {
+      act.mutate({
+        ...base,
+        action: dialog.action,
+        reason,
+        ticket: values.ticket.trim() || undefined,
+        verificationId: verification?.verificationId,
+        idempotencyKey,
+      });
+    } else {
+      resend.mutate({ ...base, mailId: dialog.mailId, reason, idempotencyKey });
+    }
+  };
+  const failure = mutation.error;
+  const current =
+    failure instanceof IpcFailure && failure.code === 'precondition_failed'
+      ? failure.current
+      : undefined;
+  const retry = () => {
+    if (!current || !last.current) return;
+    setSeen(current);
+    submit(last.current, current.version);
+  };
+
+  return (
+    <Modal
+      title={`${info.label}: ${seen.username}`}
+      onClose={onClose}
+      busy={mutation.isPending}
+      accent={connection.colour}
+    >
+      <p className="dialog-context">
+        <ConnectionBadge connection={connection} /> · {seen.organization.name} · {seen.email}
+      </p>
+      {mutation.data ? (
+        <ActionDone result={mutation.data} onClose={onClose} />
+      ) : (
+        <>
+          {current && (
+            <StaleNotice
+              changes={diffViews(seen, current)}
+              stillApplies={stillApplies(dialog, admin, current)}
+              busy={mutation.isPending}
+              onRetry={retry}
+            />
+          )}
+          <ActionForm
+            info={info}
+            view={seen}
+            connectionId={dialog.connectionId}
+            verification={verification}
+            askTicket={dialog.kind === 'action'}
+            pending={mutation.isPending}
+            error={current ? null : failure}
+            hideSubmit={!!current}
+            onSubmit={(values) => submit(values, seen.version)}
+            onCancel={onClose}
+          />
+        </>
+      )}
+    </Modal>
+  );
+}

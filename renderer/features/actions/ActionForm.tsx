@@ -1,0 +1,138 @@
+import { useId, useRef, useState, type FormEvent } from 'react';
+import type { AccountView } from '../../../common/api/account-view.ts';
+import type { VerificationResult } from '../../../common/api/actions.ts';
+import { formatClock, plural } from '../../format/time.ts';
+import { errorField } from '../../ipc/error-words.ts';
+import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
+import { Progress } from '../../ui/Progress.tsx';
+import { VerifyPanel } from '../verify/VerifyPanel.tsx';
+
+export interface ActionFormValues {
+  reason: string;
+  ticket: string;
+}
+
+interface Props {
+  info: { explains: string; confirm: string; needsVerification: boolean; changesPassword: boolean };
+  view: AccountView;
+  connectionId: string;
+  verification: VerificationResult | undefined;
+  askTicket: boolean;
+  pending: boolean;
+  error: unknown;
+  /** After a 412 the retry button takes over. */
+  hideSubmit: boolean;
+  onSubmit(values: ActionFormValues): void;
+  onCancel(): void;
+}
+
+/** Before a password changes, what it touches: every product, every session that ends (SPEC §3). */
+function Impact({ view }: { view: AccountView }) {
+  const { products, liveSessions } = view.passwordChangeImpact;
+  return (
+    <div className="impact">
+      <h3>What this changes</h3>
+      <p>
+        The password changes for <strong>{products.join(', ') || 'no product'}</strong>.{' '}
+        <strong>{plural(liveSessions, 'session')}</strong> will end, and every reset link dies.
+      </p>
+      {view.shared && (
+        <p>
+          Every holder is told, without the password:{' '}
+          {view.holders.map((h) => `${h.name} <${h.email}>`).join(', ') || 'no holders recorded'}.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Verification({ props }: { props: Props }) {
+  const { verification, info, connectionId, view } = props;
+  if (verification)
+    return (
+      <p className="verified">
+        <span aria-hidden="true">✓ </span>Caller verified by{' '}
+        {verification.method === 'answer' ? 'security answer' : 'emailed code'} (valid until{' '}
+        {formatClock(verification.expiresAt)}); recorded with this action.
+      </p>
+    );
+  if (info.needsVerification)
+    return <VerifyPanel connectionId={connectionId} view={view} title="Verify the caller first" />;
+  return <p className="muted">The caller is not verified; the audit log records that.</p>;
+}
+
+/** Why (and the ticket), the verification, and the confirming button. */
+export function ActionForm(props: Props) {
+  const { info, view, pending, error } = props;
+  const id = useId();
+  const [reason, setReason] = useState('');
+  const [ticket, setTicket] = useState('');
+  const [reasonError, setReasonError] = useState<string | null>(null);
+  const reasonRef = useRef<HTMLTextAreaElement>(null);
+  const blocked = info.needsVerification && !props.verification;
+  const serverReasonError = errorField(error) === 'reason' ? (error as Error).message : null;
+  const shownReasonError = reasonError ?? serverReasonError;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (reason.trim().length < 3) {
+      setReasonError('Say why, in a few words.');
+      reasonRef.current?.focus();
+      return;
+    }
+    setReasonError(null);
+    props.onSubmit({ reason, ticket });
+  };
+
+  return (
+    <>
+      <p>{info.explains}</p>
+      {info.changesPassword && <Impact view={view} />}
+      <Verification props={props} />
+      <form onSubmit={onSubmit} className="action-form" noValidate>
+        <label htmlFor={`${id}-reason`}>Why? (goes into the audit log)</label>
+        <textarea
+          ref={reasonRef}
+          id={`${id}-reason`}
+          value={reason}
+          rows={2}
+          required
+          aria-invalid={shownReasonError ? true : undefined}
+          aria-describedby={shownReasonError ? `${id}-reason-error` : undefined}
+          onChange={(event) => setReason(event.target.value)}
+        />
+        {shownReasonError && (
+          <p id={`${id}-reason-error`} className="field-error">
+            {shownReasonError}
+          </p>
+        )}
+        {props.askTicket && (
+          <>
+            <label htmlFor={`${id}-ticket`}>Ticket number (optional)</label>
+            <input
+              id={`${id}-ticket`}
+              value={ticket}
+              autoComplete="off"
+              onChange={(event) => setTicket(event.target.value)}
+            />
+          </>
+        )}
+        {error !== null && error !== undefined && !serverReasonError && (
+          <ErrorNotice error={error} />
+        )}
+        {pending && <Progress label="Working with the service…" />}
+        <div className="buttons">
+          <button type="button" onClick={props.onCancel} disabled={pending}>
+            Cancel
+          </button>
+          {!props.hideSubmit && (
+            <button type="submit" className="primary" disabled={pending || blocked}>
+              {info.confirm}
+            </button>
+          )}
+        </div>
+        {blocked && <p className="muted">Verify the caller above to continue.</p>}
+      </form>
+    </>
+  );
+}

@@ -1,0 +1,54 @@
+import type { AccountView } from '../../../common/api/account-view.ts';
+import type { ActionName } from '../../../common/api/actions.ts';
+import type { AdminIdentity, Permission, Role } from '../../../common/api/auth.ts';
+import { ACTION_CATALOG, ACTION_ORDER } from './action-catalog.ts';
+
+/**
+ * The console mirrors what the service enforces (service/domain/admin/permissions.ts), so it
+ * never offers an action the signed-in role may not take; the service still decides.
+ */
+const RANK: Record<Role, number> = { helpdesk: 1, administrator: 2, super_admin: 3 };
+
+/** True when the administrator holds this permission in the organization. */
+export function holds(admin: AdminIdentity, permission: Permission, organizationId: string) {
+  return admin.grants.some(
+    (g) =>
+      (g.role === 'super_admin' || g.organizationId === organizationId) &&
+      g.permissions.includes(permission),
+  );
+}
+
+function rankIn(admin: AdminIdentity, organizationId: string): number {
+  return Math.max(
+    0,
+    ...admin.grants
+      .filter((g) => g.role === 'super_admin' || g.organizationId === organizationId)
+      .map((g) => RANK[g.role]),
+  );
+}
+
+function accountRank(view: AccountView): number {
+  return Math.max(0, ...view.roles.map((r) => RANK[r.role as Role] ?? 0));
+}
+
+/** Why no action is offered on this account at all, or null when some may be. */
+export function whyNoActions(admin: AdminIdentity, view: AccountView): string | null {
+  if (view.id === admin.accountId)
+    return 'This is your own account: use the Log In pages to change it.';
+  if (accountRank(view) >= rankIn(admin, view.organization.id))
+    return 'This account holds as much power as yours or more: ask someone with a higher role.';
+  return null;
+}
+
+/** The actions offered on this account: allowed to this administrator, and sensible now. */
+export function offeredActions(admin: AdminIdentity, view: AccountView): ActionName[] {
+  if (whyNoActions(admin, view)) return [];
+  return ACTION_ORDER.filter((name) => {
+    const info = ACTION_CATALOG[name];
+    return holds(admin, info.permission, view.organization.id) && info.applies(view);
+  });
+}
+
+/** True when the administrator may queue a failed email again here. */
+export const mayResend = (admin: AdminIdentity, view: AccountView): boolean =>
+  !whyNoActions(admin, view) && holds(admin, 'resend_mail', view.organization.id);

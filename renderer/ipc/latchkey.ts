@@ -1,0 +1,49 @@
+import type { AccountView } from '../../common/api/account-view.ts';
+import type { IpcResult } from '../../common/ipc/contract.ts';
+import type { LatchkeyApi } from '../../preload/index.ts';
+
+export type { LatchkeyApi };
+
+declare global {
+  interface Window {
+    readonly latchkey: LatchkeyApi;
+  }
+}
+
+/** The closed set of error codes an IPC answer can carry. */
+export type IpcErrorCode = Extract<IpcResult<unknown>, { ok: false }>['code'];
+
+/** A refused IPC call, thrown so react-query sees it as an error; keeps the code and the field. */
+export class IpcFailure extends Error {
+  override readonly name = 'IpcFailure';
+
+  constructor(
+    readonly code: IpcErrorCode,
+    message: string,
+    readonly field?: string,
+    /** The account as it is now, when an action met a newer version (412). */
+    readonly current?: AccountView,
+  ) {
+    super(message);
+  }
+}
+
+/** The preload's API; throws a readable failure when the page runs without it. */
+export function latchkey(): LatchkeyApi {
+  const api = (window as Partial<Window>).latchkey;
+  if (!api) throw new IpcFailure('offline', 'The console is not connected to its main process.');
+  return api;
+}
+
+/** Awaits an IPC answer: its value, or an `IpcFailure` with the closed code. */
+export async function unwrap<T>(answer: Promise<IpcResult<T>>): Promise<T> {
+  let result: IpcResult<T>;
+  try {
+    result = await answer;
+  } catch (error) {
+    // Electron keeps only an error's message across IPC; anything thrown is a transport failure.
+    throw new IpcFailure('offline', error instanceof Error ? error.message : String(error));
+  }
+  if (result.ok) return result.value;
+  throw new IpcFailure(result.code, result.message, result.field, result.current);
+}

@@ -1,0 +1,184 @@
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  type InfiniteData,
+  type Query,
+  type QueryClient,
+} from '@tanstack/react-query';
+import type { AccountSummary, SearchFilter } from '../../common/api/account-search.ts';
+import type { AccountView } from '../../common/api/account-view.ts';
+import type { IpcInput, IpcOutput } from '../../common/ipc/contract.ts';
+import { searchAnswered, searchSent } from '../perf/search-timing.ts';
+import { IpcFailure, latchkey, unwrap } from '../ipc/latchkey.ts';
+
+/** The first page: a screenful and then some, so the first answer is small and quick. */
+export const SEARCH_FIRST_PAGE = 50;
+/** Later pages, asked for as the agent scrolls near the end of what is loaded. */
+export const SEARCH_PAGE = 200;
+
+export interface SearchParams {
+  connectionIds: string[];
+  q: string;
+  filter: SearchFilter[];
+}
+
+/** Query keys of the accounts domain. */
+export const accountKeys = {
+  all: ['accounts'] as const,
+  searches: ['accounts', 'search'] as const,
+  search: (p: SearchParams) => ['accounts', 'search', p] as const,
+  view: (connectionId: string, accountId: string) =>
+    ['accounts', 'view', connectionId, accountId] as const,
+};
+
+/** One result row: the account's summary on one connection. */
+export interface ResultRow extends AccountSummary {
+  connectionId: string;
+  /** Unique across connections. */
+  key: string;
+}
+
+export interface SearchPage {
+  rows: ResultRow[];
+  /** Where each connection continues; absent when it has no more. */
+  cursors: Record<string, string>;
+  totals: Record<string, { total: number; capped: boolean }>;
+  errors: Array<{ connectionId: string; error: string }>;
+}
+
+type Cursors = Record<string, string> | null;
+type SearchAnswer = IpcOutput<'searchAccounts'>;
+
+function toPage(answers: SearchAnswer[], order: string[]): SearchPage {
+  const page: SearchPage = { rows: [], cursors: {}, totals: {}, errors: [] };
+  for (const { connectionId, result, error } of answers.flat()) {
+    if (error !== null || result === null) {
+      page.errors.push({ connectionId, error: error ?? 'No answer' });
+      continue;
+    }
+    for (const item of result.items)
+      page.rows.push({ ...item, connectionId, key: `${connectionId}/${item.id}` });
+    page.totals[connectionId] = { total: result.total, capped: result.totalCapped };
+    if (result.nextCursor) page.cursors[connectionId] = result.nextCursor;
+  }
+  const rank = (r: ResultRow) => order.indexOf(r.connectionId);
+  // Across connections: best match first, then username, then the connection's place in the list.
+  page.rows.sort(
+    (a, b) =>
+      a.matchTier - b.matchTier ||
+      (a.username < b.username ? -1 : a.username > b.username ? 1 : rank(a) - rank(b)),
+  );
+  return page;
+}
+
+async function searchPage(p: SearchParams, cursors: Cursors): Promise<SearchPage> {
+  const api = latchkey();
+  const base = { q: p.q, filter: p.filter, limit: SEARCH_PAGE };
+  if (cursors === null) {
+    const first = { ...base, limit: SEARCH_FIRST_PAGE, connectionIds: p.connectionIds };
+    const answer = await unwrap(api.searchAccounts(first));
+    return toPage([answer], p.connectionIds);
+  }
+  const answers = await Promise.all(
+    Object.entries(cursors).map(([id, cursor]) =>
+      unwrap(api.searchAccounts({ ...base, connectionIds: [id], cursor })),
+    ),
+  );
+  return toPage(answers, p.connectionIds);
+}
+
+/** Search across the given connections, page by page; the previous results stay while typing. */
+export function useAccountSearch(p: SearchParams, enabled: boolean) {
+  return useInfiniteQuery({
+    queryKey: accountKeys.search(p),
+    queryFn: async ({ pageParam, queryKey }) => {
+      if (pageParam !== null) return searchPage(p, pageParam);
+      searchSent(queryKey);
+      const page = await searchPage(p, pageParam);
+      searchAnswered(queryKey);
+      return page;
+    },
+    initialPageParam: null as Cursors,
+    getNextPageParam: (last) => (Object.keys(last.cursors).length ? last.cursors : undefined),
+    placeholderData: keepPreviousData,
+    enabled,
+    staleTime: 30_000,
+  });
+}
+
+/** The §3 account view with its version. */
+export function useAccountView(connectionId: string, accountId: string) {
+  return useQuery({
+    queryKey: accountKeys.view(connectionId, accountId),
+    queryFn: () => unwrap(latchkey().getAccount({ connectionId, accountId })),
+  });
+}
+
+const isSearch = (q: Query) => q.queryKey[0] === 'accounts' && q.queryKey[1] === 'search';
+
+/** True when a cached search shows this account of this connection. */
+function searchShows(q: Query, connectionId: string, accountId: string): boolean {
+  const data = q.state.data as InfiniteData<SearchPage> | undefined;
+  return !!data?.pages.some((page) =>
+    page.rows.some((r) => r.connectionId === connectionId && r.id === accountId),
+  );
+}
+
+/** An action changed one account: its view, and the searches that list it (STYLE §5: precisely). */
+export function invalidateAccount(qc: QueryClient, connectionId: string, accountId: string) {
+  void qc.invalidateQueries({ queryKey: accountKeys.view(connectionId, accountId) });
+  void qc.invalidateQueries({
+    predicate: (q) => isSearch(q) && searchShows(q, connectionId, accountId),
+  });
+}
+
+/** True when a cached query holds data of this connection. */
+function touches(q: Query, connectionId: string): boolean {
+  const [domain, kind, arg] = q.queryKey;
+  if (domain !== 'accounts') return false;
+  if (kind === 'view') return arg === connectionId;
+  return (arg as SearchParams | undefined)?.connectionIds.includes(connectionId) ?? false;
+}
+
+/** Forgets everything cached from one connection (signed out, or its session expired). */
+export function clearConnection(qc: QueryClient, connectionId: string): void {
+  qc.removeQueries({ predicate: (q) => touches(q, connectionId) });
+}
+
+/** An action on an account; a 412 puts the account as it is now into the cache. */
+export function useAct() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: IpcInput<'act'>) => unwrap(latchkey().act(input)),
+    // The answer may hold a temporary password: never keep it after the dialog is gone.
+    gcTime: 0,
+    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
+    onError: (error, input) => storeCurrent(qc, error, input),
+  });
+}
+
+/** Queues a failed email again. */
+export function useResendMail() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: IpcInput<'resendMail'>) => unwrap(latchkey().resendMail(input)),
+    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
+    onError: (error, input) => storeCurrent(qc, error, input),
+  });
+}
+
+function storeCurrent(
+  qc: QueryClient,
+  error: unknown,
+  input: { connectionId: string; accountId: string },
+): void {
+  if (error instanceof IpcFailure && error.code === 'precondition_failed' && error.current) {
+    qc.setQueryData<AccountView>(
+      accountKeys.view(input.connectionId, input.accountId),
+      error.current,
+    );
+  }
+}

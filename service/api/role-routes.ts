@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { API } from '../../common/api/routes.ts';
+import type { ServiceContext } from '../context.ts';
+import { changeRole } from '../domain/admin/roles.ts';
+import { bind } from './bind.ts';
+
+/** Granting and revoking roles; every rule is in `changeRole`. */
+export function roleRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  bind(app, ctx, API.grantRole, async ({ body, admin, request }) => {
+    await changeRole(ctx, admin, body, 'grant', request.ip);
+    return { ok: true as const };
+  });
+
+  bind(app, ctx, API.revokeRole, async ({ body, admin, request }) => {
+    await changeRole(ctx, admin, body, 'revoke', request.ip);
+    return { ok: true as const };
+  });
+}

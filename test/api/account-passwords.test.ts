@@ -1,0 +1,286 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ActionResult } from '../../common/api/actions.ts';
+import { UNAMBIGUOUS_ALPHABET } from '../../service/domain/temporary-passwords.ts';
+import { seedAccount, seedOrganization, type SeedAccount } from '../support/accounts.ts';
+import { seedAdmin } from '../support/admin.ts';
+import {
+  act,
+  actVerified,
+  auditOf,
+  logIn,
+  mailTo,
+  mailsTo,
+  ok,
+  openAccount,
+  putHolders,
+  REASON,
+  refused,
+  resetLinkIn,
+  SEEDED_PASSWORD,
+  signedIn,
+  verifyCaller,
+  type ConsoleClient,
+} from '../support/console.ts';
+import { startTestService, WebClient, type TestService } from '../support/service.ts';
+import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
+
+const NEW_PASSWORD = 'violet canyon hums softly';
+const CONTACT = 'the Hilltop service desk on 555-0177';
+const TEMPORARY = new RegExp(`^[${UNAMBIGUOUS_ALPHABET}]{18}$`);
+let svc: TestService;
+let smtp: SmtpCatcher;
+let org: string;
+let admin: ConsoleClient;
+let adminId: string;
+
+beforeAll(async () => {
+  smtp = await startSmtp();
+  svc = await startTestService({ smtp });
+  org = await seedOrganization(svc.ctx, 'Hilltop Hospital', {
+    adminTotpExempt: true,
+    adminContact: CONTACT,
+  });
+  adminId = await seedAdmin(svc.ctx, {
+    organizationId: org,
+    username: 'chief1',
+    role: 'administrator',
+  });
+});
+afterAll(async () => {
+  await svc?.close();
+  await smtp?.close();
+});
+beforeEach(async () => {
+  admin = await signedIn(svc, 'chief1');
+});
+
+let counter = 0;
+async function person(stem: string, o: Partial<SeedAccount> = {}) {
+  const username = `${stem}${(counter += 1)}`;
+  const email = `${username}@example.org`;
+  const id = await seedAccount(svc.ctx, { organizationId: org, username, email, ...o });
+  return { id, username, email };
+}
+
+describe('set-temporary-password (R59)', () => {
+  it('R59: 18 unambiguous characters, returned once; Log In forces a change; no email holds it', async () => {
+    const p = await person('tomas');
+    const { browser: old } = await logIn(svc, p.username, SEEDED_PASSWORD);
+    const verificationId = await verifyCaller(admin, p.id);
+    const { etag } = await openAccount(admin, p.id);
+    const first = ok(
+      await act(admin, p.id, 'set-temporary-password', { etag, verificationId, key: 'tp-1' }),
+    );
+    const password = first.temporaryPassword ?? '';
+    expect(password).toMatch(TEMPORARY);
+    expect(first.temporaryPasswordExpiresAt).toBe(svc.clock.now() + 24 * 3_600_000);
+    expect(first.summary).toBe(
+      `Temporary password set for ${p.username}; 1 session ended; the owner was told by email`,
+    );
+    // A retry with the same key answers the same outcome, but never the password again.
+    const replay = ok(
+      await act(admin, p.id, 'set-temporary-password', { etag, verificationId, key: 'tp-1' }),
+    );
+    expect(replay.temporaryPassword).toBeUndefined();
+    expect(replay).toEqual({ ...first, temporaryPassword: undefined });
+
+    const mail = await mailTo(smtp, p.email, /reset by an administrator$/);
+    expect(mail.text).toContain('it is not in this email');
+    expect(mail.text).toContain(CONTACT);
+    expect(mail.raw).not.toContain(password);
+    expect((await old.get('/')).location).toBe('/login');
+
+    const { view } = await openAccount(admin, p.id);
+    expect(view.status).toMatchObject({
+      mustChangePassword: true,
+      temporaryPasswordExpiresAt: first.temporaryPasswordExpiresAt,
+    });
+    expect(view.passwordChange).toEqual({ at: svc.clock.now(), how: 'temporary', by: adminId });
+
+    expect((await logIn(svc, p.username, SEEDED_PASSWORD)).status).toBe(401);
+    const signIn = await logIn(svc, p.username, password);
+    expect(signIn.location).toBe('/change-password');
+    const browser = signIn.browser;
+    expect((await browser.get('/')).location).toBe('/change-password');
+    const page = await browser.get('/change-password');
+    expect(page.heading).toBe('Change Password');
+    expect(page.text).toContain('You must choose a new password before you continue.');
+    // It can never become the long-term password (R59).
+    const kept = await browser.post('/change-password', {
+      current_password: password,
+      new_password: password,
+      verify_password: password,
+    });
+    expect(kept.status).toBe(400);
+    expect(kept.fieldError('new_password')).toBe(
+      'This is your current password. Choose a new one.',
+    );
+    const changed = await browser.post('/change-password', {
+      current_password: password,
+      new_password: NEW_PASSWORD,
+      verify_password: NEW_PASSWORD,
+    });
+    expect(changed.location).toBe('/');
+    expect((await browser.get('/')).heading).toBe('Your products');
+    // Single use: the temporary password never signs in again (R59).
+    expect((await logIn(svc, p.username, password)).status).toBe(401);
+    expect((await logIn(svc, p.username, NEW_PASSWORD)).location).toBe('/');
+  });
+
+  it('R59: an unused temporary password stops working after 24 hours', async () => {
+    const p = await person('ulrike');
+    const { temporaryPassword } = await actVerified(admin, p.id, 'set-temporary-password');
+    svc.clock.advance(24 * 3_600_000 + 60_000);
+    expect((await logIn(svc, p.username, temporaryPassword ?? '')).status).toBe(401);
+  });
+
+  it('R59: an administrator cannot choose the password (400, nothing changes)', async () => {
+    const p = await person('victor');
+    const verificationId = await verifyCaller(admin, p.id);
+    const before = await openAccount(admin, p.id);
+    for (const extra of [
+      { password: 'chosen by the admin 123' },
+      { temporaryPassword: 'ABCDEFGHJKMNPQRSTU' },
+    ]) {
+      refused(
+        await act(admin, p.id, 'set-temporary-password', { verificationId, extra }),
+        400,
+        'validation_failed',
+      );
+    }
+    expect((await openAccount(admin, p.id)).view.version).toBe(before.view.version);
+    expect((await logIn(svc, p.username, SEEDED_PASSWORD)).location).toBe('/');
+  });
+});
+
+describe('security questions (R35)', () => {
+  it('R35: clearing is audited and told; the forgotten-password email says to call; Log In asks for a new one', async () => {
+    const p = await person('quentin');
+    await new WebClient(svc.url).post('/forgot-password', { identifier: p.username });
+    const link = resetLinkIn(await mailTo(smtp, p.email, /^Reset/));
+
+    const result = await actVerified(admin, p.id, 'clear-security-question', { ticket: 'T-35' });
+    expect(result.summary).toBe(
+      `Security question of ${p.username} cleared; a new one is asked at the next sign-in`,
+    );
+    const [event] = await auditOf(svc, p.id, 'admin_action');
+    expect(event).toMatchObject({
+      actor: adminId,
+      detail: {
+        action: 'clear-security-question',
+        reason: REASON,
+        ticket: 'T-35',
+        verification: 'answer',
+      },
+    });
+    const notice = await mailTo(smtp, p.email, /security question of .* was cleared$/);
+    expect(notice.text).toContain('choose a new one the next time you sign in');
+    expect((await new WebClient(svc.url).follow(link)).heading).toBe('Link No Longer Valid');
+    expect((await openAccount(admin, p.id)).view.securityQuestion).toBeNull();
+
+    // The documented rule while no question is set: no link; call an administrator.
+    await new WebClient(svc.url).post('/forgot-password', { identifier: p.username });
+    const rule = await mailTo(smtp, p.email, /^About your password reset request$/);
+    expect(rule.text).toContain('needs a security question');
+    expect(rule.text).toContain(`contact ${CONTACT}`);
+    expect(linksIn(rule.text).some((l) => l.includes('/reset/'))).toBe(false);
+
+    const signIn = await logIn(svc, p.username, SEEDED_PASSWORD);
+    expect(signIn.location).toBe('/security-question');
+    expect((await signIn.browser.get('/security-question')).heading).toBe('Security Question');
+  });
+});
+
+describe('shared logins (SPEC §2)', () => {
+  const holdersOf = (stem: string, n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      name: `${stem} Holder ${i + 1}`,
+      email: `${stem.toLowerCase()}.h${i + 1}.${counter}@example.org`,
+    }));
+
+  it('reset-shared-login: every holder is told, and no email holds the password', async () => {
+    const holders = holdersOf('Nurse', 3);
+    const p = await person('ward', { shared: true, holders });
+    const verificationId = await verifyCaller(admin, p.id);
+    refused(await act(admin, p.id, 'set-temporary-password', { verificationId }), 409, 'conflict');
+    const result = await actVerified(admin, p.id, 'reset-shared-login');
+    expect(result.temporaryPassword).toMatch(TEMPORARY);
+    expect(result.summary).toBe(
+      `Temporary password set for ${p.username}; 0 sessions ended; the owner and 3 holders were told by email`,
+    );
+    expect(result.mailIds).toHaveLength(4);
+    for (const to of [p.email, ...holders.map((h) => h.email)]) {
+      const mail = await mailTo(smtp, to, /reset by an administrator$/);
+      expect(mail.text).toContain('This is a shared login');
+      expect(mail.raw).not.toContain(result.temporaryPassword ?? '');
+    }
+    expect((await logIn(svc, p.username, result.temporaryPassword ?? '')).location).toBe(
+      '/change-password',
+    );
+  });
+
+  it('convert-shared-login: a personal account per holder, each invited by a working link; the shared login disabled', async () => {
+    const holders = holdersOf('Clerk', 2);
+    const p = await person('admissions', {
+      shared: true,
+      holders,
+      products: ['emresource', 'emtrack'],
+    });
+    const result = ok(await act(admin, p.id, 'convert-shared-login'));
+    const created = result.createdAccounts ?? [];
+    expect(created.map((c) => c.email).sort()).toEqual(holders.map((h) => h.email).sort());
+    expect(result.summary).toContain(`${p.username} converted into 2 personal accounts`);
+
+    for (const account of created) {
+      const { view } = await openAccount(admin, account.id);
+      expect(view).toMatchObject({ username: account.username, shared: false });
+      expect(view.organization.id).toBe(org);
+      expect(view.products.map((x) => x.code)).toEqual(['emresource', 'emtrack']);
+      const mail = await mailTo(smtp, account.email, /^Your own account/);
+      expect(mail.text).toContain(`Yours is ${account.username}`);
+      expect(mail.text).toContain('EMResource and EMTrack');
+      const browser = new WebClient(svc.url);
+      expect((await browser.get(resetLinkIn(mail))).location).toBe('/reset/password');
+      const setUp = await browser.get('/reset/password');
+      expect(setUp.heading).toBe('Set Up Password');
+      expect(setUp.text).toContain(account.username);
+      const done = await browser.post('/reset/password', {
+        new_password: NEW_PASSWORD,
+        verify_password: NEW_PASSWORD,
+      });
+      expect(done.location).toBe('/reset/done');
+      expect((await logIn(svc, account.username, NEW_PASSWORD)).location).toBe(
+        '/security-question',
+      );
+    }
+    expect((await openAccount(admin, p.id)).view.status.disabled).toBe(true);
+    expect((await logIn(svc, p.username, SEEDED_PASSWORD)).status).toBe(401);
+    refused(await act(admin, p.id, 'convert-shared-login'), 409, 'conflict');
+  });
+
+  it('set holders: replaces the list with at most one owner; a personal account has none', async () => {
+    const p = await person('lab', { shared: true, holders: holdersOf('Tech', 1) });
+    const next = [
+      { name: 'Gina Tech', email: 'gina.tech@example.org', phone: '555-0111', isOwner: true },
+      { name: 'Hal Tech', email: 'hal.tech@example.org' },
+    ];
+    const result = ok(await putHolders(admin, p.id, next, { ticket: 'CHG-7' }));
+    expect(result).toMatchObject<Partial<ActionResult>>({
+      action: 'set-holders',
+      summary: `${p.username} now has 2 holders`,
+    });
+    const { view } = await openAccount(admin, p.id);
+    expect(view.holders.map(({ id: _id, ...h }) => h)).toEqual([
+      { name: 'Gina Tech', email: 'gina.tech@example.org', phone: '555-0111', isOwner: true },
+      { name: 'Hal Tech', email: 'hal.tech@example.org', phone: '', isOwner: false },
+    ]);
+    const [event] = await auditOf(svc, p.id, 'admin_action');
+    expect(event?.detail).toMatchObject({ action: 'set-holders', ticket: 'CHG-7' });
+
+    const twoOwners = next.map((h) => ({ ...h, isOwner: true }));
+    refused(await putHolders(admin, p.id, twoOwners), 400, 'validation_failed');
+    const personal = await person('solo');
+    refused(await putHolders(admin, personal.id, next), 409, 'conflict');
+    expect(mailsTo(smtp, 'gina.tech@example.org')).toHaveLength(0);
+  });
+});

@@ -1,0 +1,311 @@
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { QUESTION, seedAccount, seedOrganization } from '../support/accounts.ts';
+import { seedAdmin } from '../support/admin.ts';
+import { describeBrowser } from '../support/browser.ts';
+import { act, mailTo, SEEDED_ANSWER, signedIn } from '../support/console.ts';
+import {
+  lockOut,
+  openAccount,
+  openSignedIn,
+  record,
+  startConsoleSuite,
+  type ConsoleSuite,
+} from '../support/console-e2e.ts';
+import type { ConsoleHarness } from '../support/console-harness.ts';
+import { recoveryProcessed, WebClient } from '../support/service.ts';
+
+// The actions of SPEC §3 as an administrator takes them in the console, each checked where it
+// lands: the email that arrives, the Log In page, the holders' inboxes, the audit log.
+
+let suite: ConsoleSuite;
+let h: ConsoleHarness;
+let org: string;
+
+const REASON = 'Caller on the phone, ticket in hand';
+
+const dialog = () => h.page.getByRole('dialog');
+
+/** Opens an action's dialog from the account's action bar. */
+async function choose(page: Page, action: string): Promise<void> {
+  await page
+    .getByRole('region', { name: 'Actions' })
+    .getByRole('button', { name: action, exact: true })
+    .click();
+  await dialog().waitFor();
+}
+
+/** Types the caller's spoken answer into the dialog's verification and waits for the match. */
+async function verifyByAnswer(answer = SEEDED_ANSWER): Promise<void> {
+  await dialog()
+    .getByLabel(/Answer the caller gives/)
+    .fill(answer);
+  await dialog().getByRole('button', { name: 'Check answer' }).click();
+  await dialog()
+    .getByText(/Caller verified by security answer/)
+    .waitFor();
+}
+
+/** Gives the reason and confirms; answers the summary the service wrote. */
+async function confirm(button: string, ticket?: string): Promise<string> {
+  await dialog()
+    .getByLabel(/^Why\?/)
+    .fill(REASON);
+  if (ticket) await dialog().getByLabel('Ticket number (optional)').fill(ticket);
+  await dialog().getByRole('button', { name: button, exact: true }).click();
+  const done = dialog().locator('.done-summary');
+  await done.waitFor();
+  return (await done.innerText()).replace(/^✓\s*/, '');
+}
+
+async function closeDialog(): Promise<void> {
+  await dialog().getByRole('button', { name: 'Close', exact: true }).first().click();
+  await dialog().waitFor({ state: 'detached' });
+}
+
+describeBrowser('console: actions on accounts', () => {
+  beforeAll(async () => {
+    suite = await startConsoleSuite();
+    org = await seedOrganization(suite.svc.ctx, 'Demo Health', { adminTotpExempt: true });
+    await seedAdmin(suite.svc.ctx, {
+      organizationId: org,
+      username: 'ada.admin',
+      role: 'administrator',
+    });
+    await seedAdmin(suite.svc.ctx, { organizationId: org, username: 'hal.help', role: 'helpdesk' });
+    h = await suite.console();
+    await openSignedIn(h, suite.svc, { username: 'ada.admin' });
+  }, 120_000);
+  afterAll(async () => suite?.close());
+  // A failed scenario must not leave its dialog over the next one.
+  afterEach(async () => {
+    if (await dialog().count()) await h.page.keyboard.press('Escape');
+  });
+
+  it('sends a reset email; the service’s summary confirms it and the email arrives', async () => {
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'alex.reset' });
+    await openAccount(h.page, 'alex.re', 'alex.reset');
+    await record(h.page, 'console-account-view');
+    await choose(h.page, 'Send reset email');
+    await record(h.page, 'console-action-reset-email-dialog');
+    const summary = await confirm('Send reset email', 'HD-1001');
+    expect(summary).toMatch(/^Reset email queued for a…@example\.org, link valid until \d\d:\d\d/);
+    const mail = await mailTo(suite.smtp, 'alex.reset@example.org', /Reset the password/);
+    expect(mail.text).toContain('/reset/');
+    await closeDialog();
+    // The email's delivery shows in the account view.
+    await h.page.getByRole('button', { name: 'Refresh' }).click();
+    const emails = h.page.getByRole('region', { name: 'Recent emails' });
+    await emails.getByRole('row', { name: /Reset the password of alex\.reset.*Sent/ }).waitFor();
+    await expect
+      .poll(() => h.page.getByRole('region', { name: 'Audit timeline' }).innerText())
+      .toContain('HD-1001');
+  });
+
+  it('unlocks a locked account after the caller answers their question', async () => {
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'erin.locked' });
+    await lockOut(suite.svc, 'erin.locked');
+    await openAccount(h.page, 'erin.lo', 'erin.locked');
+    const status = await h.page.getByRole('region', { name: 'Status' }).innerText();
+    expect(status).toMatch(/Locked since/);
+    expect(status).toContain('Too many failed sign-ins');
+    expect(status).toMatch(/Failed attempts\s+5/);
+    await choose(h.page, 'Unlock');
+    // Unlocking needs a verified caller: the button waits for it.
+    expect(await dialog().getByRole('button', { name: 'Unlock account' }).isDisabled()).toBe(true);
+    await verifyByAnswer();
+    await record(h.page, 'console-action-unlock-verified');
+    const summary = await confirm('Unlock account');
+    expect(summary).toBe('erin.locked unlocked; the owner was told by email');
+    await closeDialog();
+    await expect
+      .poll(() => h.page.getByRole('region', { name: 'Status' }).innerText())
+      .toMatch(/State\s+Active/);
+    await mailTo(suite.smtp, 'erin.locked@example.org', /is unlocked/);
+  });
+
+  it('clears a security question (caller verified by an emailed code); then the forgotten-password email says to call an administrator', async () => {
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'quinn.q' });
+    await openAccount(h.page, 'quinn', 'quinn.q');
+    expect(
+      await h.page.getByRole('region', { name: 'Sign-in and password' }).innerText(),
+    ).toContain(QUESTION);
+    await choose(h.page, 'Clear security question');
+    await dialog().getByRole('button', { name: 'Email a code' }).click();
+    const codeMail = await mailTo(suite.smtp, 'quinn.q@example.org', /verification code/);
+    const code = /\b(\d{6})\b/.exec(codeMail.text)?.[1] ?? '';
+    await dialog().getByLabel('Code the caller reads out').fill(code);
+    await dialog().getByRole('button', { name: 'Check code' }).click();
+    await dialog()
+      .getByText(/Caller verified by emailed code/)
+      .waitFor();
+    const summary = await confirm('Clear security question');
+    expect(summary).toMatch(/^Security question of quinn\.q cleared/);
+    await closeDialog();
+    await expect
+      .poll(() => h.page.getByRole('region', { name: 'Sign-in and password' }).innerText())
+      .toMatch(/None: a forgotten-password email tells the holder to call an administrator/);
+    await record(h.page, 'console-question-cleared');
+
+    const web = new WebClient(suite.svc.url);
+    await web.post('/forgot-password', { identifier: 'quinn.q' });
+    await recoveryProcessed(suite.svc);
+    const mail = await mailTo(
+      suite.smtp,
+      'quinn.q@example.org',
+      /About your password reset request/,
+    );
+    expect(mail.text).toMatch(/contact your organization’s administrator/);
+    expect(mail.text).not.toContain('/reset/');
+  });
+
+  it('sets a temporary password: shown once, in threes, spelt out; copy clears after 30 s; it signs in on Log In and must be changed', async () => {
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'tess.temp' });
+    await openAccount(h.page, 'tess', 'tess.temp');
+    await choose(h.page, 'Set temporary password');
+    const impact = await dialog()
+      .getByRole('heading', { name: 'What this changes' })
+      .locator('..')
+      .innerText();
+    for (const product of ['EMResource', 'eICS', 'EMTrack']) expect(impact).toContain(product);
+    expect(impact).toMatch(/0 sessions will end/);
+    await verifyByAnswer();
+    const summary = await confirm('Set temporary password', 'HD-2002');
+    expect(summary).toMatch(
+      /^Temporary password set for tess\.temp; 0 sessions ended; the owner was told by email/,
+    );
+    const shown = await dialog().getByTestId('temporary-password').innerText();
+    expect(shown).toMatch(/^[2-9A-Z]{3}( [2-9A-Z]{3}){5}$/);
+    const password = shown.replace(/\s/g, '');
+    // Each group read out character by character: "K as in Kilo, 7 seven, M as in Mike".
+    const lines = await dialog().locator('.phonetic li').allInnerTexts();
+    expect(lines).toHaveLength(6);
+    for (const [i, line] of lines.entries()) {
+      const group = password.slice(i * 3, i * 3 + 3);
+      const spoken = [...group].map((c) =>
+        /\d/.test(c) ? `${c} [a-z]+` : `${c} as in [A-Z][a-z-]+`,
+      );
+      expect(line).toMatch(new RegExp(`^${group} ${spoken.join(', ')}$`, 'i'));
+    }
+    await record(h.page, 'console-temporary-password');
+
+    await dialog().getByRole('button', { name: 'Copy' }).click();
+    await dialog()
+      .getByText(/Copied\. The clipboard clears at/)
+      .waitFor();
+    expect(h.clipboard.text).toBe(password);
+    h.timers.advance(29_000);
+    expect(h.clipboard.text).toBe(password);
+    h.timers.advance(1_000);
+    await expect.poll(() => h.clipboard.text).toBe('');
+
+    await closeDialog();
+    expect(await h.page.content()).not.toContain(password);
+
+    const login = await suite.browser.newPage();
+    await login.goto(`${suite.svc.url}/login`);
+    await login.getByLabel('Email or Username').fill('tess.temp');
+    await login.getByLabel('Password').fill(password);
+    await login.getByRole('button', { name: 'Log In' }).click();
+    await login.getByRole('heading', { level: 1, name: 'Change Password' }).waitFor();
+    await login.close();
+  });
+
+  it('resets a locked-out shared login; every holder is told', async () => {
+    const holders = [
+      { name: 'Pat Nightingale', email: 'pat@demo.example.org' },
+      { name: 'Lee Barton', email: 'lee@demo.example.org' },
+      { name: 'Kim Osei', email: 'kim@demo.example.org' },
+    ];
+    await seedAccount(suite.svc.ctx, {
+      organizationId: org,
+      username: 'frontdesk.er',
+      shared: true,
+      holders,
+    });
+    await lockOut(suite.svc, 'frontdesk.er');
+    suite.smtp.clear();
+    await openAccount(h.page, 'frontdesk', 'frontdesk.er');
+    expect(
+      await h.page.getByRole('region', { name: /Holders of this shared login/ }).innerText(),
+    ).toContain('Kim Osei');
+    await choose(h.page, 'Reset shared login');
+    const told = await dialog()
+      .getByText(/^Every holder is told, without the password/)
+      .innerText();
+    for (const holder of holders) expect(told).toContain(`${holder.name} <${holder.email}>`);
+    await verifyByAnswer();
+    const summary = await confirm('Reset shared login');
+    expect(summary).toMatch(
+      /^Temporary password set for frontdesk\.er; 0 sessions ended; the owner and 3 holders were told by email/,
+    );
+    await record(h.page, 'console-shared-login-reset');
+    await closeDialog();
+    for (const holder of holders) {
+      const mail = await mailTo(suite.smtp, holder.email, /was reset by an administrator/);
+      expect(mail.text).not.toMatch(/[2-9A-Z]{18}/);
+    }
+  });
+
+  it('a stale action meets 412, shows what changed, and succeeds on the new version', async () => {
+    const id = await seedAccount(suite.svc.ctx, { organizationId: org, username: 'sam.stale' });
+    await openAccount(h.page, 'sam.st', 'sam.stale');
+    // Meanwhile a colleague locks it out of one session... and sends a username reminder.
+    const colleague = await signedIn(suite.svc, 'ada.admin');
+    expect((await act(colleague, id, 'send-username-reminder')).status).toBe(200);
+    await choose(h.page, 'Send reset email');
+    await dialog()
+      .getByLabel(/^Why\?/)
+      .fill(REASON);
+    await dialog().getByRole('button', { name: 'Send reset email', exact: true }).click();
+    const stale = dialog()
+      .getByRole('alert')
+      .filter({ hasText: 'The account changed since you opened it' });
+    await stale.waitFor();
+    const changes = await stale.getByRole('table', { name: 'What changed' }).innerText();
+    expect(changes).toMatch(/Emails\s+0\s+1/);
+    expect(changes).toContain('Administrator action');
+    await record(h.page, 'console-stale-412');
+    await stale.getByRole('button', { name: 'Retry on the new version' }).click();
+    const done = dialog().locator('.done-summary');
+    await done.waitFor();
+    expect(await done.innerText()).toMatch(/Reset email queued/);
+    await closeDialog();
+  });
+
+  it('a helpdesk user is offered none of the administrator actions', async () => {
+    await seedAccount(suite.svc.ctx, {
+      organizationId: org,
+      username: 'shared.locked',
+      shared: true,
+      holders: [{ name: 'Robin Hale', email: 'robin@demo.example.org' }],
+    });
+    await lockOut(suite.svc, 'shared.locked');
+    const adminActions = [
+      'Set temporary password',
+      'Clear security question',
+      'Reset shared login',
+      'Convert to personal accounts',
+      'Disable',
+    ];
+    // The administrator sees them on this account...
+    await openAccount(h.page, 'shared.lo', 'shared.locked');
+    const asAdmin = await h.page
+      .getByRole('region', { name: 'Actions' })
+      .getByRole('button')
+      .allInnerTexts();
+    for (const action of adminActions.filter((a) => a !== 'Set temporary password'))
+      expect(asAdmin).toContain(action);
+
+    const helpdesk = await suite.console();
+    await openSignedIn(helpdesk, suite.svc, { username: 'hal.help' });
+    await openAccount(helpdesk.page, 'shared.lo', 'shared.locked');
+    const offered = await helpdesk.page
+      .getByRole('region', { name: 'Actions' })
+      .getByRole('button')
+      .allInnerTexts();
+    expect(offered).toEqual(['Send reset email', 'Send username reminder', 'Unlock']);
+    for (const action of adminActions) expect(offered).not.toContain(action);
+    await record(helpdesk.page, 'console-helpdesk-actions');
+  });
+});

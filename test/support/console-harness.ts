@@ -1,0 +1,200 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
+import type { IpcEvent, IpcResult } from '../../common/ipc/contract.ts';
+import { serveBundleFile } from '../../main/app-protocol.ts';
+import type { ClipboardLike } from '../../main/clipboard.ts';
+import { createConsole, type ConsoleMain } from '../../main/console.ts';
+import { dispatch, OPERATIONS, type SenderEvent } from '../../main/ipc.ts';
+import type { SafeStorageLike } from '../../main/session-vault.ts';
+import type { Timers } from '../../main/timers.ts';
+
+/**
+ * The console in Chromium, wired as Electron wires it but for the transport: the built renderer
+ * over http on 127.0.0.1 (served by main's own bundle handler, CSP header included), the real
+ * preload script (bundled with an `electron` shim) and main's real handlers behind main's real
+ * router (`dispatch`: sender check, schemas in and out). Playwright's `exposeBinding` carries
+ * what Electron's IPC would.
+ */
+
+/** electron-store's slice, in memory. */
+class MemoryStore {
+  private readonly data = new Map<string, unknown>();
+  get(key: string): unknown {
+    return this.data.get(key);
+  }
+  set(key: string, value: unknown): void {
+    this.data.set(key, structuredClone(value));
+  }
+}
+
+/** A key store that works (as on a desktop with a keyring). */
+const safeStorage: SafeStorageLike = {
+  isEncryptionAvailable: () => true,
+  encryptString: (text) => Buffer.from(`sealed:${Buffer.from(text).toString('base64')}`),
+  decryptString: (sealed) =>
+    Buffer.from(sealed.toString().replace(/^sealed:/, ''), 'base64').toString(),
+  getSelectedStorageBackend: () => 'gnome_libsecret',
+};
+
+/** The system clipboard, observable by the test. */
+export class MemoryClipboard implements ClipboardLike {
+  text = '';
+  async readText(): Promise<string> {
+    return this.text;
+  }
+  async writeText(text: string): Promise<void> {
+    this.text = text;
+  }
+  clear(): void {
+    this.text = '';
+  }
+}
+
+/** Timers the test moves by hand: the idle lock and the clipboard's 30 s, without waiting. */
+export class ManualTimers implements Timers {
+  private now = 0;
+  private seq = 0;
+  private readonly due = new Map<number, { at: number; run: () => void }>();
+
+  setTimeout(run: () => void, ms: number): unknown {
+    this.seq += 1;
+    this.due.set(this.seq, { at: this.now + ms, run });
+    return this.seq;
+  }
+
+  clearTimeout(handle: unknown): void {
+    this.due.delete(handle as number);
+  }
+
+  /** Moves time on, running every timer that falls due, in order. */
+  advance(ms: number): void {
+    this.now += ms;
+    const ready = [...this.due]
+      .filter(([, t]) => t.at <= this.now)
+      .sort((a, b) => a[1].at - b[1].at);
+    for (const [id, t] of ready) {
+      this.due.delete(id);
+      t.run();
+    }
+  }
+}
+
+/** Serves the built renderer on 127.0.0.1 through main's `app://` handler. */
+async function serveRenderer(root: string): Promise<{ origin: string; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'app://latchkey');
+    serveBundleFile(root, `app://latchkey${url.pathname}`).then(
+      async (response) => {
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      },
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export interface ConsoleHarness {
+  page: Page;
+  context: BrowserContext;
+  main: ConsoleMain;
+  clipboard: MemoryClipboard;
+  timers: ManualTimers;
+  /** Every IPC call the page made, by operation (never its input: it may hold a password). */
+  calls: string[];
+  /** Every event main sent. */
+  events: IpcEvent[];
+  /** Opens (or reloads) the console page. */
+  open(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  rendererDir: string;
+  preloadScript: string;
+  viewport?: { width: number; height: number };
+}
+
+/** Starts main's parts, serves the renderer and opens a page with the preload in place. */
+export async function startConsole(browser: Browser, o: HarnessOptions): Promise<ConsoleHarness> {
+  const server = await serveRenderer(o.rendererDir);
+  const clipboard = new MemoryClipboard();
+  const timers = new ManualTimers();
+  const events: IpcEvent[] = [];
+  const calls: string[] = [];
+  // The page exists only after main does; events sent before it are kept in `events` only.
+  const pageRef: { current?: Page } = {};
+  const emit = (event: IpcEvent) => {
+    events.push(event);
+    void pageRef.current
+      ?.evaluate(
+        ([channel, payload]) => {
+          (
+            window as unknown as { __latchkeyEmit?: (c: string, p: unknown) => void }
+          ).__latchkeyEmit?.(channel as string, payload);
+        },
+        [EVENT_CHANNEL, event] as const,
+      )
+      .catch(() => undefined);
+  };
+  const main = createConsole({
+    store: new MemoryStore(),
+    safeStorage,
+    clipboard,
+    machine: { connections: [], allowUserConnections: true },
+    emit,
+    timers,
+  });
+  // main/ipc.ts's TrustedSenders, with this server's origin in place of app://latchkey.
+  const trusted = (event: SenderEvent) =>
+    event.senderFrame !== null &&
+    event.senderFrame.parent === null &&
+    new URL(event.senderFrame.url).origin === server.origin;
+
+  const context = await browser.newContext({
+    viewport: o.viewport ?? { width: 1400, height: 900 },
+  });
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  pageRef.current = page;
+  await page.exposeBinding('__latchkeyInvoke', async (source, channel: string, raw: unknown) => {
+    const op = OPERATIONS.find((candidate) => channelOf(candidate) === channel);
+    if (!op)
+      return { ok: false, code: 'bad_input', message: 'Unknown channel.' } as IpcResult<never>;
+    calls.push(op);
+    const event: SenderEvent = {
+      sender: { id: 1 },
+      senderFrame: { url: source.frame.url(), parent: source.frame.parentFrame() },
+    };
+    return dispatch(op, main.handlers, trusted, event, raw, () => undefined);
+  });
+  await page.addInitScript({ content: o.preloadScript });
+  return {
+    page,
+    context,
+    main,
+    clipboard,
+    timers,
+    calls,
+    events,
+    async open() {
+      await page.goto(`${server.origin}/index.html`);
+    },
+    async close() {
+      main.dispose();
+      await context.close();
+      await server.close();
+    },
+  };
+}
