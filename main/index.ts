@@ -25,7 +25,7 @@ const RENDERER_ROOT = fileURLToPath(new URL('../renderer/', import.meta.url));
 const PARTITION = 'latchkey';
 
 let window: BrowserWindow | undefined;
-let console_: ConsoleMain | undefined;
+let consoleMain: ConsoleMain | undefined;
 
 // Before `ready`: the app:// scheme, the sandbox for every renderer (R97, R110).
 protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES]);
@@ -40,7 +40,7 @@ const emit = (event: IpcEvent) => {
 
 /** Hosts a link may open in the system browser: the services the console connects to. */
 const connectionHosts = () =>
-  new Set((console_?.connections.list() ?? []).map((c) => new URL(c.url).host.toLowerCase()));
+  new Set((consoleMain?.connections.list() ?? []).map((c) => new URL(c.url).host.toLowerCase()));
 
 function openWindow(trusted: TrustedSenders): void {
   const ses = session.fromPartition(PARTITION);
@@ -54,7 +54,7 @@ function openWindow(trusted: TrustedSenders): void {
   window.on('closed', () => (window = undefined));
 }
 
-async function start(): Promise<void> {
+function start(): void {
   const ses = session.fromPartition(PARTITION);
   hardenSession(ses);
   registerAppProtocol(ses, RENDERER_ROOT);
@@ -63,10 +63,10 @@ async function start(): Promise<void> {
   );
   if (machine.problem) console.warn(`latchkey: machine configuration refused: ${machine.problem}`);
   const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
-  console_ = createConsole({ store, safeStorage, clipboard, machine, emit });
+  consoleMain = createConsole({ store, safeStorage, clipboard, machine, emit });
   const trusted = new TrustedSenders();
-  registerIpc(ipcMain, console_.handlers, (event) => trusted.isTrusted(event));
-  const lockNow = () => console_?.lockAll();
+  registerIpc(ipcMain, consoleMain.handlers, (event) => trusted.isTrusted(event));
+  const lockNow = () => consoleMain?.lockAll();
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
       menuTemplate({ lockNow, devTools: !app.isPackaged, platform: process.platform }),
@@ -94,10 +94,10 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('will-quit', (event) => {
-    if (!console_?.secretOnClipboard()) return void console_?.dispose();
+    if (!consoleMain?.secretOnClipboard()) return void consoleMain?.dispose();
     // Reading the clipboard is asynchronous: quit again once a copied secret is cleared.
     event.preventDefault();
-    void console_.dispose().finally(() => app.quit());
+    void consoleMain.dispose().finally(() => app.quit());
   });
   app.whenReady().then(start, (error: unknown) => {
     console.error('latchkey: could not start', error instanceof Error ? error.name : error);

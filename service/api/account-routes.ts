@@ -4,7 +4,8 @@ import type { AdminIdentity } from '../../common/api/auth.ts';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { accountInScope, runAction, type ActionSpec } from '../domain/admin/action-runner.ts';
-import { holds } from '../domain/admin/permissions.ts';
+import { holds, visibleOrganizations } from '../domain/admin/permissions.ts';
+import { searchAccounts } from '../domain/account-search.ts';
 import { ApiProblem } from './api-problem.ts';
 import { etagOf, loadAccountView, versionFromIfMatch } from '../domain/admin/account-view.ts';
 import { ACTION_SPECS } from '../domain/admin/actions/registry.ts';
@@ -50,6 +51,14 @@ const act = (
 
 /** The account view and the actions on it. */
 export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  bind(app, ctx, API.searchAccounts, async ({ query, admin }) => {
+    if (!admin.grants.some((g) => g.permissions.includes('read_accounts'))) {
+      throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
+    }
+    const scope = { organizationIds: visibleOrganizations(admin) };
+    return searchAccounts(ctx.db, ctx.dialect, ctx.clock, query, scope);
+  });
+
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {
     const account = await accountInScope(ctx.db, admin, params.id);
     if (!holds(admin, 'read_accounts', account.organization_id))

@@ -40,6 +40,8 @@ const CAP = SEARCH_TOTAL_CAP;
 const FREQUENCY_PROBE_CAP = 20_000;
 const FREQUENCY_TTL_MS = 15 * 60_000;
 const FREQUENCY_CACHE_SIZE = 100_000;
+/** A prefix list this short is read along with the substring tier in the first statement. */
+const SHORT_PREFIX_LIST = 200;
 
 export interface SearchScope {
   /** The organizations the caller may see; null for all. */
@@ -185,6 +187,12 @@ interface Plan {
    * without the rows of the tiers before it, so a page is their concatenation.
    */
   tiers: Array<{ tier: Tier; stream: Stream }>;
+  /**
+   * How many tiers the first page's statement reads: the rest only when the page is not full.
+   * All three when the prefix list is so short that reading the substring tier as well costs
+   * nothing (a fragment from inside a name: "ohn").
+   */
+  firstStatementTiers: number;
 }
 
 interface Context {
@@ -275,7 +283,7 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
       key: accountKey(dialect),
       tier: raw('3'),
     };
-    return { count: all, tiers: [{ tier: 3, stream: all }] };
+    return { count: all, tiers: [{ tier: 3, stream: all }], firstStatementTiers: 1 };
   }
   if (term.mode === 'one') {
     // One character: the start of the username only, a range of its index.
@@ -293,6 +301,7 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
         { tier: 0, stream: restrict(range, sql`a.username_key = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(range, sql`a.username_key <> ${term.exact}`, raw('1')) },
       ],
+      firstStatementTiers: 2,
     };
   }
   if (term.mode === 'two') {
@@ -305,6 +314,7 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
         { tier: 0, stream: restrict(list, sql`s.k = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(list, sql`s.k <> ${term.exact}`, raw('1')) },
       ],
+      firstStatementTiers: 2,
     };
   }
   return gramPlan(db, ctx, term);
@@ -372,33 +382,54 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
         stream: restrict(all, sql`not (${isPrefix}) and s.k <> ${term.exact}`, raw('2')),
       },
     ],
+    firstStatementTiers: count(prefixDriver) <= SHORT_PREFIX_LIST ? 3 : 2,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading pages.
 
-interface Row {
-  k: string;
-  tier: number;
-  id: string;
-  username: string;
-  email: string;
-  name: string;
-  phone: string;
-  organization_id: string;
-  organization_name: string;
-  locked_at: number | null;
-  locked_until: number | null;
-  disabled_at: number | null;
-  shared: number | boolean;
-  must_change_password: number | boolean;
-  has_question: number | boolean;
+/**
+ * One result row as the statement answers it: a JSON array built by the database (one string
+ * for the whole page: handing a driver 15 columns × 51 rows costs more than the search).
+ */
+type Row = [
+  k: string,
+  tier: number,
+  id: string,
+  username: string,
+  email: string,
+  name: string,
+  phone: string,
+  organizationId: string,
+  organizationName: string,
+  lockedAt: number | null,
+  lockedUntil: number | null,
+  disabledAt: number | null,
+  shared: number | boolean,
+  mustChangePassword: number | boolean,
+  hasQuestion: number | boolean,
+];
+
+/** The JSON array of the page's rows `p` (k, tier) joined to accounts `a` and organizations `o`. */
+function pageJson(dialect: Dialect): RawBuilder<unknown> {
+  const fields = `p.k, p.tier, a.id, a.username, a.email, a.name, a.phone, a.organization_id, o.name,
+    a.locked_at, a.locked_until, a.disabled_at, a.shared, a.must_change_password,
+    a.security_answer_hash is not null`;
+  return raw(
+    dialect === 'sqlite'
+      ? `json_group_array(json_array(${fields}) order by p.tier, p.k)`
+      : `coalesce(json_agg(json_build_array(${fields}) order by p.tier, p.k), '[]'::json)`,
+  );
 }
 
-const DETAILS = raw(`a.id, a.username, a.email, a.name, a.phone, a.organization_id,
-  o.name as organization_name, a.locked_at, a.locked_until, a.disabled_at, a.shared,
-  a.must_change_password, (a.security_answer_hash is not null) as has_question`);
+function parseRows(value: unknown): Row[] {
+  if (typeof value === 'string') return JSON.parse(value) as Row[];
+  return Array.isArray(value) ? (value as Row[]) : [];
+}
+
+const keyOf = (row: Row) => row[0];
+const tierOf = (row: Row) => Number(row[1]);
 
 function whereOf(stream: Stream, after: string | null): RawBuilder<unknown> {
   const parts = [...stream.where];
@@ -406,72 +437,85 @@ function whereOf(stream: Stream, after: string | null): RawBuilder<unknown> {
   return parts.length > 0 ? sql`where ${sql.join(parts, sql` and `)}` : sql``;
 }
 
+/** `select k, tier` of a stream's first `limit` rows after `after`, in username_key order. */
+function streamRows(
+  stream: Stream,
+  after: string | null,
+  limit: number,
+  alias: string,
+): RawBuilder<unknown> {
+  return sql`select k, tier from (select ${stream.key} as k, ${stream.tier} as tier
+    from ${stream.from} ${whereOf(stream, after)} order by ${stream.key} limit ${limit}) ${raw(alias)}`;
+}
+
 /** The rows of one tier stream after `after`, with their details. */
 async function readStream(
   db: Db,
+  dialect: Dialect,
   stream: Stream,
   after: string | null,
   limit: number,
 ): Promise<Row[]> {
   if (limit <= 0) return [];
-  const result = await sql<Row>`
-    with pg as (
-      select ${stream.key} as k, ${stream.tier} as tier from ${stream.from}
-      ${whereOf(stream, after)}
-      order by ${stream.key} limit ${limit})
-    select pg.k, pg.tier, ${DETAILS}
-    from pg join accounts a on a.username_key = pg.k join organizations o on o.id = a.organization_id
-    order by pg.k`.execute(db);
-  return result.rows;
+  const result = await sql<{ rows: unknown }>`
+    select ${pageJson(dialect)} as rows
+    from (${streamRows(stream, after, limit, 's0')}) p
+    join accounts a on a.username_key = p.k join organizations o on o.id = a.organization_id`.execute(
+    db,
+  );
+  return parseRows(result.rows[0]?.rows);
 }
 
 /**
  * The first page's first tiers (the exact match and up to `limit` rows of the next tier) and
- * the total, in one statement: the total reads at most CAP rows of the match list.
+ * the total, in one statement: the total reads at most CAP + 1 rows of the match list.
  */
 async function readFirstPage(
   db: Db,
+  dialect: Dialect,
   plan: Plan,
   limit: number,
 ): Promise<{ rows: Row[]; total: number; tiersRead: number }> {
-  const [first, second] = plan.tiers;
-  if (!first) return { rows: [], total: 0, tiersRead: 0 };
-  const select = (t: { tier: Tier; stream: Stream }) =>
-    sql`select k, tier from (select ${t.stream.key} as k, ${t.stream.tier} as tier
-      from ${t.stream.from} ${whereOf(t.stream, null)} order by ${t.stream.key} limit ${limit}) ${raw(`t${t.tier}`)}`;
-  const pages = second ? sql`${select(first)} union all ${select(second)}` : select(first);
+  const tiers = plan.tiers.slice(0, plan.firstStatementTiers);
+  if (tiers.length === 0) return { rows: [], total: 0, tiersRead: 0 };
+  const pages = sql.join(
+    tiers.map((t, i) => streamRows(t.stream, null, limit, `t${i}`)),
+    sql` union all `,
+  );
   const count = plan.count;
-  const result = await sql<Row & { total: number }>`
-    select c.total, p.k, p.tier, ${DETAILS}
-    from (select count(*) as total from (select 1 as one from ${count.from} ${whereOf(count, null)}
-          limit ${CAP + 1}) z) c
-    left join (${pages}) p on 1 = 1
-    left join accounts a on a.username_key = p.k
-    left join organizations o on o.id = a.organization_id
-    order by p.tier, p.k`.execute(db);
+  const result = await sql<{ total: number; rows: unknown }>`
+    select (select count(*) from (select 1 as one from ${count.from} ${whereOf(count, null)}
+            limit ${CAP + 1}) z) as total,
+      ${pageJson(dialect)} as rows
+    from (${pages}) p
+    join accounts a on a.username_key = p.k join organizations o on o.id = a.organization_id`.execute(
+    db,
+  );
+  const row = result.rows[0];
   return {
-    rows: result.rows.filter((r) => r.k !== null && r.k !== undefined),
-    total: Number(result.rows[0]?.total ?? 0),
-    tiersRead: second ? 2 : 1,
+    rows: parseRows(row?.rows),
+    total: Number(row?.total ?? 0),
+    tiersRead: tiers.length,
   };
 }
 
 function summarize(row: Row, now: number): AccountSummary {
-  const tier = Number(row.tier);
+  const [, tier, id, username, email, name, phone, organizationId, organizationName] = row;
+  const [lockedAt, lockedUntil, disabledAt, shared, mustChange, hasQuestion] = row.slice(9);
+  const t = Number(tier);
   return {
-    id: row.id,
-    username: row.username,
-    email: row.email,
-    name: row.name,
-    phone: row.phone,
-    organization: { id: row.organization_id, name: row.organization_name },
-    locked:
-      row.locked_at !== null && (row.locked_until === null || Number(row.locked_until) > now),
-    disabled: row.disabled_at !== null,
-    shared: Boolean(Number(row.shared)),
-    mustChangePassword: Boolean(Number(row.must_change_password)),
-    hasSecurityQuestion: Boolean(Number(row.has_question)),
-    matchTier: tier === 0 || tier === 1 || tier === 2 ? tier : 3,
+    id,
+    username,
+    email,
+    name,
+    phone,
+    organization: { id: organizationId, name: organizationName },
+    locked: lockedAt !== null && (lockedUntil === null || Number(lockedUntil) > now),
+    disabled: disabledAt !== null,
+    shared: Boolean(Number(shared)),
+    mustChangePassword: Boolean(Number(mustChange)),
+    hasSecurityQuestion: Boolean(Number(hasQuestion)),
+    matchTier: t === 0 || t === 1 || t === 2 ? t : 3,
   };
 }
 
@@ -498,23 +542,23 @@ export async function searchAccounts(
   let rows: Row[];
   let total: number;
   if (query.cursor === undefined) {
-    const first = await readFirstPage(db, plan, limit + 1);
+    const first = await readFirstPage(db, dialect, plan, limit + 1);
     rows = first.rows;
     total = first.total;
     for (const t of plan.tiers.slice(first.tiersRead)) {
       if (rows.length > limit) break;
-      rows.push(...(await readStream(db, t.stream, null, limit + 1 - rows.length)));
+      rows.push(...(await readStream(db, dialect, t.stream, null, limit + 1 - rows.length)));
     }
   } else {
     const cursor = decodeCursor(query.cursor);
     total = cursor.n;
-    rows = await readAfter(db, plan, cursor, limit + 1);
+    rows = await readAfter(db, dialect, plan, cursor, limit + 1);
   }
   const page = rows.slice(0, limit);
   const lastShown = page[page.length - 1];
   const nextCursor =
     rows.length > limit && lastShown
-      ? encodeCursor({ t: Number(lastShown.tier) as Tier, k: lastShown.k, n: total })
+      ? encodeCursor({ t: tierOf(lastShown) as Tier, k: keyOf(lastShown), n: total })
       : null;
   return {
     items: page.map((r) => summarize(r, now)),
@@ -525,12 +569,18 @@ export async function searchAccounts(
 }
 
 /** Rows after the cursor: the rest of its tier, then the next tiers from their start. */
-async function readAfter(db: Db, plan: Plan, cursor: Cursor, want: number): Promise<Row[]> {
+async function readAfter(
+  db: Db,
+  dialect: Dialect,
+  plan: Plan,
+  cursor: Cursor,
+  want: number,
+): Promise<Row[]> {
   const rows: Row[] = [];
   for (const { tier, stream } of plan.tiers) {
     if (tier < cursor.t) continue;
     const after = tier === cursor.t ? cursor.k : null;
-    rows.push(...(await readStream(db, stream, after, want - rows.length)));
+    rows.push(...(await readStream(db, dialect, stream, after, want - rows.length)));
     if (rows.length >= want) break;
   }
   return rows;

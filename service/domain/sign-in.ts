@@ -58,14 +58,15 @@ export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Prom
   return { kind: 'ok', account };
 }
 
-/** Failures per identifier, whatever it names: a window long enough to see a slow spray (R48). */
+/** The window of the refusal counters: long enough to see a slow spray (R48). */
 const FAILURE_WINDOW_MS = 3_600_000;
 
 /**
  * Records a failure that no account's lockout counts (unknown account, or one that may not
- * sign in): a hit in `rate_counters` under a digest of the identifier, and its audit event, in
- * one transaction. It costs about what counting a wrong password does, so the time of a
- * refusal says nothing about whether the account exists (R3, R4).
+ * sign in): a hit in `rate_counters` under a digest of the identifier (never its text), one
+ * under the client address, and the audit event, in one transaction. That is about the work
+ * of counting a wrong password (recordFailedAttempt), so the time of a refusal says nothing
+ * about whether the account exists (R3, R4, R5).
  */
 async function countRefusal(
   ctx: ServiceContext,
@@ -80,12 +81,19 @@ async function countRefusal(
       `sign-in-failed:${identifierDigest(attempt.identifier)}`,
       FAILURE_WINDOW_MS,
     );
+    // Many refused identifiers from one address is what enumeration or a spray looks like.
+    const failuresFromIp = await countHit(
+      trx,
+      ctx.clock,
+      `sign-in-refused-ip:${attempt.ip ?? 'unknown'}`,
+      FAILURE_WINDOW_MS,
+    );
     await recordAudit(trx, ctx.clock, {
       type: 'sign_in_failed',
       accountId: account?.id ?? null,
       organizationId: account?.organization_id ?? null,
       ip: attempt.ip,
-      detail: { reason, via: attempt.via ?? 'pages', failures },
+      detail: { reason, via: attempt.via ?? 'pages', failures, failuresFromIp },
     });
   });
 }

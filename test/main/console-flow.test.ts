@@ -61,8 +61,9 @@ describe('the console over IPC, against a real service', () => {
     expect((await h.ok('listConnections', {}))[0]?.state).toBe('signed_in');
 
     const [found] = await h.ok('searchAccounts', { connectionIds: [id], q: 'alice' });
-    expect(found?.error).toBe(null);
-    expect(found?.result?.items.map((a) => a.username)).toContain('alice.smith');
+    // Soft: a failed search must not stop the walk for secrets below.
+    expect.soft(found?.error).toBe(null);
+    expect.soft(found?.result?.items.map((a) => a.username)).toContain('alice.smith');
 
     const view = await h.ok('getAccount', { connectionId: id, accountId: alice });
     const verified = await h.ok('verifyCaller', {
