@@ -2,24 +2,39 @@
  * Account search benchmark against the LDAP peer (../shared/bench/ldap-peer, issue 3).
  *
  *   npx tsx scripts/bench-search.ts [--n 1000000] [--queries 500] [--seed 42] [--orgs 2000]
- *     [--store sqlite|postgres|both] [--peer] [--peer-n N] [--no-http] [--no-direct]
- *     [--cache DIR] [--json FILE] [--measure-import K] [--variant service|cached|both]
+ *     [--store sqlite|postgres|both] [--peer] [--peer-n N] [--rounds R]
+ *     [--modes direct,route,minimal] [--variant service|cached|both]
+ *     [--cache DIR] [--json FILE] [--measure-import K]
  *
  * Loads the N accounts of the peer's gen-users.mjs (same seed and organizations: the same
  * people) into SQLite, and into PostgreSQL when DATABASE_URL is set, then runs the peer's four
- * query kinds (500 each, 50 results; drawn exactly as its bench-search.mjs draws them) through
- * searchAccounts directly and over HTTP with one keep-alive client: a warm-up pass, then a
- * measured pass, as the peer does. Loaded stores are cached (a SQLite file under --cache, a
- * PostgreSQL schema) and reused while the generator, the search migration and N are unchanged.
- * --peer also loads and runs slapd (run-slapd.sh, bench-search.mjs) in the same run, at --peer-n
- * (default N), and prints p95 ratios against it.
+ * query kinds (500 each, 50 results; drawn exactly as its bench-search.mjs draws them) with one
+ * client, a warm-up pass then a measured pass per kind, as the peer does:
+ *   direct   searchAccounts() in process;
+ *   route    the service's own GET /api/v1/accounts (buildApp, bearer token of a
+ *            super-administrator) over one keep-alive HTTP connection on loopback;
+ *   minimal  a bare Fastify route calling searchAccounts, same client (no auth: its cost shows).
+ * Each on the store as openStore() opens it and with prepared statements kept (--variant).
+ * Loaded stores are cached (a SQLite file under --cache, a PostgreSQL schema) and reused while
+ * the generator, the accounts schema, the search index SQL and N are unchanged.
+ * --peer loads slapd with the peer's run-slapd.sh at --peer-n (default N; reused while its
+ * load matches) and runs its bench-search.mjs before ours in each of --rounds rounds, so both
+ * are measured in the same run; p95 ratios are printed when both ran at the same N.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -31,7 +46,12 @@ import {
   AccountSearchQuerySchema,
   type AccountSearchResult,
 } from '../common/api/account-search.ts';
+import { buildApp } from '../service/app.ts';
 import { systemClock } from '../service/clock.ts';
+import { loadConfig } from '../service/config.ts';
+import type { ServiceContext } from '../service/context.ts';
+import { issueTokens } from '../service/domain/admin/api-tokens.ts';
+import { argon2Hasher } from '../service/domain/passwords.ts';
 import { searchAccounts } from '../service/domain/account-search.ts';
 import { emailKey, usernameKey } from '../service/domain/accounts.ts';
 import { defaultPolicy } from '../service/domain/policy.ts';
@@ -41,6 +61,8 @@ import { migrateToLatest } from '../service/store/migrate.ts';
 import {
   createSearchTriggers,
   dropSearchTriggers,
+  FOLD_PAIRS,
+  gramsSelect,
   rebuildSearchIndex,
 } from '../service/store/migrations/002-search-indexes.ts';
 import type { Database } from '../service/store/schema.ts';
@@ -67,13 +89,15 @@ interface Options {
   stores: Array<'sqlite' | 'postgres'>;
   peer: boolean;
   peerN: number | null;
-  http: boolean;
-  direct: boolean;
   cache: string;
   json: string | null;
   measureImport: number;
   /** 'service': the store as openStore opens it; 'cached': with prepared statements kept. */
   variants: Array<'service' | 'cached'>;
+  /** direct: searchAccounts; route: the service's GET /api/v1/accounts (bearer); minimal: a bare route. */
+  modes: Array<'direct' | 'route' | 'minimal'>;
+  /** Rounds of (peer, ours), so drift on a shared machine shows. */
+  rounds: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -85,12 +109,12 @@ function parseArgs(argv: string[]): Options {
     stores: process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'],
     peer: false,
     peerN: null,
-    http: true,
-    direct: true,
     cache: path.join(tmpdir(), 'latchkey-bench-search'),
     json: null,
     measureImport: 0,
     variants: ['service', 'cached'],
+    modes: ['direct', 'route', 'minimal'],
+    rounds: 1,
   };
   for (let i = 0; i < argv.length; i += 1) {
     const a = argv[i];
@@ -106,21 +130,28 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--orgs') o.orgs = Number(value());
     else if (a === '--store') {
       const v = value();
-      o.stores = v === 'both' ? ['sqlite', 'postgres'] : v === 'postgres' ? ['postgres'] : ['sqlite'];
+      o.stores =
+        v === 'both' ? ['sqlite', 'postgres'] : v === 'postgres' ? ['postgres'] : ['sqlite'];
     } else if (a === '--peer') o.peer = true;
     else if (a === '--peer-n') o.peerN = Number(value());
-    else if (a === '--no-http') o.http = false;
-    else if (a === '--no-direct') o.direct = false;
-    else if (a === '--cache') o.cache = path.resolve(value());
+    else if (a === '--no-http') o.modes = o.modes.filter((m) => m === 'direct');
+    else if (a === '--no-direct') o.modes = o.modes.filter((m) => m !== 'direct');
+    else if (a === '--modes') {
+      o.modes = value()
+        .split(',')
+        .filter((m): m is 'direct' | 'route' | 'minimal' =>
+          ['direct', 'route', 'minimal'].includes(m),
+        );
+    } else if (a === '--cache') o.cache = path.resolve(value());
     else if (a === '--json') o.json = path.resolve(value());
     else if (a === '--measure-import') o.measureImport = Number(value());
+    else if (a === '--rounds') o.rounds = Number(value());
     else if (a === '--variant') {
       const v = value();
       o.variants = v === 'both' ? ['service', 'cached'] : v === 'cached' ? ['cached'] : ['service'];
-    }
-    else throw new Error(`unknown argument ${a}`);
+    } else throw new Error(`unknown argument ${a}`);
   }
-  for (const k of ['n', 'queries', 'orgs'] as const) {
+  for (const k of ['n', 'queries', 'orgs', 'rounds'] as const) {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`--${k} must be a positive integer`);
   }
   if (o.stores.includes('postgres') && !process.env.DATABASE_URL?.startsWith('postgres')) {
@@ -190,7 +221,8 @@ function buildQueries(gen: Generator, o: Options, n: number): Record<Kind, Query
       if (term !== null) list.push({ kind, term });
     }
     out[kind] = list.slice(0, o.queries);
-    if (out[kind].length < o.queries) throw new Error(`could not draw ${o.queries} ${kind} queries`);
+    if (out[kind].length < o.queries)
+      throw new Error(`could not draw ${o.queries} ${kind} queries`);
   }
   return out;
 }
@@ -238,11 +270,17 @@ const PRODUCT_NAMES: Record<string, string> = {
   intranet: 'Intranet',
 };
 
+/**
+ * What a cached load depends on: the generator, the accounts schema (001, without its layout)
+ * and the search index as SQL (what 002 generates, not how its file is formatted), N, seed.
+ */
 function cacheKey(o: Options): string {
   const hash = createHash('sha256');
   hash.update(readFileSync(path.join(PEER_DIR, 'gen-users.mjs')));
-  hash.update(readFileSync(path.join(ROOT, 'service/store/migrations/001-initial.ts')));
-  hash.update(readFileSync(path.join(ROOT, 'service/store/migrations/002-search-indexes.ts')));
+  const initial = readFileSync(path.join(ROOT, 'service/store/migrations/001-initial.ts'), 'utf8');
+  hash.update(initial.replace(/\s+/g, ''));
+  for (const dialect of ['sqlite', 'postgres'] as const) hash.update(gramsSelect(dialect, 'rows'));
+  hash.update(JSON.stringify(FOLD_PAIRS));
   hash.update(`${LOADER_VERSION}:${o.n}:${o.seed}:${o.orgs}`);
   return hash.digest('hex').slice(0, 12);
 }
@@ -279,7 +317,10 @@ async function load(store: Store, gen: Generator, o: Options, key: string): Prom
   for (const [code, name] of Object.entries(PRODUCT_NAMES)) {
     const id = newId();
     productIds.set(code, id);
-    await db.insertInto('products').values({ id, code, name, url: `https://${code}.example/` }).execute();
+    await db
+      .insertInto('products')
+      .values({ id, code, name, url: `https://${code}.example/` })
+      .execute();
   }
   const orgIds = new Map<string, string>();
   const policy = JSON.stringify(defaultPolicy());
@@ -295,28 +336,52 @@ async function load(store: Store, gen: Generator, o: Options, key: string): Prom
       for (let i = 0; i < newOrgs.length; i += 500) {
         await trx
           .insertInto('organizations')
-          .values(newOrgs.slice(i, i + 500).map((name) => ({ id: orgIds.get(name) ?? '', name, policy, created_at: now })))
+          .values(
+            newOrgs
+              .slice(i, i + 500)
+              .map((name) => ({ id: orgIds.get(name) ?? '', name, policy, created_at: now })),
+          )
           .execute();
       }
       const rows = batch.map((u) => accountRow(u, orgIds.get(u.organization) ?? '', now));
       for (let i = 0; i < rows.length; i += 500) {
-        await trx.insertInto('accounts').values(rows.slice(i, i + 500).map((r) => r.account)).execute();
+        await trx
+          .insertInto('accounts')
+          .values(rows.slice(i, i + 500).map((r) => r.account))
+          .execute();
       }
       const links = rows.flatMap((r, i) =>
-        (batch[i]?.products ?? []).map((code) => ({ account_id: r.account.id, product_id: productIds.get(code) ?? '' })),
+        (batch[i]?.products ?? []).map((code) => ({
+          account_id: r.account.id,
+          product_id: productIds.get(code) ?? '',
+        })),
       );
       for (let i = 0; i < links.length; i += 2000) {
-        await trx.insertInto('account_products').values(links.slice(i, i + 2000)).execute();
+        await trx
+          .insertInto('account_products')
+          .values(links.slice(i, i + 2000))
+          .execute();
       }
       const holders = rows.flatMap((r, i) =>
-        (batch[i]?.holders ?? []).map((h) => ({ id: newId(), account_id: r.account.id, name: h.name, email: h.email, phone: '', is_owner: 0 })),
+        (batch[i]?.holders ?? []).map((h) => ({
+          id: newId(),
+          account_id: r.account.id,
+          name: h.name,
+          email: h.email,
+          phone: '',
+          is_owner: 0,
+        })),
       );
       for (let i = 0; i < holders.length; i += 1000) {
-        await trx.insertInto('holders').values(holders.slice(i, i + 1000)).execute();
+        await trx
+          .insertInto('holders')
+          .values(holders.slice(i, i + 1000))
+          .execute();
       }
     });
     done += batch.length;
-    if (done % 100_000 === 0) log(`  ${done} accounts (${((performance.now() - started) / 1000).toFixed(0)} s)`);
+    if (done % 100_000 === 0)
+      log(`  ${done} accounts (${((performance.now() - started) / 1000).toFixed(0)} s)`);
   };
   for (const u of gen.generateUsers({ n: o.n, seed: o.seed, orgs: o.orgs })) {
     accounts.push(u);
@@ -334,7 +399,9 @@ async function load(store: Store, gen: Generator, o: Options, key: string): Prom
       await sql`set jit = off`.execute(conn);
       await sql`alter table search_grams drop constraint search_grams_pk`.execute(conn);
       await rebuildSearchIndex(conn as Kysely<unknown>, store.dialect);
-      await sql`alter table search_grams add constraint search_grams_pk primary key (g, k) include (w)`.execute(conn);
+      await sql`alter table search_grams add constraint search_grams_pk primary key (g, k) include (w)`.execute(
+        conn,
+      );
       await sql`vacuum analyze`.execute(conn);
     });
   } else {
@@ -343,9 +410,13 @@ async function load(store: Store, gen: Generator, o: Options, key: string): Prom
   }
   await createSearchTriggers(db as Kysely<unknown>, store.dialect);
   log(`  search index built in ${((performance.now() - t1) / 1000).toFixed(0)} s`);
-  await sql`create table if not exists bench_meta (k text primary key, v text not null)`.execute(db);
+  await sql`create table if not exists bench_meta (k text primary key, v text not null)`.execute(
+    db,
+  );
   const indexSeconds = (performance.now() - t1) / 1000;
-  await sql`insert into bench_meta (k, v) values ('complete', ${key}), ('load_seconds', ${String(((performance.now() - started) / 1000).toFixed(1))}), ('accounts_seconds', ${accountsSeconds.toFixed(1)}), ('index_seconds', ${indexSeconds.toFixed(1)})`.execute(db);
+  await sql`insert into bench_meta (k, v) values ('complete', ${key}), ('load_seconds', ${String(((performance.now() - started) / 1000).toFixed(1))}), ('accounts_seconds', ${accountsSeconds.toFixed(1)}), ('index_seconds', ${indexSeconds.toFixed(1)})`.execute(
+    db,
+  );
   if (store.dialect === 'sqlite') {
     await sql`pragma synchronous = normal`.execute(db);
     await sql`pragma wal_checkpoint(truncate)`.execute(db);
@@ -388,8 +459,7 @@ async function openSqlite(gen: Generator, o: Options): Promise<Loaded> {
   mkdirSync(o.cache, { recursive: true });
   const file = path.join(o.cache, `search-n${o.n}-seed${o.seed}-orgs${o.orgs}-${key}.sqlite`);
   let store = await openStore(`sqlite:${file}`, o.cache);
-  let reused = await isComplete(store.db, key);
-  let loadSeconds: number | null = null;
+  const reused = await isComplete(store.db, key);
   if (!reused) {
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
@@ -401,10 +471,12 @@ async function openSqlite(gen: Generator, o: Options): Promise<Loaded> {
     await migrateToLatest(store);
     log(`SQLite: reusing ${file}`);
   }
-  loadSeconds = await storedLoadSeconds(store.db);
+  const loadSeconds = await storedLoadSeconds(store.db);
   const sizes: Array<[string, number]> = [['file', statSync(file).size]];
   const tables = await sql<{ name: string; bytes: number }>`
-    select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc limit 8`.execute(store.db);
+    select name, sum(pgsize) as bytes from dbstat group by name order by bytes desc limit 8`.execute(
+    store.db,
+  );
   for (const t of tables.rows) sizes.push([t.name, Number(t.bytes)]);
   return { store, name: 'SQLite', location: file, loadSeconds, reused, sizes };
 }
@@ -415,7 +487,7 @@ async function openPostgres(gen: Generator, o: Options): Promise<Loaded> {
   const url = new URL(process.env.DATABASE_URL ?? '');
   url.searchParams.set('schema', schema);
   let store = await openStore(url.toString(), o.cache);
-  let reused = await isComplete(store.db, key);
+  const reused = await isComplete(store.db, key);
   if (!reused) {
     await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
     await store.close();
@@ -431,7 +503,9 @@ async function openPostgres(gen: Generator, o: Options): Promise<Loaded> {
   const sizes: Array<[string, number]> = [];
   const total = await sql<{ bytes: number }>`
     select sum(pg_total_relation_size(c.oid)) as bytes from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema} and c.relkind = 'r'`.execute(store.db);
+    join pg_namespace n on n.oid = c.relnamespace where n.nspname = ${schema} and c.relkind = 'r'`.execute(
+    store.db,
+  );
   sizes.push(['schema', Number(total.rows[0]?.bytes ?? 0)]);
   const rels = await sql<{ name: string; bytes: number }>`
     select c.relname as name, pg_relation_size(c.oid) as bytes from pg_class c
@@ -481,7 +555,9 @@ function openTunedSqlite(file: string): Store {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: statementCachingSqlite(database) }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: statementCachingSqlite(database) }),
+  });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
 }
 
@@ -489,6 +565,7 @@ function openTunedPostgres(location: string): Store {
   const url = new URL(location);
   const schema = url.searchParams.get('schema');
   url.searchParams.delete('schema');
+  if (!url.username && !process.env.PGUSER) url.username = userInfo().username;
   const pool = new pg.Pool({
     connectionString: url.toString(),
     max: 10,
@@ -514,7 +591,9 @@ function openTunedPostgres(location: string): Store {
     },
     end: () => pool.end(),
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: named as unknown as pg.Pool }) });
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({ pool: named as unknown as pg.Pool }),
+  });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
@@ -560,7 +639,10 @@ function summarize(samples: Sample[], wallMs: number, cappedCount: number): Summ
 
 type Runner = (term: string) => Promise<AccountSearchResult>;
 
-async function pass(run: Runner, list: Query[]): Promise<{ samples: Sample[]; wallMs: number; capped: number }> {
+async function pass(
+  run: Runner,
+  list: Query[],
+): Promise<{ samples: Sample[]; wallMs: number; capped: number }> {
   const samples: Sample[] = [];
   let capped = 0;
   const t0 = performance.now();
@@ -568,7 +650,8 @@ async function pass(run: Runner, list: Query[]): Promise<{ samples: Sample[]; wa
     const started = performance.now();
     const result = await run(q.term);
     const ms = performance.now() - started;
-    if (result.items.length === 0) throw new Error(`no result for "${q.term}" (${q.kind}): wrong data loaded?`);
+    if (result.items.length === 0)
+      throw new Error(`no result for "${q.term}" (${q.kind}): wrong data loaded?`);
     if (result.totalCapped) capped += 1;
     samples.push({ ms, items: result.items.length, term: q.term });
   }
@@ -587,7 +670,7 @@ async function startSearchServer(store: Store) {
   return { app, port };
 }
 
-function httpRunner(port: number): { run: Runner; close(): void } {
+function httpRunner(port: number, token?: string): { run: Runner; close(): void } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const run: Runner = (term) =>
     new Promise((resolve, reject) => {
@@ -597,14 +680,18 @@ function httpRunner(port: number): { run: Runner; close(): void } {
           port,
           path: `/api/v1/accounts?limit=${RESULTS}&q=${encodeURIComponent(term)}`,
           agent,
-          headers: { accept: 'application/json' },
+          headers: {
+            accept: 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
         },
         (response) => {
           const chunks: Buffer[] = [];
           response.on('data', (c: Buffer) => chunks.push(c));
           response.on('end', () => {
             const body = Buffer.concat(chunks).toString('utf8');
-            if (response.statusCode !== 200) return reject(new Error(`HTTP ${response.statusCode}: ${body}`));
+            if (response.statusCode !== 200)
+              return reject(new Error(`HTTP ${response.statusCode}: ${body}`));
             resolve(JSON.parse(body) as AccountSearchResult);
           });
           response.on('error', reject);
@@ -616,13 +703,88 @@ function httpRunner(port: number): { run: Runner; close(): void } {
   return { run, close: () => agent.destroy() };
 }
 
+/**
+ * The service itself (buildApp: every route, bearer auth) on the store, and an access token of
+ * a super-administrator (a "qqx" account no query of the benchmark matches, created once).
+ */
+async function startServiceRoute(store: Store, cache: string) {
+  const ctx: ServiceContext = {
+    db: store.db,
+    dialect: store.dialect,
+    clock: systemClock,
+    hasher: argon2Hasher,
+    config: loadConfig({ DATA_DIR: cache, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' }),
+    mailQueued: () => {},
+  };
+  let admin = await store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('username_key', '=', 'qqxadmin')
+    .executeTakeFirst();
+  if (!admin) {
+    const orgId = newId();
+    const id = newId();
+    await store.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('organizations')
+        .values({
+          id: orgId,
+          name: 'Qqx',
+          policy: JSON.stringify(defaultPolicy()),
+          created_at: Date.now(),
+        })
+        .execute();
+      await trx
+        .insertInto('accounts')
+        .values({
+          ...accountRow(
+            {
+              username: 'qqxadmin',
+              email: 'qqx@qqx.invalid',
+              name: 'Qqx Qqx',
+              phone: '',
+              organization: 'Qqx',
+              products: [],
+              shared: false,
+              holders: [],
+            },
+            orgId,
+            Date.now(),
+          ).account,
+          id,
+        })
+        .execute();
+      await trx
+        .insertInto('role_grants')
+        .values({
+          id: newId(),
+          account_id: id,
+          role: 'super_admin',
+          organization_id: null,
+          created_at: Date.now(),
+        })
+        .execute();
+    });
+    admin = { id };
+  }
+  const { accessToken } = await issueTokens(store.db, systemClock, admin.id);
+  const app = await buildApp(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, port, token: accessToken };
+}
+
 interface KindResult {
   kind: Kind;
   summary: Summary;
   slowest: Array<{ term: string; ms: number }>;
 }
 
-async function measure(label: string, run: Runner, queries: Record<Kind, Query[]>): Promise<KindResult[]> {
+async function measure(
+  label: string,
+  run: Runner,
+  queries: Record<Kind, Query[]>,
+): Promise<KindResult[]> {
   const out: KindResult[] = [];
   for (const kind of KINDS) {
     const list = queries[kind];
@@ -634,7 +796,9 @@ async function measure(label: string, run: Runner, queries: Record<Kind, Query[]
       .slice(0, 3)
       .map((s) => ({ term: s.term, ms: Number(s.ms.toFixed(2)) }));
     out.push({ kind, summary, slowest });
-    log(`${label} ${kind}: p50 ${f2(summary.p50)} p95 ${f2(summary.p95)} p99 ${f2(summary.p99)} ms, ${summary.qps.toFixed(0)} q/s`);
+    log(
+      `${label} ${kind}: p50 ${f2(summary.p50)} p95 ${f2(summary.p95)} p99 ${f2(summary.p99)} ms, ${summary.qps.toFixed(0)} q/s`,
+    );
   }
   return out;
 }
@@ -653,38 +817,76 @@ interface PeerKind {
   qps: number;
 }
 
-function runPeer(n: number, o: Options): { n: number; results: PeerKind[]; load: string } | null {
-  const work = path.join(tmpdir(), 'ldap-peer-bench');
-  const sh = (cmd: string, args: string[], env: NodeJS.ProcessEnv = {}) => {
-    const r = spawnSync(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env }, encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
-    return r.stdout;
-  };
+const PEER_WORK = path.join(tmpdir(), 'ldap-peer-bench');
+const PEER_DATA = process.env.LDAP_PEER_DIR ?? '/tmp/ldap-peer';
+
+function peerShell(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
+  const r = spawnSync(cmd, args, {
+    cwd: PEER_WORK,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status})`);
+  return r.stdout;
+}
+
+/** Loads slapd with the peer's script (or restarts it on the same load); answers the load figures. */
+function startPeer(n: number, o: Options): string | null {
   try {
-    mkdirSync(work, { recursive: true });
+    mkdirSync(PEER_WORK, { recursive: true });
     for (const f of ['gen-users.mjs', 'bench-search.mjs', 'run-slapd.sh', 'package.json']) {
-      cpSync(path.join(PEER_DIR, f), path.join(work, f));
+      cpSync(path.join(PEER_DIR, f), path.join(PEER_WORK, f));
     }
-    if (!existsSync(path.join(work, 'node_modules/ldapts'))) {
-      log('peer: npm install (ldapts, in its own folder)…');
-      sh('npm', ['install', '--no-audit', '--no-fund', '--silent']);
+    if (!existsSync(path.join(PEER_WORK, 'node_modules/ldapts'))) {
+      log('peer: npm install (ldapts 8.2.0, in its own folder under /tmp)…');
+      peerShell('npm', ['install', '--no-audit', '--no-fund', '--silent']);
     }
-    log(`peer: run-slapd.sh ${n} (loads slapd; minutes at 1M)…`);
-    sh('bash', ['run-slapd.sh', String(n)], { SEED: o.seed, ORGS: String(o.orgs) });
-    const json = path.join(work, `peer-n${n}.json`);
-    log('peer: bench-search.mjs…');
-    sh('node', ['bench-search.mjs', '--n', String(n), '--seed', o.seed, '--orgs', String(o.orgs), '--queries', String(o.queries), '--json', json]);
+    const loadFile = path.join(PEER_DATA, 'load.txt');
+    const loaded = existsSync(loadFile) ? readFileSync(loadFile, 'utf8') : '';
+    const env = { SEED: o.seed, ORGS: String(o.orgs) };
+    if (
+      loaded.startsWith(`n=${n} seed=${o.seed} orgs=${o.orgs}\n`) &&
+      existsSync(path.join(PEER_DATA, 'db/data.mdb'))
+    ) {
+      log(`peer: restarting slapd on its N=${n} load`);
+      peerShell('bash', ['run-slapd.sh', 'start'], env);
+    } else {
+      log(`peer: run-slapd.sh ${n} (installs and loads slapd; about 7 minutes at 1M)…`);
+      peerShell('bash', ['run-slapd.sh', String(n)], env);
+    }
+    return existsSync(loadFile) ? readFileSync(loadFile, 'utf8').trim().replace(/\n/g, ', ') : '';
+  } catch (e) {
+    log(`peer: not started (${(e as Error).message})`);
+    return null;
+  }
+}
+
+/** One run of the peer's bench-search.mjs (warm-up, 1 client, then 4 clients). */
+function benchPeer(n: number, o: Options, round: number): PeerKind[] | null {
+  try {
+    const json = path.join(PEER_WORK, `peer-n${n}-round${round}.json`);
+    log(`peer: bench-search.mjs (round ${round})…`);
+    peerShell('node', [
+      'bench-search.mjs',
+      ...['--n', String(n), '--seed', o.seed, '--orgs', String(o.orgs)],
+      ...['--queries', String(o.queries), '--json', json],
+    ]);
     const data = JSON.parse(readFileSync(json, 'utf8')) as {
-      results: Array<{ kind: Kind; clients1: { p50: number; p95: number; p99: number; qps: number } }>;
+      results: Array<{
+        kind: Kind;
+        clients1: { p50: number; p95: number; p99: number; qps: number };
+      }>;
     };
-    const load = existsSync('/tmp/ldap-peer/load.txt') ? readFileSync('/tmp/ldap-peer/load.txt', 'utf8').trim().replace(/\n/g, ', ') : '';
-    return { n, load, results: data.results.map((r) => ({ kind: r.kind, ...r.clients1 })) };
+    return data.results.map((r) => ({ kind: r.kind, ...r.clients1 }));
   } catch (e) {
     log(`peer: not measured (${(e as Error).message})`);
     return null;
-  } finally {
-    spawnSync('bash', ['run-slapd.sh', 'stop'], { cwd: work, stdio: 'inherit' });
   }
+}
+
+function stopPeer(): void {
+  spawnSync('bash', ['run-slapd.sh', 'stop'], { cwd: PEER_WORK, stdio: 'inherit' });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,47 +923,68 @@ async function measureImport(gen: Generator, o: Options, k: number): Promise<voi
     const started = performance.now();
     const result = await importCsv(ctx, csv);
     const s = (performance.now() - started) / 1000;
-    log(`importCsv of ${i} rows on SQLite (with the search triggers): ${s.toFixed(1)} s, ${(i / s).toFixed(0)} rows/s, ok=${result.ok}`);
+    log(
+      `importCsv of ${i} rows on SQLite (with the search triggers): ${s.toFixed(1)} s, ${(i / s).toFixed(0)} rows/s, ok=${result.ok}`,
+    );
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function main() {
-  const o = parseArgs(process.argv.slice(2));
-  const gen = await loadGenerator();
-  if (o.measureImport > 0) await measureImport(gen, o, o.measureImport);
-  const tq = performance.now();
-  const queries = buildQueries(gen, o, o.n);
-  log(`${o.queries} queries per kind drawn from N=${o.n} seed=${o.seed} in ${(performance.now() - tq).toFixed(0)} ms`);
+interface ReportRow {
+  round: number;
+  store: string;
+  mode: string;
+  results: KindResult[];
+}
 
-  const peerN = o.peerN ?? o.n;
-  const peer = o.peer ? runPeer(peerN, o) : null;
-
-  const report: Array<{ store: string; mode: string; n: number; results: KindResult[] }> = [];
-  const loads: Array<Omit<Loaded, 'store'>> = [];
-  for (const which of o.stores) {
-    const loaded = which === 'sqlite' ? await openSqlite(gen, o) : await openPostgres(gen, o);
-    loads.push({ name: loaded.name, location: loaded.location, loadSeconds: loaded.loadSeconds, reused: loaded.reused, sizes: loaded.sizes });
-    await loaded.store.close();
+/** Every store variant and mode, once: the rows of one round. */
+async function measureOurs(
+  o: Options,
+  loads: Array<Omit<Loaded, 'store'>>,
+  queries: Record<Kind, Query[]>,
+  round: number,
+): Promise<ReportRow[]> {
+  const report: ReportRow[] = [];
+  for (const loaded of loads) {
     for (const variant of o.variants) {
       const store =
         variant === 'service'
-          ? await openStore(loaded.location.startsWith('postgres') ? loaded.location : `sqlite:${loaded.location}`, o.cache)
+          ? await openStore(
+              loaded.location.startsWith('postgres')
+                ? loaded.location
+                : `sqlite:${loaded.location}`,
+              o.cache,
+            )
           : loaded.name === 'SQLite'
             ? openTunedSqlite(loaded.location)
             : openTunedPostgres(loaded.location);
       const label = `${loaded.name} ${variant === 'service' ? '(openStore)' : '(statement cache)'}`;
       try {
-        const direct: Runner = (term) =>
-          searchAccounts(store.db, store.dialect, systemClock, AccountSearchQuerySchema.parse({ q: term, limit: RESULTS }), { organizationIds: null });
-        if (o.direct) report.push({ store: label, mode: 'direct', n: o.n, results: await measure(`${label} direct`, direct, queries) });
-        if (o.http) {
-          const server = await startSearchServer(store);
-          const client = httpRunner(server.port);
+        for (const mode of o.modes) {
+          if (mode === 'direct') {
+            const direct: Runner = (term) =>
+              searchAccounts(
+                store.db,
+                store.dialect,
+                systemClock,
+                AccountSearchQuerySchema.parse({ q: term, limit: RESULTS }),
+                { organizationIds: null },
+              );
+            const results = await measure(`${label} direct`, direct, queries);
+            report.push({ round, store: label, mode: 'direct', results });
+            continue;
+          }
+          const server =
+            mode === 'route'
+              ? await startServiceRoute(store, o.cache)
+              : { ...(await startSearchServer(store)), token: undefined };
+          const client = httpRunner(server.port, server.token);
+          const name = mode === 'route' ? 'HTTP, service route (bearer)' : 'HTTP, bare route';
           try {
-            report.push({ store: label, mode: 'HTTP', n: o.n, results: await measure(`${label} HTTP`, client.run, queries) });
+            const results = await measure(`${label} ${name}`, client.run, queries);
+            report.push({ round, store: label, mode: name, results });
           } finally {
             client.close();
             await server.app.close();
@@ -772,38 +995,106 @@ async function main() {
       }
     }
   }
+  return report;
+}
 
-  console.log(`\nAccount search, N=${o.n} (seed ${o.seed}, ${o.orgs} organizations), ${o.queries} queries per kind, ${RESULTS} results, 1 client, after a warm-up pass; ms`);
-  for (const l of loads) {
-    console.log(`${l.name}: ${l.reused ? 'reused cached load' : 'loaded now'}; load ${l.loadSeconds === null ? '?' : `${l.loadSeconds.toFixed(0)} s`}; sizes: ${l.sizes.map(([k, v]) => `${k} ${mib(v)}`).join(', ')}`);
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  const gen = await loadGenerator();
+  if (o.measureImport > 0) await measureImport(gen, o, o.measureImport);
+  const tq = performance.now();
+  const queries = buildQueries(gen, o, o.n);
+  log(
+    `${o.queries} queries per kind drawn from N=${o.n} seed=${o.seed} in ${(performance.now() - tq).toFixed(0)} ms`,
+  );
+
+  const loads: Array<Omit<Loaded, 'store'>> = [];
+  for (const which of o.stores) {
+    const loaded = which === 'sqlite' ? await openSqlite(gen, o) : await openPostgres(gen, o);
+    const { store, ...rest } = loaded;
+    loads.push(rest);
+    await store.close();
   }
-  if (peer) console.log(`peer (slapd) measured in this run at N=${peer.n}: ${peer.load}`);
-  const peerOf = (kind: Kind) => (peer && peer.n === o.n ? peer.results.find((r) => r.kind === kind) : undefined);
-  console.log('\n| store | mode | kind | p50 | p95 | p99 | q/s | results | capped | peer p95 | p95 ratio |');
-  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+
+  const peerN = o.peerN ?? o.n;
+  const peerLoad = o.peer ? startPeer(peerN, o) : null;
+  const peerRounds: PeerKind[][] = [];
+  const report: ReportRow[] = [];
+  try {
+    for (let round = 1; round <= o.rounds; round += 1) {
+      if (peerLoad !== null) {
+        const peer = benchPeer(peerN, o, round);
+        if (peer) peerRounds.push(peer);
+      }
+      report.push(...(await measureOurs(o, loads, queries, round)));
+    }
+  } finally {
+    if (peerLoad !== null) stopPeer();
+  }
+  printReport(o, loads, report, peerRounds, peerN, peerLoad);
+  if (o.json) {
+    const out = { n: o.n, seed: o.seed, orgs: o.orgs, loads, peerN, peerLoad, peerRounds, report };
+    writeFileSync(o.json, JSON.stringify(out, null, 2) + '\n');
+  }
+}
+
+function printReport(
+  o: Options,
+  loads: Array<Omit<Loaded, 'store'>>,
+  report: ReportRow[],
+  peerRounds: PeerKind[][],
+  peerN: number,
+  peerLoad: string | null,
+): void {
+  console.log(
+    `\nAccount search, N=${o.n} (seed ${o.seed}, ${o.orgs} organizations), ${o.queries} queries per kind, ${RESULTS} results, 1 client, after a warm-up pass; ms`,
+  );
+  for (const l of loads) {
+    const load = l.loadSeconds === null ? '?' : `${l.loadSeconds.toFixed(0)} s`;
+    const sizes = l.sizes.map(([k, v]) => `${k} ${mib(v)}`).join(', ');
+    console.log(`${l.name}: ${l.reused ? 'cached load' : 'loaded now'}, load ${load}; ${sizes}`);
+  }
+  if (peerLoad !== null) {
+    console.log(
+      `peer: slapd loaded with N=${peerN} (${peerLoad}); measured in this run, ${peerRounds.length} round(s)`,
+    );
+  }
+  const comparable = peerRounds.length > 0 && peerN === o.n;
+  const peerFor = (round: number, kind: Kind) =>
+    comparable ? peerRounds[round - 1]?.find((r) => r.kind === kind) : undefined;
+  console.log(
+    '\n| round | store | mode | kind | p50 | p95 | p99 | q/s | results | capped | peer p95 | p95 ratio |',
+  );
+  console.log('|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of report) {
     for (const k of r.results) {
       const s = k.summary;
-      const p = peerOf(k.kind);
+      const p = peerFor(r.round, k.kind);
       console.log(
-        `| ${r.store} | ${r.mode} | ${k.kind} | ${f2(s.p50)} | ${f2(s.p95)} | ${f2(s.p99)} | ${s.qps.toFixed(0)} | ${s.meanItems.toFixed(1)} | ${(100 * s.capped).toFixed(0)}% | ${p ? f2(p.p95) : '–'} | ${p ? (s.p95 / p.p95).toFixed(2) : '–'} |`,
+        `| ${r.round} | ${r.store} | ${r.mode} | ${k.kind} | ${f2(s.p50)} | ${f2(s.p95)} | ${f2(s.p99)} | ${s.qps.toFixed(0)} | ${s.meanItems.toFixed(1)} | ${(100 * s.capped).toFixed(0)}% | ${p ? f2(p.p95) : '–'} | ${p ? (s.p95 / p.p95).toFixed(2) : '–'} |`,
       );
     }
   }
-  if (peer) {
-    console.log(`\npeer (slapd), N=${peer.n}, 1 client:`);
-    console.log('| kind | p50 | p95 | p99 | q/s |');
-    console.log('|---|---:|---:|---:|---:|');
-    for (const p of peer.results) console.log(`| ${p.kind} | ${f2(p.p50)} | ${f2(p.p95)} | ${f2(p.p99)} | ${p.qps.toFixed(0)} |`);
-    if (peer.n !== o.n) console.log(`(the peer ran at N=${peer.n}, ours at N=${o.n}: no ratio printed)`);
+  if (peerRounds.length > 0) {
+    console.log(`\npeer (slapd), N=${peerN}, 1 client:`);
+    console.log('| round | kind | p50 | p95 | p99 | q/s |');
+    console.log('|---:|---|---:|---:|---:|---:|');
+    peerRounds.forEach((rows, i) => {
+      for (const p of rows) {
+        console.log(
+          `| ${i + 1} | ${p.kind} | ${f2(p.p50)} | ${f2(p.p95)} | ${f2(p.p99)} | ${p.qps.toFixed(0)} |`,
+        );
+      }
+    });
+    if (!comparable) console.log(`(the peer ran at N=${peerN}, ours at N=${o.n}: no ratio)`);
   }
-  console.log('\nslowest (HTTP or direct):');
+  console.log('\nslowest queries:');
   for (const r of report) {
     for (const k of r.results) {
-      console.log(`  ${r.store} ${r.mode} ${k.kind}: ${k.slowest.map((s) => `"${s.term}" ${f2(s.ms)}`).join(', ')}`);
+      const slow = k.slowest.map((s) => `"${s.term}" ${f2(s.ms)}`).join(', ');
+      console.log(`  round ${r.round} ${r.store} ${r.mode} ${k.kind}: ${slow}`);
     }
   }
-  if (o.json) writeFileSync(o.json, JSON.stringify({ n: o.n, seed: o.seed, orgs: o.orgs, loads, peer, report }, null, 2) + '\n');
 }
 
 main().catch((e: unknown) => {

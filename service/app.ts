@@ -97,7 +97,6 @@ export async function buildApp(
   recoveryRoutes(app, ctx);
   resetRoutes(app, ctx);
   accountRoutes(app, ctx);
-  await app.register((api) => apiPlugin(api, ctx));
 
   app.setNotFoundHandler((request, reply) =>
     request.url.startsWith('/api/')
@@ -134,5 +133,7 @@ export async function buildApp(
       }),
     );
   });
+  // Registered after the page error handler so the API's own handler stays scoped to /api.
+  await app.register((api) => apiPlugin(api, ctx));
   return app;
 }

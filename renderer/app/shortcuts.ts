@@ -7,31 +7,33 @@ import { useSearchStore } from '../state/search-store.ts';
 
 /** The digit of Ctrl/Cmd+digit, by physical key so it works on every keyboard layout. */
 function digitOf(event: KeyboardEvent): number | null {
-  const match = /^(?:Digit|Numpad)([0-9])$/.exec(event.code);
+  const match = /^(?:Digit|Numpad)([1-9])$/.exec(event.code);
   return match ? Number(match[1]) : null;
 }
 
-/** Ctrl/Cmd+1..9: that connection (its sign-in when it is signed out); Ctrl/Cmd+0: all of them. */
+/** Ctrl/Cmd+1..9: that connection (its sign-in when it is signed out). */
 function switchConnection(connections: Connection[], digit: number): void {
-  const route = useRouteStore.getState();
+  const target = connections[digit - 1];
+  if (!target) return;
+  useConnectionStore.getState().setActive(target.id);
+  if (target.state === 'signed_in') useRouteStore.getState().show('console');
+  else useRouteStore.getState().askSignIn(target.id);
+  useSearchStore.getState().requestFocus();
+}
+
+/** Ctrl/Cmd+Shift+A: one search across every signed-in connection, or back to the active one. */
+function toggleAll(): void {
   const store = useConnectionStore.getState();
-  if (digit === 0) {
-    store.setScope('all');
-    route.show('console');
-  } else {
-    const target = connections[digit - 1];
-    if (!target) return;
-    store.setActive(target.id);
-    if (target.state === 'signed_in') route.show('console');
-    else route.askSignIn(target.id);
-  }
+  store.setScope(store.scope === 'all' ? 'active' : 'all');
+  useRouteStore.getState().show('console');
   useSearchStore.getState().requestFocus();
 }
 
 /**
  * The console's keyboard: Ctrl/Cmd+K focuses search, Ctrl/Cmd+1..9 switches connection,
- * Ctrl/Cmd+0 searches all of them, Escape in the account pane goes back to the search box.
- * Dialogs handle their own Escape (native `<dialog>`); nothing here acts behind one.
+ * Ctrl/Cmd+Shift+A searches all of them (not Ctrl/Cmd+0: the menu's Reset Zoom has it), Escape
+ * in the account pane goes back to the search box. Dialogs handle their own Escape (native
+ * `<dialog>`); nothing here acts behind one.
  */
 export function useGlobalShortcuts(connections: Connection[], enabled: boolean): void {
   useEffect(() => {
@@ -39,12 +41,16 @@ export function useGlobalShortcuts(connections: Connection[], enabled: boolean):
     const onKeyDown = (event: KeyboardEvent) => {
       if (useDialogStore.getState().dialog !== null) return;
       const mod = (event.ctrlKey || event.metaKey) && !event.altKey && !event.shiftKey;
+      const modShift = (event.ctrlKey || event.metaKey) && !event.altKey && event.shiftKey;
       const digit = mod ? digitOf(event) : null;
-      if (mod && event.key.toLowerCase() === 'k') {
+      if (modShift && event.code === 'KeyA') {
+        event.preventDefault();
+        toggleAll();
+      } else if (mod && event.key.toLowerCase() === 'k') {
         event.preventDefault();
         useRouteStore.getState().show('console');
         useSearchStore.getState().requestFocus();
-      } else if (digit !== null) {
+      } else if (digit !== null && digit > 0) {
         event.preventDefault();
         switchConnection(connections, digit);
       } else if (event.key === 'Escape' && document.activeElement?.closest('.account-pane')) {

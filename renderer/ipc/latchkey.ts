@@ -6,7 +6,7 @@ export type { LatchkeyApi };
 
 declare global {
   interface Window {
-    readonly latchkey: LatchkeyApi;
+    latchkey: LatchkeyApi;
   }
 }
 

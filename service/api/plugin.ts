@@ -14,35 +14,29 @@ import { verificationRoutes } from './verification-routes.ts';
 export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   app.setErrorHandler((error: FastifyError | ApiProblem, request, reply) => {
     if (error instanceof ApiProblem) {
-      return reply
-        .code(error.status)
-        .send({
-          ...error.extra,
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.field ? { field: error.field } : {}),
-          },
-        });
+      return reply.code(error.status).send({
+        ...error.extra,
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.field ? { field: error.field } : {}),
+        },
+      });
     }
     const status = error.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'api request failed');
-      return reply
-        .code(500)
-        .send({
-          error: {
-            code: 'internal',
-            message: 'Something went wrong on the server. Try again in a moment.',
-          },
-        });
+      return reply.code(500).send({
+        error: {
+          code: 'internal',
+          message: 'Something went wrong on the server. Try again in a moment.',
+        },
+      });
     }
     const code = status === 429 ? 'rate_limited' : 'validation_failed';
-    return reply
-      .code(status)
-      .send({
-        error: { code, message: status === 413 ? 'The request is too large.' : error.message },
-      });
+    return reply.code(status).send({
+      error: { code, message: status === 413 ? 'The request is too large.' : error.message },
+    });
   });
 
   app.get('/api/openapi.json', async () => openApiDocument(API, ctx.config.publicUrl));

@@ -76,7 +76,7 @@ interface Term {
 export function parseTerm(q: string): Term {
   const text = q
     .normalize('NFKC')
-    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\p{Cc}/gu, ' ')
     .replace(/\s+/g, ' ')
     .trim();
   if (text === '') return { mode: 'all', exact: '', chars: [] };
@@ -188,11 +188,12 @@ interface Plan {
    */
   tiers: Array<{ tier: Tier; stream: Stream }>;
   /**
-   * How many tiers the first page's statement reads: the rest only when the page is not full.
-   * All three when the prefix list is so short that reading the substring tier as well costs
-   * nothing (a fragment from inside a name: "ohn").
+   * Substring plans: whether a row of `count` is a match of tier 0 or 1 (it starts a field or
+   * word). Counting those in the same scan tells the first statement which tiers it can skip.
    */
-  firstStatementTiers: number;
+  prefixFlag: RawBuilder<unknown> | null;
+  /** The prefix list is short: reading the substring tier as well costs little. */
+  shortPrefix: boolean;
 }
 
 interface Context {
@@ -203,7 +204,11 @@ interface Context {
 
 const raw = (text: string) => sql.raw(text);
 
-function instr(dialect: Dialect, haystack: RawBuilder<unknown>, needle: string): RawBuilder<unknown> {
+function instr(
+  dialect: Dialect,
+  haystack: RawBuilder<unknown>,
+  needle: string,
+): RawBuilder<unknown> {
   return dialect === 'sqlite'
     ? sql`instr(${haystack}, ${needle}) > 0`
     : sql`strpos(${haystack}, ${needle}) > 0`;
@@ -258,17 +263,16 @@ function gramStream(
   tier: RawBuilder<unknown>,
   verify: boolean,
 ): Stream {
-  const joins = ctx.filters.length > 0 || verify;
-  const from = joins
-    ? verify
-      ? raw(
-          'search_grams s join accounts a on a.username_key = s.k join organizations o on o.id = a.organization_id',
-        )
-      : raw('search_grams s join accounts a on a.username_key = s.k')
-    : raw('search_grams s');
+  const from = verify
+    ? 'search_grams s join accounts a on a.username_key = s.k join organizations o on o.id = a.organization_id'
+    : ctx.filters.length > 0
+      ? 'search_grams s join accounts a on a.username_key = s.k'
+      : 'search_grams s';
+  // The window check is the pattern itself when the pattern is the gram: no check.
+  const check = window === g ? [] : [instr(ctx.dialect, raw('s.w'), window)];
   return {
-    from,
-    where: [sql`s.g = ${g}`, instr(ctx.dialect, raw('s.w'), window), ...extra, ...ctx.filters],
+    from: raw(from),
+    where: [sql`s.g = ${g}`, ...check, ...extra, ...ctx.filters],
     key: raw('s.k'),
     tier,
   };
@@ -283,7 +287,7 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
       key: accountKey(dialect),
       tier: raw('3'),
     };
-    return { count: all, tiers: [{ tier: 3, stream: all }], firstStatementTiers: 1 };
+    return { count: all, tiers: [{ tier: 3, stream: all }], prefixFlag: null, shortPrefix: true };
   }
   if (term.mode === 'one') {
     // One character: the start of the username only, a range of its index.
@@ -301,7 +305,8 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
         { tier: 0, stream: restrict(range, sql`a.username_key = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(range, sql`a.username_key <> ${term.exact}`, raw('1')) },
       ],
-      firstStatementTiers: 2,
+      prefixFlag: null,
+      shortPrefix: true,
     };
   }
   if (term.mode === 'two') {
@@ -314,13 +319,18 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
         { tier: 0, stream: restrict(list, sql`s.k = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(list, sql`s.k <> ${term.exact}`, raw('1')) },
       ],
-      firstStatementTiers: 2,
+      prefixFlag: null,
+      shortPrefix: true,
     };
   }
   return gramPlan(db, ctx, term);
 }
 
-function restrict(stream: Stream, condition: RawBuilder<unknown>, tier: RawBuilder<unknown>): Stream {
+function restrict(
+  stream: Stream,
+  condition: RawBuilder<unknown>,
+  tier: RawBuilder<unknown>,
+): Stream {
   return { ...stream, where: [...stream.where, condition], tier };
 }
 
@@ -342,11 +352,13 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const anchor = SEARCH_MARK + chars.slice(0, 3).join('');
   const freq = await gramFrequencies(db, [...positions.map(gramAt), anchor]);
   const count = (g: string) => freq.get(g) ?? 0;
-  const driverAt = positions.reduce((best, j) => (count(gramAt(j)) < count(gramAt(best)) ? j : best));
+  const driverAt = positions.reduce((best, j) =>
+    count(gramAt(j)) < count(gramAt(best)) ? j : best,
+  );
   const driver = gramAt(driverAt);
   const window = fits ? P : chars.slice(Math.max(0, driverAt - 3), driverAt + 6).join('');
   // ASCII patterns (nearly all) are checked on a text folded with lower(): a far shorter statement.
-  const ascii = /^[\u0000-\u007f]*$/.test(P);
+  const ascii = /^[\p{ASCII}]*$/u.test(P);
   const document = raw(searchDocument(dialect, DOCUMENT_COLUMNS, ascii));
   const verifyP = fits ? [] : [instr(dialect, document, P)];
   const isPrefix = fits ? instr(dialect, raw('s.w'), P1) : instr(dialect, document, P1);
@@ -355,7 +367,9 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   // Tier 1 alone: the anchor (mark + first 3 characters, with the 9 characters after the
   // mark) or a gram whose window reaches the mark, whichever list is shorter.
   const windowAt = (j: number) => chars.slice(Math.max(0, j - 3), j + 6).join('');
-  const prefixAt = positions.reduce((best, j) => (count(gramAt(j)) < count(gramAt(best)) ? j : best));
+  const prefixAt = positions.reduce((best, j) =>
+    count(gramAt(j)) < count(gramAt(best)) ? j : best,
+  );
   const useAnchor = count(anchor) <= count(gramAt(prefixAt));
   const prefixDriver = useAnchor ? anchor : gramAt(prefixAt);
   const prefixFits = useAnchor ? L <= 9 : fits;
@@ -382,7 +396,8 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
         stream: restrict(all, sql`not (${isPrefix}) and s.k <> ${term.exact}`, raw('2')),
       },
     ],
-    firstStatementTiers: count(prefixDriver) <= SHORT_PREFIX_LIST ? 3 : 2,
+    prefixFlag: isPrefix,
+    shortPrefix: count(prefixDriver) <= SHORT_PREFIX_LIST,
   };
 }
 
@@ -437,15 +452,20 @@ function whereOf(stream: Stream, after: string | null): RawBuilder<unknown> {
   return parts.length > 0 ? sql`where ${sql.join(parts, sql` and `)}` : sql``;
 }
 
-/** `select k, tier` of a stream's first `limit` rows after `after`, in username_key order. */
+/**
+ * `select k, tier` of a stream's first `limit` rows after `after`, in username_key order;
+ * `guard`, a condition on nothing but the statement's count, is evaluated once, first.
+ */
 function streamRows(
   stream: Stream,
   after: string | null,
   limit: number,
   alias: string,
+  guard?: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
+  const where = whereOf({ ...stream, where: guard ? [guard, ...stream.where] : stream.where }, after);
   return sql`select k, tier from (select ${stream.key} as k, ${stream.tier} as tier
-    from ${stream.from} ${whereOf(stream, after)} order by ${stream.key} limit ${limit}) ${raw(alias)}`;
+    from ${stream.from} ${where} order by ${stream.key} limit ${limit}) ${raw(alias)}`;
 }
 
 /** The rows of one tier stream after `after`, with their details. */
@@ -467,35 +487,60 @@ async function readStream(
 }
 
 /**
- * The first page's first tiers (the exact match and up to `limit` rows of the next tier) and
- * the total, in one statement: the total reads at most CAP + 1 rows of the match list.
+ * The first page and the total in one statement. The count reads at most CAP + 1 matches of
+ * the driving list and, on the way, counts those of tier 0 or 1; the tiers then read only
+ * what the page needs: none of tier 1 when no match starts a field, none of tier 2 when the
+ * prefixes fill the page. Answers which tiers it read.
  */
 async function readFirstPage(
   db: Db,
   dialect: Dialect,
   plan: Plan,
   limit: number,
-): Promise<{ rows: Row[]; total: number; tiersRead: number }> {
-  const tiers = plan.tiers.slice(0, plan.firstStatementTiers);
-  if (tiers.length === 0) return { rows: [], total: 0, tiersRead: 0 };
+): Promise<{ rows: Row[]; total: number; tiersRead: Tier[] }> {
+  const count = plan.count;
+  const flag = plan.prefixFlag ?? raw('0');
+  const total = raw('(select total from c)');
+  const prefixed = raw('(select prefixed from c)');
+  const guards = new Map<Tier, RawBuilder<unknown>>();
+  if (plan.prefixFlag) {
+    guards.set(1, sql`(${prefixed} > 0 or ${total} > ${CAP})`);
+    guards.set(
+      2,
+      plan.shortPrefix
+        ? sql`(${total} > ${CAP} or ${prefixed} < ${limit})`
+        : sql`(${total} <= ${CAP} and ${prefixed} < ${limit})`,
+    );
+  }
   const pages = sql.join(
-    tiers.map((t, i) => streamRows(t.stream, null, limit, `t${i}`)),
+    plan.tiers.map((t, i) => streamRows(t.stream, null, limit, `t${i}`, guards.get(t.tier))),
     sql` union all `,
   );
-  const count = plan.count;
-  const result = await sql<{ total: number; rows: unknown }>`
-    select (select count(*) from (select 1 as one from ${count.from} ${whereOf(count, null)}
-            limit ${CAP + 1}) z) as total,
-      ${pageJson(dialect)} as rows
-    from (${pages}) p
-    join accounts a on a.username_key = p.k join organizations o on o.id = a.organization_id`.execute(
-    db,
-  );
+  const result = await sql<{ total: number; prefixed: number; rows: unknown }>`
+    with c as materialized (
+      select count(*) as total, count(case when f then 1 end) as prefixed
+      from (select ${flag} as f from ${count.from} ${whereOf(count, null)} limit ${CAP + 1}) z)
+    select c.total, c.prefixed,
+      (select ${pageJson(dialect)} from (${pages}) p
+        join accounts a on a.username_key = p.k
+        join organizations o on o.id = a.organization_id) as rows
+    from c`.execute(db);
   const row = result.rows[0];
+  const counted = Number(row?.total ?? 0);
+  const starts = Number(row?.prefixed ?? 0);
+  // Which tiers the statement read (a tier it skipped but the page needs is read after).
+  const read = plan.tiers
+    .map((t) => t.tier)
+    .filter((tier) => {
+      if (!plan.prefixFlag || tier === 0) return true;
+      if (tier === 1) return starts > 0 || counted > CAP;
+      return plan.shortPrefix ? counted > CAP || starts < limit : counted <= CAP && starts < limit;
+    });
+  const skippedNeeded = plan.tiers.some((t) => !read.includes(t.tier) && t.tier === 2 && counted > CAP);
   return {
     rows: parseRows(row?.rows),
-    total: Number(row?.total ?? 0),
-    tiersRead: tiers.length,
+    total: counted,
+    tiersRead: skippedNeeded ? read : plan.tiers.map((t) => t.tier),
   };
 }
 
@@ -545,8 +590,9 @@ export async function searchAccounts(
     const first = await readFirstPage(db, dialect, plan, limit + 1);
     rows = first.rows;
     total = first.total;
-    for (const t of plan.tiers.slice(first.tiersRead)) {
+    for (const t of plan.tiers) {
       if (rows.length > limit) break;
+      if (first.tiersRead.includes(t.tier)) continue;
       rows.push(...(await readStream(db, dialect, t.stream, null, limit + 1 - rows.length)));
     }
   } else {

@@ -1,4 +1,4 @@
-import { compose, formatTime, productList, type MailContent } from './templates.ts';
+import { compose, formatTime, productList, type MailContent } from './compose.ts';
 
 /** Tells the owner (and holders) that an administrator unlocked sign-in. */
 export function unlockedMail(username: string, contact: string): MailContent {

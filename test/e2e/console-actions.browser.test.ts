@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { QUESTION, seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';
-import { act, mailTo, SEEDED_ANSWER, signedIn } from '../support/console.ts';
+import { act, mailTo, outboxOf, SEEDED_ANSWER, signedIn } from '../support/console.ts';
 import {
   lockOut,
   openAccount,
@@ -74,7 +74,7 @@ describeBrowser('console: actions on accounts', () => {
     });
     await seedAdmin(suite.svc.ctx, { organizationId: org, username: 'hal.help', role: 'helpdesk' });
     h = await suite.console();
-    await openSignedIn(h, suite.svc, { username: 'ada.admin' });
+    await openSignedIn(h, suite.url, { username: 'ada.admin' });
   }, 120_000);
   afterAll(async () => suite?.close());
   // A failed scenario must not leave its dialog over the next one.
@@ -298,7 +298,7 @@ describeBrowser('console: actions on accounts', () => {
       expect(asAdmin).toContain(action);
 
     const helpdesk = await suite.console();
-    await openSignedIn(helpdesk, suite.svc, { username: 'hal.help' });
+    await openSignedIn(helpdesk, suite.url, { username: 'hal.help' });
     await openAccount(helpdesk.page, 'shared.lo', 'shared.locked');
     const offered = await helpdesk.page
       .getByRole('region', { name: 'Actions' })
@@ -307,5 +307,41 @@ describeBrowser('console: actions on accounts', () => {
     expect(offered).toEqual(['Send reset email', 'Send username reminder', 'Unlock']);
     for (const action of adminActions) expect(offered).not.toContain(action);
     await record(helpdesk.page, 'console-helpdesk-actions');
+  });
+
+  // Last: it moves the service's clock on by hours.
+  it('an email that failed shows its delivery state and reason, and Resend sends it again', async () => {
+    const { svc, smtp } = suite;
+    const id = await seedAccount(svc.ctx, { organizationId: org, username: 'rita.resend' });
+    await openAccount(h.page, 'rita', 'rita.resend');
+    smtp.setFailing(true);
+    await choose(h.page, 'Send username reminder');
+    expect(await confirm('Send username reminder')).toBe(
+      'Username reminder queued for r…@example.org',
+    );
+    await closeDialog();
+    // The dispatcher retries with backoff for hours, then gives up and marks it failed.
+    for (let step = 0; step < 10; step += 1) {
+      svc.clock.advance(75 * 60_000);
+      await svc.dispatcher.drain();
+      const [mail] = await outboxOf(svc, id);
+      if (mail?.status === 'failed') break;
+    }
+    smtp.setFailing(false);
+    await h.page.getByRole('button', { name: 'Refresh' }).click();
+    const emails = h.page.getByRole('region', { name: 'Recent emails' });
+    const failed = emails.getByRole('row', { name: /Your username.*Failed/ });
+    await failed.waitFor();
+    expect(await failed.innerText()).toMatch(/after 9 attempts/);
+    await failed.scrollIntoViewIfNeeded();
+    await record(h.page, 'console-email-failed');
+    await failed
+      .getByRole('button', { name: /^Resend “Your username” to rita\.resend@example\.org/ })
+      .click();
+    await dialog().waitFor();
+    const summary = await confirm('Resend email');
+    expect(summary).toBe('“Your username” queued again for rita.resend@example.org');
+    await closeDialog();
+    await mailTo(smtp, 'rita.resend@example.org', /Your username/);
   });
 });

@@ -42,7 +42,7 @@ describeBrowser('console: connections, sign-in and the lock screen', () => {
     await h.open();
     await record(h.page, 'console-connections-empty');
 
-    await signInThroughUi(h, svc, { username: 'morgan' });
+    await signInThroughUi(h, suite.url, { username: 'morgan' });
     // Without the code the service asks for it: the form says so and focuses the code field.
     const code = h.page.getByLabel('Authenticator code');
     await h.page.getByRole('alert').filter({ hasText: 'authenticator' }).waitFor();
@@ -69,7 +69,7 @@ describeBrowser('console: connections, sign-in and the lock screen', () => {
       role: 'administrator',
     });
     const h = await suite.console();
-    await openSignedIn(h, svc, { username: 'lou.lock' });
+    await openSignedIn(h, suite.url, { username: 'lou.lock' });
     const box = h.page.getByRole('combobox', { name: /Search accounts/ });
     await box.fill('jriv');
     // The policy's 15 minutes pass without a key pressed (main's idle lock, on its timers).
@@ -99,7 +99,7 @@ describeBrowser('console: connections, sign-in and the lock screen', () => {
       role: 'super_admin',
     });
     const h = await suite.console();
-    await openSignedIn(h, svc, { username: 'eve.expire' });
+    await openSignedIn(h, suite.url, { username: 'eve.expire' });
     await openAccount(h.page, 'jriv', 'jrivera');
     // Elsewhere, every console session of this administrator is revoked.
     await revokeAccountTokens(svc.ctx.db, svc.ctx.clock, adminId);

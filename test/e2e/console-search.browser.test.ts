@@ -86,7 +86,7 @@ describeBrowser('console: search', () => {
     });
     await seedAccounts();
     h = await suite.console();
-    await openSignedIn(h, suite.svc, { username: 'sam.super' });
+    await openSignedIn(h, suite.url, { username: 'sam.super' });
   }, 120_000);
   afterAll(async () => suite?.close());
 
@@ -155,7 +155,7 @@ describeBrowser('console: search', () => {
 
     const training = await h.main.handlers.addConnection({
       name: 'Training',
-      url: suite.svc.url,
+      url: suite.url,
       colour: '#b91c1c',
     });
     await h.main.handlers.signIn({
@@ -169,7 +169,7 @@ describeBrowser('console: search', () => {
     await expect
       .poll(() => h.page.getByRole('button', { name: /Training/, pressed: true }).count())
       .toBe(1);
-    await h.page.keyboard.press('Control+0');
+    await h.page.keyboard.press('Control+Shift+A');
     await box().fill('jrivera');
     await expect.poll(() => h.page.getByRole('option', { name: /^jrivera/ }).count()).toBe(2);
     const names = await h.page.getByRole('option').allInnerTexts();

@@ -14,6 +14,8 @@ import { startSmtp, type SmtpCatcher } from './smtp.ts';
 export interface ConsoleSuite {
   smtp: SmtpCatcher;
   svc: TestService;
+  /** The address the console connects to: the service's. */
+  url: string;
   browser: Browser;
   rendererDir: string;
   preloadScript: string;
@@ -35,6 +37,7 @@ export async function startConsoleSuite(): Promise<ConsoleSuite> {
   return {
     smtp,
     svc,
+    url: svc.url,
     browser,
     rendererDir,
     preloadScript,
@@ -82,13 +85,13 @@ export interface SignInOptions {
 /** Adds a connection and signs in as a person would: the Connections screen, by label. */
 export async function signInThroughUi(
   h: ConsoleHarness,
-  svc: TestService,
+  url: string,
   o: SignInOptions,
 ): Promise<void> {
   const { page } = h;
   await page.getByRole('heading', { name: 'Add a connection' }).waitFor();
   await page.getByLabel('Name', { exact: true }).fill(o.name ?? 'Production');
-  await page.getByLabel('Service address').fill(svc.url);
+  await page.getByLabel('Service address').fill(url);
   if (o.colour) await page.getByLabel('Colour').fill(o.colour);
   await page.getByRole('button', { name: 'Add connection' }).click();
   await page.getByRole('heading', { name: `Sign in to ${o.name ?? 'Production'}` }).waitFor();
@@ -101,12 +104,12 @@ export async function signInThroughUi(
 /** Adds and signs in a connection through main's handlers (not the subject of the test), then opens the page. */
 export async function openSignedIn(
   h: ConsoleHarness,
-  svc: TestService,
+  url: string,
   o: SignInOptions,
 ): Promise<string> {
   const added = await h.main.handlers.addConnection({
     name: o.name ?? 'Production',
-    url: svc.url,
+    url,
     colour: o.colour ?? '#1d4ed8',
   });
   await h.main.handlers.signIn({
@@ -115,7 +118,6 @@ export async function openSignedIn(
     password: o.password ?? ADMIN_PASSWORD,
     totp: o.totp,
   });
-  if (process.env.LK_SEARCH_SHIM) (await import('./zz-temp-search-shim.ts')).shimSearch(h, svc);
   await h.open();
   await h.page.getByRole('combobox', { name: /Search accounts/ }).waitFor();
   return added.id;

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
 import type { IpcEvent, IpcResult } from '../../common/ipc/contract.ts';
@@ -113,6 +114,8 @@ export interface ConsoleHarness {
   timers: ManualTimers;
   /** Every IPC call the page made, by operation (never its input: it may hold a password). */
   calls: string[];
+  /** How long main took to answer each call (router, handler, service), in call order. */
+  durations: Array<{ op: string; ms: number }>;
   /** Every event main sent. */
   events: IpcEvent[];
   /** Opens (or reloads) the console page. */
@@ -133,6 +136,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
   const timers = new ManualTimers();
   const events: IpcEvent[] = [];
   const calls: string[] = [];
+  const durations: Array<{ op: string; ms: number }> = [];
   // The page exists only after main does; events sent before it are kept in `events` only.
   const pageRef: { current?: Page } = {};
   const emit = (event: IpcEvent) => {
@@ -177,7 +181,10 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
       sender: { id: 1 },
       senderFrame: { url: source.frame.url(), parent: source.frame.parentFrame() },
     };
-    return dispatch(op, main.handlers, trusted, event, raw, () => undefined);
+    const started = performance.now();
+    const answer = await dispatch(op, main.handlers, trusted, event, raw, () => undefined);
+    durations.push({ op, ms: performance.now() - started });
+    return answer;
   });
   await page.addInitScript({ content: o.preloadScript });
   return {
@@ -187,6 +194,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     clipboard,
     timers,
     calls,
+    durations,
     events,
     async open() {
       await page.goto(`${server.origin}/index.html`);

@@ -237,18 +237,24 @@ export async function rebuildSearchIndex(
       from accounts a join organizations o on o.id = a.organization_id ${where}`;
     const grams = gramsSelect(dialect, '@@ROWS@@');
     const [head, tail] = grams.split('@@ROWS@@');
-    await sql`insert into search_grams (g, k, w) select g, k, w from (${sql.raw(head ?? '')}${rows}${sql.raw(tail ?? '')}) x`.execute(db);
+    await sql`insert into search_grams (g, k, w) select g, k, w from (${sql.raw(head ?? '')}${rows}${sql.raw(tail ?? '')}) x`.execute(
+      db,
+    );
     if (upTo === null) break;
     after = upTo;
   }
 }
 
-const SQLITE_TRIGGERS = ['search_accounts_ai', 'search_accounts_ad', 'search_accounts_au', 'search_organizations_au'];
+const SQLITE_TRIGGERS = [
+  'search_accounts_ai',
+  'search_accounts_ad',
+  'search_accounts_au',
+  'search_organizations_au',
+];
 
 /** Creates the triggers that keep search_grams in step with accounts and organizations. */
 export async function createSearchTriggers(db: Kysely<unknown>, dialect: Dialect): Promise<void> {
-  const statements =
-    dialect === 'sqlite' ? sqliteTriggerStatements() : postgresTriggerStatements();
+  const statements = dialect === 'sqlite' ? sqliteTriggerStatements() : postgresTriggerStatements();
   for (const statement of statements) await sql.raw(statement).execute(db);
 }
 

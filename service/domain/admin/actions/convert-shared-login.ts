@@ -1,6 +1,6 @@
 import { ApiProblem } from '../../../api/api-problem.ts';
 import type { Db } from '../../../context.ts';
-import { compose, productList, type MailContent } from '../../../mail/templates.ts';
+import { compose, productList, type MailContent } from '../../../mail/compose.ts';
 import { holdersOf, productsOf, usernameKey } from '../../accounts.ts';
 import { createAccount } from '../../account-records.ts';
 import { AccountInputError } from '../../account-input.ts';
