@@ -463,7 +463,10 @@ function streamRows(
   alias: string,
   guard?: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
-  const where = whereOf({ ...stream, where: guard ? [guard, ...stream.where] : stream.where }, after);
+  const where = whereOf(
+    { ...stream, where: guard ? [guard, ...stream.where] : stream.where },
+    after,
+  );
   return sql`select k, tier from (select ${stream.key} as k, ${stream.tier} as tier
     from ${stream.from} ${where} order by ${stream.key} limit ${limit}) ${raw(alias)}`;
 }
@@ -499,7 +502,7 @@ async function readFirstPage(
   limit: number,
 ): Promise<{ rows: Row[]; total: number; tiersRead: Tier[] }> {
   const count = plan.count;
-  const flag = plan.prefixFlag ?? raw('0');
+  const flag = plan.prefixFlag ?? raw('1 = 0');
   const total = raw('(select total from c)');
   const prefixed = raw('(select prefixed from c)');
   const guards = new Map<Tier, RawBuilder<unknown>>();
@@ -536,7 +539,9 @@ async function readFirstPage(
       if (tier === 1) return starts > 0 || counted > CAP;
       return plan.shortPrefix ? counted > CAP || starts < limit : counted <= CAP && starts < limit;
     });
-  const skippedNeeded = plan.tiers.some((t) => !read.includes(t.tier) && t.tier === 2 && counted > CAP);
+  const skippedNeeded = plan.tiers.some(
+    (t) => !read.includes(t.tier) && t.tier === 2 && counted > CAP,
+  );
   return {
     rows: parseRows(row?.rows),
     total: counted,

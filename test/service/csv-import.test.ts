@@ -351,5 +351,4 @@ describe('importCsv with the benchmark generator', () => {
     expect((await count('accounts')) - before).toBe(10_000);
     console.info(`imported 10,000 generated rows on ${store.dialect} in ${seconds.toFixed(2)} s`);
   }, 120_000);
-
 });
