@@ -202,7 +202,7 @@ interface GeneratedUser {
 }
 
 async function generatedPeople(n: number): Promise<Person[]> {
-  const file = path.resolve(import.meta.dirname, '../../../shared/bench/ldap-peer/gen-users.mjs');
+  const file = path.resolve(import.meta.dirname, '../../scripts/gen-users.mjs');
   const gen = (await import(pathToFileURL(file).href)) as {
     generateUsers(o: { n: number; seed: string; orgs: number }): Iterable<GeneratedUser>;
   };
