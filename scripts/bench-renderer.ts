@@ -11,7 +11,7 @@
  * SQLite in a temporary folder, or PostgreSQL when DATABASE_URL names it. Prints p50/p95 and
  * the renderer bundle's size (gzip).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -231,6 +231,33 @@ async function timeSearch(page: Page, q: string): Promise<Timing> {
   return { painted, answered, committed, rows };
 }
 
+/**
+ * The floor of "to the next frame, painted" on this machine: a one-word change to a small box
+ * in the same page, measured the same way (rAF, then a message after the paint).
+ */
+async function frameFloor(page: Page): Promise<number[]> {
+  return page.evaluate(async () => {
+    const box = document.body.appendChild(document.createElement('div'));
+    box.style.position = 'fixed';
+    const out: number[] = [];
+    for (let i = 0; i < 60; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 37));
+      const started = performance.now();
+      box.textContent = String(i);
+      await new Promise<void>((resolve) =>
+        requestAnimationFrame(() => {
+          const channel = new MessageChannel();
+          channel.port1.onmessage = () => resolve();
+          channel.port2.postMessage(null);
+        }),
+      );
+      out.push(performance.now() - started);
+    }
+    box.remove();
+    return out.sort((a, b) => a - b);
+  });
+}
+
 /** The same searches sent by a plain HTTP client (first page, same size): what the service alone takes. */
 async function serviceAlone(url: string, queries: string[]): Promise<number[]> {
   const api = new ApiClient(url);
@@ -296,6 +323,7 @@ async function main(): Promise<void> {
       if (i >= WARMUP) runs.push({ ...timing, main: inMain?.ms ?? NaN });
     }
     const service = await serviceAlone(svc.url, queries.slice(WARMUP));
+    const floor = await frameFloor(h.page);
     const sorted = (pick: (t: Timing) => number) => runs.map(pick).sort((a, b) => a - b);
     const painted = sorted((t) => t.painted);
     const answered = sorted((t) => t.answered);
@@ -316,6 +344,7 @@ async function main(): Promise<void> {
         line('    of which inside main (router, client, HTTP):', inMain),
         line('  React render and commit:', react),
         line('  to the next frame, painted:', frame),
+        line('    (floor: a one-word change, painted)', floor),
         line('the same queries straight to the service (HTTP):', service),
         `  rows in the page per search (virtual list): ${rows.toFixed(1)} on average`,
         `renderer bundle: ${(size.gzip / 1024).toFixed(1)} kB gzip`,
@@ -329,6 +358,7 @@ async function main(): Promise<void> {
     await h.close();
     await browser.close();
     await svc.close();
+    rmSync(rendererDir, { recursive: true, force: true });
   }
 }
 

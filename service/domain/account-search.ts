@@ -40,8 +40,16 @@ const CAP = SEARCH_TOTAL_CAP;
 const FREQUENCY_PROBE_CAP = 20_000;
 const FREQUENCY_TTL_MS = 15 * 60_000;
 const FREQUENCY_CACHE_SIZE = 100_000;
-/** A prefix list this short is read along with the substring tier in the first statement. */
-const SHORT_PREFIX_LIST = 200;
+
+/**
+ * How the first page reads the substring list when the prefixes leave room on the page:
+ * 'once' (its first CAP + 1 matches materialized, for count and page), 'twice' (a count,
+ * then the page), or 'auto' (once when the sample predicts fewer than CAP matches: then the
+ * list is read to its end, and reading it twice would double the cost). Tests set it.
+ */
+export const searchTuning: { substringRead: 'auto' | 'once' | 'twice' } = {
+  substringRead: 'auto',
+};
 
 export interface SearchScope {
   /** The organizations the caller may see; null for all. */
@@ -126,28 +134,103 @@ function decodeCursor(text: string): Cursor {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Gram frequencies (to pick the rarest gram of the pattern as the driver), per process.
+// Gram frequencies, to let the rarest gram of the pattern drive. Estimated per process from a
+// sample of accounts (those whose random id starts with "00": 1 in 256), refreshed hourly; a
+// store too small for that sample is asked directly, each list counted up to a cap.
 
-interface Frequency {
-  n: number;
+const SAMPLE_PREFIX = '00';
+const SAMPLE_SCALE = 256;
+/** Fewer sampled accounts than this: count the lists instead. */
+const SAMPLE_MINIMUM = 300;
+
+interface FrequencyModel {
   at: number;
+  /** The sampled accounts' searchable text (five fields each); empty for a small store. */
+  docs: string[][];
+  /** Sampled accounts per gram, as indexes into `docs`; null: count lists (small store). */
+  postings: Map<string, number[]> | null;
+  /** Exact counts (up to FREQUENCY_PROBE_CAP) of lists asked directly. */
+  probed: Map<string, number>;
 }
-const frequencies = new WeakMap<object, Map<string, Frequency>>();
+
+const models = new WeakMap<object, FrequencyModel>();
+
+/** The grams of one account's searchable text, as the index has them (see migration 002). */
+function accountGrams(fields: string[]): Set<string> {
+  const grams = new Set<string>();
+  for (const field of fields) {
+    const chars = [...field];
+    for (let i = 0; i + 3 <= chars.length; i += 1) {
+      grams.add(chars.slice(i, i + 3).join(''));
+      if (chars[i] === SEARCH_MARK) {
+        if (i + 4 <= chars.length) grams.add(chars.slice(i, i + 4).join(''));
+        if (i + 5 <= chars.length) grams.add(chars.slice(i, i + 5).join(''));
+      }
+    }
+  }
+  return grams;
+}
+
+const markWords = (text: string) => text.replace(/([ -])/g, `$1${SEARCH_MARK}`);
+const phoneDigits = (phone: string) =>
+  [...phone].filter((c) => !PHONE_PUNCTUATION.includes(c)).join('');
+
+async function frequencyModel(db: Db): Promise<FrequencyModel> {
+  const cached = models.get(db);
+  if (cached && Date.now() - cached.at < FREQUENCY_TTL_MS) return cached;
+  const sample = await sql<{ uk: string; ek: string; nm: string; ph: string; org: string }>`
+    select a.username_key as uk, a.email_key as ek, a.name as nm, a.phone as ph, o.name as org
+    from accounts a join organizations o on o.id = a.organization_id
+    where a.id >= ${SAMPLE_PREFIX} and a.id < ${SAMPLE_PREFIX.slice(0, -1) + '1'}`.execute(db);
+  const model: FrequencyModel = {
+    at: Date.now(),
+    docs: [],
+    postings: null,
+    probed: cached?.probed ?? new Map(),
+  };
+  if (sample.rows.length >= SAMPLE_MINIMUM) {
+    const postings = new Map<string, number[]>();
+    for (const r of sample.rows) {
+      const fields = [r.uk, r.ek, r.nm, r.org].map(
+        (t) => SEARCH_MARK + markWords(foldSearchText(t)),
+      );
+      fields.push(SEARCH_MARK + phoneDigits(r.ph));
+      const doc = model.docs.push(fields) - 1;
+      for (const g of accountGrams(fields)) {
+        const list = postings.get(g);
+        if (list) list.push(doc);
+        else postings.set(g, [doc]);
+      }
+    }
+    model.postings = postings;
+    model.probed.clear();
+  }
+  models.set(db, model);
+  return model;
+}
+
+/**
+ * Estimated matches of `pattern` (driven by `gram`) from the sample; null without a sample.
+ * Decides whether the substring list is likely to be read to its end (few matches).
+ */
+async function estimatedMatches(db: Db, gram: string, pattern: string): Promise<number | null> {
+  const model = await frequencyModel(db);
+  if (!model.postings) return null;
+  let n = 0;
+  for (const doc of model.postings.get(gram) ?? []) {
+    if (model.docs[doc]?.some((field) => field.includes(pattern))) n += 1;
+  }
+  return n * SAMPLE_SCALE;
+}
 
 async function gramFrequencies(db: Db, grams: string[]): Promise<Map<string, number>> {
-  let cache = frequencies.get(db);
-  if (!cache) {
-    cache = new Map();
-    frequencies.set(db, cache);
-  }
-  const now = Date.now();
+  const model = await frequencyModel(db);
   const out = new Map<string, number>();
-  const missing: string[] = [];
-  for (const g of new Set(grams)) {
-    const hit = cache.get(g);
-    if (hit && now - hit.at < FREQUENCY_TTL_MS) out.set(g, hit.n);
-    else missing.push(g);
+  if (model.postings) {
+    for (const g of grams) out.set(g, (model.postings.get(g)?.length ?? 0) * SAMPLE_SCALE);
+    return out;
   }
+  const missing = [...new Set(grams)].filter((g) => !model.probed.has(g));
   if (missing.length > 0) {
     const parts = missing.map(
       (g, i) =>
@@ -156,14 +239,13 @@ async function gramFrequencies(db: Db, grams: string[]): Promise<Map<string, num
     const rows = await sql<{ i: number; n: number }>`${sql.join(parts, sql` union all `)}`.execute(
       db,
     );
-    if (cache.size + missing.length > FREQUENCY_CACHE_SIZE) cache.clear();
+    if (model.probed.size + missing.length > FREQUENCY_CACHE_SIZE) model.probed.clear();
     for (const row of rows.rows) {
       const g = missing[Number(row.i)];
-      if (g === undefined) continue;
-      cache.set(g, { n: Number(row.n), at: now });
-      out.set(g, Number(row.n));
+      if (g !== undefined) model.probed.set(g, Number(row.n));
     }
   }
+  for (const g of grams) out.set(g, model.probed.get(g) ?? 0);
   return out;
 }
 
@@ -180,20 +262,20 @@ interface Stream {
 }
 
 interface Plan {
-  /** Every match: what the total counts. */
-  count: Stream;
+  /** The matches of tiers 0 and 1 (of every tier below 3 for short queries): counted first. */
+  prefixCount: Stream;
+  /** Every match, counted when the first count stays within the cap (substring queries). */
+  allCount: Stream | null;
+  /**
+   * Tier 2 as a filter of `allCount`'s rows (`m.k` the key): when the prefixes leave room on
+   * the page, the statement reads the substring list once, for the count and the page alike.
+   */
+  substringOf: ((key: RawBuilder<unknown>) => RawBuilder<unknown>) | null;
   /**
    * The tiers in order (0 exact username, 1 prefix, 2 substring; 3 without a query), each
    * without the rows of the tiers before it, so a page is their concatenation.
    */
   tiers: Array<{ tier: Tier; stream: Stream }>;
-  /**
-   * Substring plans: whether a row of `count` is a match of tier 0 or 1 (it starts a field or
-   * word). Counting those in the same scan tells the first statement which tiers it can skip.
-   */
-  prefixFlag: RawBuilder<unknown> | null;
-  /** The prefix list is short: reading the substring tier as well costs little. */
-  shortPrefix: boolean;
 }
 
 interface Context {
@@ -287,26 +369,32 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
       key: accountKey(dialect),
       tier: raw('3'),
     };
-    return { count: all, tiers: [{ tier: 3, stream: all }], prefixFlag: null, shortPrefix: true };
+    return {
+      prefixCount: all,
+      allCount: null,
+      substringOf: null,
+      tiers: [{ tier: 3, stream: all }],
+    };
   }
   if (term.mode === 'one') {
     // One character: the start of the username only, a range of its index.
     const c = term.chars[0] ?? '';
     const next = String.fromCodePoint((c.codePointAt(0) ?? 0) + 1);
+    const key = accountKey(dialect);
     const range: Stream = {
       from: raw('accounts a'),
-      where: [sql`a.username_key >= ${c}`, sql`a.username_key < ${next}`, ...ctx.filters],
-      key: accountKey(dialect),
+      where: [sql`${key} >= ${c}`, sql`${key} < ${next}`, ...ctx.filters],
+      key,
       tier: raw('1'),
     };
     return {
-      count: range,
+      prefixCount: range,
+      allCount: null,
+      substringOf: null,
       tiers: [
         { tier: 0, stream: restrict(range, sql`a.username_key = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(range, sql`a.username_key <> ${term.exact}`, raw('1')) },
       ],
-      prefixFlag: null,
-      shortPrefix: true,
     };
   }
   if (term.mode === 'two') {
@@ -314,16 +402,22 @@ async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
     const g = SEARCH_MARK + term.chars.join('');
     const list = gramStream(ctx, g, g, [], raw('1'), false);
     return {
-      count: list,
+      prefixCount: list,
+      allCount: null,
+      substringOf: null,
       tiers: [
         { tier: 0, stream: restrict(list, sql`s.k = ${term.exact}`, raw('0')) },
         { tier: 1, stream: restrict(list, sql`s.k <> ${term.exact}`, raw('1')) },
       ],
-      prefixFlag: null,
-      shortPrefix: true,
     };
   }
   return gramPlan(db, ctx, term);
+}
+
+async function readSubstringsOnce(db: Db, driver: string, pattern: string): Promise<boolean> {
+  if (searchTuning.substringRead !== 'auto') return searchTuning.substringRead === 'once';
+  const estimate = await estimatedMatches(db, driver, pattern);
+  return estimate === null || estimate < CAP;
 }
 
 function restrict(
@@ -334,7 +428,12 @@ function restrict(
   return { ...stream, where: [...stream.where, condition], tier };
 }
 
-/** The substring plan: the rarest usable gram of P drives, its windows check P (and mark + P). */
+/**
+ * Three characters or more. Tiers 0 and 1 read the anchor list of the pattern's start (mark +
+ * 3 characters, or + 4 from 4 characters on): every row of it is a field or word starting
+ * with those characters, so it holds the prefix matches densely. Tier 2 reads the list of the
+ * pattern's rarest 3-character gram whose window holds the whole pattern.
+ */
 async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const { dialect } = ctx;
   const chars = term.chars;
@@ -342,62 +441,59 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const P = chars.join('');
   const P1 = SEARCH_MARK + P;
   const gramAt = (j: number) => chars.slice(j, j + 3).join('');
-  // A window holds 3 characters either side of its gram: P (and mark + P) fit when the gram
-  // starts at j in [L-6, 2]. A longer P is checked on 9 characters, then on the whole text.
-  const fits = L <= 8;
+  // A gram's window holds 3 characters either side of it: P fits when the gram starts at j in
+  // [L-6, 3], mark + P when j ≤ 2 as well. A longer P is checked on 9 characters around the
+  // gram, then on the whole text.
+  const fits = L <= 9;
   const positions: number[] = [];
-  for (let j = fits ? Math.max(0, L - 6) : 0; j <= (fits ? Math.min(2, L - 3) : L - 3); j += 1) {
+  for (let j = fits ? Math.max(0, L - 6) : 0; j <= (fits ? Math.min(3, L - 3) : L - 3); j += 1) {
     positions.push(j);
   }
-  const anchor = SEARCH_MARK + chars.slice(0, 3).join('');
-  const freq = await gramFrequencies(db, [...positions.map(gramAt), anchor]);
+  // An anchor's window holds the mark and 9 characters: mark + P fits up to 9 characters.
+  const anchor = SEARCH_MARK + chars.slice(0, L >= 4 ? 4 : 3).join('');
+  const anchorFits = L <= 9;
+  const anchorWindow = anchorFits ? P1 : SEARCH_MARK + chars.slice(0, 9).join('');
+  const freq = await gramFrequencies(db, [anchor, ...positions.map(gramAt)]);
   const count = (g: string) => freq.get(g) ?? 0;
-  const driverAt = positions.reduce((best, j) =>
-    count(gramAt(j)) < count(gramAt(best)) ? j : best,
-  );
+  const rarest = (js: number[]) =>
+    js.reduce((best, j) => (count(gramAt(j)) < count(gramAt(best)) ? j : best));
+  const driverAt = rarest(positions);
   const driver = gramAt(driverAt);
   const window = fits ? P : chars.slice(Math.max(0, driverAt - 3), driverAt + 6).join('');
+  // Tiers 0 and 1 read the anchor's list, or a gram's whose window reaches the mark when that
+  // list is much shorter (a long prefix whose first characters are common: "john.t").
+  const marked = fits ? positions.filter((j) => j <= 2) : [];
+  const gramAtMark = marked.length > 0 ? rarest(marked) : undefined;
+  const useGram = gramAtMark !== undefined && count(gramAt(gramAtMark)) * 2 < count(anchor);
+  const prefixDriver = useGram ? gramAt(gramAtMark) : anchor;
+  const prefixWindow = useGram ? P1 : anchorWindow;
+  const prefixFits = useGram || anchorFits;
   // ASCII patterns (nearly all) are checked on a text folded with lower(): a far shorter statement.
   const ascii = /^[\p{ASCII}]*$/u.test(P);
   const document = raw(searchDocument(dialect, DOCUMENT_COLUMNS, ascii));
   const verifyP = fits ? [] : [instr(dialect, document, P)];
-  const isPrefix = fits ? instr(dialect, raw('s.w'), P1) : instr(dialect, document, P1);
+  const verifyP1 = prefixFits ? [] : [instr(dialect, document, P1)];
 
+  const starts = gramStream(ctx, prefixDriver, prefixWindow, verifyP1, raw('1'), !prefixFits);
   const all = gramStream(ctx, driver, window, verifyP, raw('2'), !fits);
-  // Tier 1 alone: the anchor (mark + first 3 characters, with the 9 characters after the
-  // mark) or a gram whose window reaches the mark, whichever list is shorter.
-  const windowAt = (j: number) => chars.slice(Math.max(0, j - 3), j + 6).join('');
-  const prefixAt = positions.reduce((best, j) =>
-    count(gramAt(j)) < count(gramAt(best)) ? j : best,
-  );
-  const useAnchor = count(anchor) <= count(gramAt(prefixAt));
-  const prefixDriver = useAnchor ? anchor : gramAt(prefixAt);
-  const prefixFits = useAnchor ? L <= 9 : fits;
-  const prefixWindow = prefixFits
-    ? P1
-    : useAnchor
-      ? SEARCH_MARK + chars.slice(0, 9).join('')
-      : windowAt(prefixAt);
-  const prefix = gramStream(
-    ctx,
-    prefixDriver,
-    prefixWindow,
-    [...(prefixFits ? [] : [instr(dialect, document, P1)]), sql`s.k <> ${term.exact}`],
-    raw('1'),
-    !prefixFits,
-  );
+  // Tier 2 leaves out what tiers 0 and 1 hold: a probe of the anchor's list per row.
+  const startsHere = (key: RawBuilder<unknown>) => sql`exists (select 1 from search_grams x
+    where x.g = ${anchor} and x.k = ${key} and ${instr(dialect, raw('x.w'), anchorWindow)})`;
+  const notStart = anchorFits
+    ? sql`not ${startsHere(raw('s.k'))}`
+    : sql`not (${startsHere(raw('s.k'))} and ${instr(dialect, document, P1)})`;
   return {
-    count: all,
+    prefixCount: starts,
+    allCount: all,
+    substringOf:
+      anchorFits && (await readSubstringsOnce(db, driver, P))
+        ? (key) => sql`not ${startsHere(key)} and ${key} <> ${term.exact}`
+        : null,
     tiers: [
-      { tier: 0, stream: restrict(all, sql`s.k = ${term.exact}`, raw('0')) },
-      { tier: 1, stream: prefix },
-      {
-        tier: 2,
-        stream: restrict(all, sql`not (${isPrefix}) and s.k <> ${term.exact}`, raw('2')),
-      },
+      { tier: 0, stream: restrict(starts, sql`s.k = ${term.exact}`, raw('0')) },
+      { tier: 1, stream: restrict(starts, sql`s.k <> ${term.exact}`, raw('1')) },
+      { tier: 2, stream: restrict(all, sql`${notStart} and s.k <> ${term.exact}`, raw('2')) },
     ],
-    prefixFlag: isPrefix,
-    shortPrefix: count(prefixDriver) <= SHORT_PREFIX_LIST,
   };
 }
 
@@ -454,7 +550,8 @@ function whereOf(stream: Stream, after: string | null): RawBuilder<unknown> {
 
 /**
  * `select k, tier` of a stream's first `limit` rows after `after`, in username_key order;
- * `guard`, a condition on nothing but the statement's count, is evaluated once, first.
+ * `guard`, a condition on nothing but the statement's counts, goes into the LIMIT: both stores
+ * evaluate a LIMIT once, before reading (SQLite would test a WHERE term on every row).
  */
 function streamRows(
   stream: Stream,
@@ -463,12 +560,9 @@ function streamRows(
   alias: string,
   guard?: RawBuilder<unknown>,
 ): RawBuilder<unknown> {
-  const where = whereOf(
-    { ...stream, where: guard ? [guard, ...stream.where] : stream.where },
-    after,
-  );
+  const rows = guard ? sql`(case when ${guard} then ${limit} else 0 end)` : sql`${limit}`;
   return sql`select k, tier from (select ${stream.key} as k, ${stream.tier} as tier
-    from ${stream.from} ${where} order by ${stream.key} limit ${limit}) ${raw(alias)}`;
+    from ${stream.from} ${whereOf(stream, after)} order by ${stream.key} limit ${rows}) ${raw(alias)}`;
 }
 
 /** The rows of one tier stream after `after`, with their details. */
@@ -490,63 +584,65 @@ async function readStream(
 }
 
 /**
- * The first page and the total in one statement. The count reads at most CAP + 1 matches of
- * the driving list and, on the way, counts those of tier 0 or 1; the tiers then read only
- * what the page needs: none of tier 1 when no match starts a field, none of tier 2 when the
- * prefixes fill the page. Answers which tiers it read.
+ * The first page and the total in one statement. It counts the prefix matches first (dense
+ * lists: cheap), and every match only when those stay within the cap; then reads the tiers,
+ * skipping tier 1 when nothing starts with the pattern and tier 2 when the prefixes fill the
+ * page. The guards depend on the counts alone, so each store evaluates them once, first.
  */
 async function readFirstPage(
   db: Db,
   dialect: Dialect,
   plan: Plan,
   limit: number,
-): Promise<{ rows: Row[]; total: number; tiersRead: Tier[] }> {
-  const count = plan.count;
-  const flag = plan.prefixFlag ?? raw('1 = 0');
-  const total = raw('(select total from c)');
-  const prefixed = raw('(select prefixed from c)');
-  const guards = new Map<Tier, RawBuilder<unknown>>();
-  if (plan.prefixFlag) {
-    guards.set(1, sql`(${prefixed} > 0 or ${total} > ${CAP})`);
-    guards.set(
-      2,
-      plan.shortPrefix
-        ? sql`(${total} > ${CAP} or ${prefixed} < ${limit})`
-        : sql`(${total} <= ${CAP} and ${prefixed} < ${limit})`,
-    );
+): Promise<{ rows: Row[]; total: number }> {
+  const prefixed = raw('(select n from c1)');
+  const onlyIf = (guard: RawBuilder<unknown>, n: number) =>
+    sql`(case when ${guard} then ${n} else 0 end)`;
+  const countOf = (stream: Stream, rows: RawBuilder<unknown>) =>
+    sql`select count(*) as n from (select 1 as one from ${stream.from} ${whereOf(stream, null)}
+      limit ${rows}) z`;
+  // The substring list, read once when the page needs tier 2 (prefixes fewer than `limit`):
+  // its first CAP + 1 matches give the count and, filtered, tier 2.
+  const room = sql`${prefixed} < ${limit}`;
+  const all = plan.allCount;
+  const reuse = all !== null && plan.substringOf !== null;
+  const ctes = [sql`c1 as materialized (${countOf(plan.prefixCount, sql`${CAP + 1}`)})`];
+  if (all) {
+    const countOnly = reuse
+      ? sql`${prefixed} <= ${CAP} and ${prefixed} >= ${limit}`
+      : sql`${prefixed} <= ${CAP}`;
+    ctes.push(sql`c2 as materialized (${countOf(all, onlyIf(countOnly, CAP + 1))})`);
+  }
+  if (all && reuse) {
+    ctes.push(sql`m as materialized (select ${all.key} as k from ${all.from} ${whereOf(all, null)}
+      order by ${all.key} limit ${onlyIf(room, CAP + 1)})`);
   }
   const pages = sql.join(
-    plan.tiers.map((t, i) => streamRows(t.stream, null, limit, `t${i}`, guards.get(t.tier))),
+    plan.tiers.map((t, i) => {
+      if (t.tier === 2 && reuse && plan.substringOf) {
+        return sql`select k, tier from (select m.k as k, 2 as tier from m
+          where ${plan.substringOf(raw('m.k'))} order by m.k limit ${limit}) ${raw(`t${i}`)}`;
+      }
+      const guard = t.tier === 1 ? sql`${prefixed} > 0` : t.tier === 2 ? room : undefined;
+      return streamRows(t.stream, null, limit, `t${i}`, guard);
+    }),
     sql` union all `,
   );
-  const result = await sql<{ total: number; prefixed: number; rows: unknown }>`
-    with c as materialized (
-      select count(*) as total, count(case when f then 1 end) as prefixed
-      from (select ${flag} as f from ${count.from} ${whereOf(count, null)} limit ${CAP + 1}) z)
-    select c.total, c.prefixed,
+  const matched = all
+    ? reuse
+      ? raw('(select n from c2) + (select count(*) from m)')
+      : raw('(select n from c2)')
+    : raw('0');
+  const result = await sql<{ prefixed: number; matched: number; rows: unknown }>`
+    with ${sql.join(ctes)}
+    select ${prefixed} as prefixed, ${matched} as matched,
       (select ${pageJson(dialect)} from (${pages}) p
         join accounts a on a.username_key = p.k
-        join organizations o on o.id = a.organization_id) as rows
-    from c`.execute(db);
+        join organizations o on o.id = a.organization_id) as rows`.execute(db);
   const row = result.rows[0];
-  const counted = Number(row?.total ?? 0);
   const starts = Number(row?.prefixed ?? 0);
-  // Which tiers the statement read (a tier it skipped but the page needs is read after).
-  const read = plan.tiers
-    .map((t) => t.tier)
-    .filter((tier) => {
-      if (!plan.prefixFlag || tier === 0) return true;
-      if (tier === 1) return starts > 0 || counted > CAP;
-      return plan.shortPrefix ? counted > CAP || starts < limit : counted <= CAP && starts < limit;
-    });
-  const skippedNeeded = plan.tiers.some(
-    (t) => !read.includes(t.tier) && t.tier === 2 && counted > CAP,
-  );
-  return {
-    rows: parseRows(row?.rows),
-    total: counted,
-    tiersRead: skippedNeeded ? read : plan.tiers.map((t) => t.tier),
-  };
+  const total = all && starts <= CAP ? Number(row?.matched ?? 0) : starts;
+  return { rows: parseRows(row?.rows), total };
 }
 
 function summarize(row: Row, now: number): AccountSummary {
@@ -595,11 +691,6 @@ export async function searchAccounts(
     const first = await readFirstPage(db, dialect, plan, limit + 1);
     rows = first.rows;
     total = first.total;
-    for (const t of plan.tiers) {
-      if (rows.length > limit) break;
-      if (first.tiersRead.includes(t.tier)) continue;
-      rows.push(...(await readStream(db, dialect, t.stream, null, limit + 1 - rows.length)));
-    }
   } else {
     const cursor = decodeCursor(query.cursor);
     total = cursor.n;

@@ -14,6 +14,7 @@ import {
   foldSearchText,
   parseTerm,
   searchAccounts,
+  searchTuning,
   type SearchScope,
 } from '../../service/domain/account-search.ts';
 import { newId } from '../../service/ids.ts';
@@ -361,7 +362,22 @@ describe('account search: ranking and fields', () => {
     expect(await usernames('lan clin')).toEqual(
       expect.arrayContaining(people.filter((p) => p.org === 'Élan Clinic').map((p) => p.username)),
     ); // organization
-    for (const q of ['n.smi', 'nny walk', '7784120', '778 412 0', 'lan clin', 'riverside']) {
+    const long = [
+      'laboratories.exa',
+      'john.smith@taunton',
+      'mary johnson',
+      'ÉLAN CLINIC',
+      'riverside hos',
+    ];
+    for (const q of [
+      'n.smi',
+      'nny walk',
+      '7784120',
+      '778 412 0',
+      'lan clin',
+      'riverside',
+      ...long,
+    ]) {
       await expectSameAsOracle(q, 50);
     }
   });
@@ -402,6 +418,20 @@ describe('account search: ranking and fields', () => {
     expect(two.items.map((i) => i.username)).not.toContain('bjohn'); // "jo" only inside words
     await expectSameAsOracle('jo', 9);
     await expectSameAsOracle('+4', 9); // phone digits "4…"
+  });
+
+  it('reads the substring list once or twice with the same answer', async () => {
+    const queries = ['ohn', 'son', 'mith', 'ia ', 'a j', '.example', 'desk', 'ar', 'john'];
+    try {
+      for (const mode of ['once', 'twice'] as const) {
+        searchTuning.substringRead = mode;
+        for (const q of queries) await expectSameAsOracle(q, 9);
+        const filtered = await allPages('son', { filter: 'must_change', limit: 3 });
+        expect(keyTier(filtered.items)).toEqual(expected('son', (p) => Boolean(p.mustChange)));
+      }
+    } finally {
+      searchTuning.substringRead = 'auto';
+    }
   });
 
   it('agrees with the oracle on many queries, page by page', async () => {

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { expect } from 'vitest';
@@ -51,6 +52,7 @@ export async function startConsoleSuite(): Promise<ConsoleSuite> {
       await browser?.close();
       await svc?.close();
       await smtp?.close();
+      rmSync(rendererDir, { recursive: true, force: true });
     },
   };
 }
@@ -139,12 +141,8 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 
 /** A screenshot under test-results/screenshots/ and an axe scan of the same screen. */
 export async function record(page: Page, name: string): Promise<string> {
-  const t0 = Date.now();
   await expectAccessible(page, name);
-  const t1 = Date.now();
-  const file = await screenshot(page, name);
-  if (process.env.TIMING) console.log(`${name}: axe ${t1 - t0} ms, shot ${Date.now() - t1} ms`);
-  return file;
+  return screenshot(page, name);
 }
 
 /** Five wrong passwords on the Log In page: the default policy's lockout. */
@@ -153,7 +151,7 @@ export async function lockOut(svc: TestService, username: string): Promise<void>
     expect((await logIn(svc, username, `wrong guess number ${i}`)).status).toBe(401);
 }
 
-/** Types into the search box and waits for the row naming `username` to be listed. */
+/** Types into the search box; results follow after the debounce. */
 export async function search(page: Page, text: string): Promise<void> {
   const box = page.getByRole('combobox', { name: /Search accounts/ });
   await box.fill(text);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
-import type { IpcEvent, IpcResult } from '../../common/ipc/contract.ts';
+import type { IpcEvent } from '../../common/ipc/contract.ts';
 import { serveBundleFile } from '../../main/app-protocol.ts';
 import type { ClipboardLike } from '../../main/clipboard.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
@@ -172,19 +172,27 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
   context.setDefaultTimeout(10_000);
   const page = await context.newPage();
   pageRef.current = page;
-  await page.exposeBinding('__latchkeyInvoke', async (source, channel: string, raw: unknown) => {
+  // JSON text both ways stands in for Electron's structured clone (both well under a
+  // millisecond); Playwright's own serializer would add ~30 ms to a page of search results.
+  await page.exposeBinding('__latchkeyInvoke', async (source, channel: string, text: string) => {
     const op = OPERATIONS.find((candidate) => channelOf(candidate) === channel);
-    if (!op)
-      return { ok: false, code: 'bad_input', message: 'Unknown channel.' } as IpcResult<never>;
+    if (!op) return JSON.stringify({ ok: false, code: 'bad_input', message: 'Unknown channel.' });
     calls.push(op);
     const event: SenderEvent = {
       sender: { id: 1 },
       senderFrame: { url: source.frame.url(), parent: source.frame.parentFrame() },
     };
     const started = performance.now();
-    const answer = await dispatch(op, main.handlers, trusted, event, raw, () => undefined);
+    const answer = await dispatch(
+      op,
+      main.handlers,
+      trusted,
+      event,
+      JSON.parse(text),
+      () => undefined,
+    );
     durations.push({ op, ms: performance.now() - started });
-    return answer;
+    return JSON.stringify(answer);
   });
   await page.addInitScript({ content: o.preloadScript });
   return {

@@ -6,7 +6,8 @@
 type Listener = (event: unknown, payload: unknown) => void;
 
 interface HarnessWindow {
-  __latchkeyInvoke?: (channel: string, input: unknown) => Promise<unknown>;
+  /** JSON text both ways: Playwright's own value serializer takes ~30 ms for a page of results. */
+  __latchkeyInvoke?: (channel: string, input: string) => Promise<string>;
   __latchkeyEmit?: (channel: string, payload: unknown) => void;
 }
 
@@ -18,10 +19,10 @@ harness.__latchkeyEmit = (channel, payload) => {
 };
 
 export const ipcRenderer = {
-  invoke(channel: string, input: unknown): Promise<unknown> {
+  async invoke(channel: string, input: unknown): Promise<unknown> {
     const invoke = harness.__latchkeyInvoke;
-    if (!invoke) return Promise.reject(new Error('No IPC binding in this page.'));
-    return invoke(channel, input);
+    if (!invoke) throw new Error('No IPC binding in this page.');
+    return JSON.parse(await invoke(channel, JSON.stringify(input ?? null))) as unknown;
   },
   on(channel: string, listener: Listener): void {
     const set = listeners.get(channel) ?? new Set<Listener>();

@@ -38,56 +38,36 @@ function stillApplies(dialog: DialogState, admin: AdminIdentity, view: AccountVi
   );
 }
 
-interface Props {
-  dialog: DialogState;
-  connection: Connection;
-  admin: AdminIdentity;
-  onClose(): void;
-}
-
 /**
- * One action on one account: it carries the caller's verification, asks why, shows what a
- * password change touches, explains a 412 and retries on the new version, and confirms with
- * the service's own summary. The answer (maybe a temporary password) dies with the dialog.
+ * The call behind a dialog: one idempotency key for its life (a double click or a retry acts
+ * once), the version the agent saw, and after a 412 the account as it is now.
  */
-export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
+function useDialogAction(dialog: DialogState, verificationId: string | undefined) {
   const qc = useQueryClient();
-  const viewKey = accountKeys.view(dialog.connectionId, dialog.accountId);
-  const [seen, setSeen] = useState(() => qc.getQueryData<AccountView>(viewKey));
+  const [seen, setSeen] = useState(() =>
+    qc.getQueryData<AccountView>(accountKeys.view(dialog.connectionId, dialog.accountId)),
+  );
   const [idempotencyKey] = useState(() => crypto.randomUUID());
   const act = useAct();
   const resend = useResendMail();
-  const mutation = dialog.kind === 'action' ? act : resend;
-  const verification = liveMatch(
-    useVerification(dialog.connectionId, dialog.accountId),
-    Date.now(),
-  );
   const last = useRef<ActionFormValues | null>(null);
   const resets = useRef([act.reset, resend.reset]);
-
   // Closing forgets the answer: no temporary password stays in the mutation cache.
   useEffect(() => () => resets.current.forEach((reset) => reset()), []);
 
-  if (!seen) {
-    return (
-      <Modal title="Account not loaded" onClose={onClose}>
-        <p>Open the account again, then choose the action.</p>
-      </Modal>
-    );
-  }
-
-  const info = describe(dialog, seen);
+  const mutation = dialog.kind === 'action' ? act : resend;
   const submit = (values: ActionFormValues, version: number) => {
     last.current = values;
     const base = { connectionId: dialog.connectionId, accountId: dialog.accountId, version };
     const reason = values.reason.trim();
     if (dialog.kind === 'action') {
+      const ticket = values.ticket.trim() || undefined;
       act.mutate({
         ...base,
         action: dialog.action,
         reason,
-        ticket: values.ticket.trim() || undefined,
-        verificationId: verification?.verificationId,
+        ticket,
+        verificationId,
         idempotencyKey,
       });
     } else {
@@ -104,6 +84,39 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
     setSeen(current);
     submit(last.current, current.version);
   };
+  return { seen, mutation, submit, current, retry };
+}
+
+interface Props {
+  dialog: DialogState;
+  connection: Connection;
+  admin: AdminIdentity;
+  onClose(): void;
+}
+
+/**
+ * One action on one account: it carries the caller's verification, asks why, shows what a
+ * password change touches, explains a 412 and retries on the new version, and confirms with
+ * the service's own summary. The answer (maybe a temporary password) dies with the dialog.
+ */
+export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
+  const verification = liveMatch(
+    useVerification(dialog.connectionId, dialog.accountId),
+    Date.now(),
+  );
+  const { seen, mutation, submit, current, retry } = useDialogAction(
+    dialog,
+    verification?.verificationId,
+  );
+  if (!seen) {
+    return (
+      <Modal title="Account not loaded" onClose={onClose}>
+        <p>Open the account again, then choose the action.</p>
+      </Modal>
+    );
+  }
+  const info = describe(dialog, seen);
+  const failure = mutation.error;
 
   return (
     <Modal

@@ -10,8 +10,8 @@ type AnyDb = Kysely<unknown>;
  * ordered by username_key, with keyset pages and a capped total.
  *
  * The index is one B-tree table on both stores, `search_grams (g, k, w)`:
- *   g  a 3-character gram of an account's searchable text, or a 4-character "anchor" (a start
- *      mark and 3 characters) at the start of a field or of a word;
+ *   g  a 3-character gram of an account's searchable text, or an "anchor" (a start mark and
+ *      3 or 4 characters) at the start of a field or of a word: the list of prefix matches;
  *   k  the account's username_key, so every gram's list comes out in the order results are
  *      shown, and a search reads only the rows it returns (LIMIT), never sorting all matches;
  *   w  the text around each occurrence of g in the account (3 characters either side, or the
@@ -163,7 +163,7 @@ export function searchDocument(dialect: Dialect, src: SearchSource, asciiOnly = 
 /**
  * `select g, k, w` for the accounts `rows` yields, `rows` being a SELECT of the columns
  * (k, uk, ek, nm, ph, org): every 3-character gram of every field with its windows, and the
- * 4-character anchor at every field and word start.
+ * 4- and 5-character anchors (mark and 3 or 4 characters) at every field and word start.
  */
 export function gramsSelect(dialect: Dialect, rows: string): string {
   const src: SearchSource = {
@@ -186,6 +186,10 @@ export function gramsSelect(dialect: Dialect, rows: string): string {
         union all
         select d.k, substr(d.s, n.i, 4), substr(d.s, n.i, 10)
         from d join search_positions n on n.i <= length(d.s) - 3
+        where substr(d.s, n.i, 1) = char(2)
+        union all
+        select d.k, substr(d.s, n.i, 5), substr(d.s, n.i, 10)
+        from d join search_positions n on n.i <= length(d.s) - 4
         where substr(d.s, n.i, 1) = char(2))
       select g, k, group_concat(w, char(10)) as w from t group by k, g`;
   }
@@ -196,7 +200,10 @@ export function gramsSelect(dialect: Dialect, rows: string): string {
         from d, generate_series(1, length(d.s) - 2) as i
         union all
         select d.k, substr(d.s, i, 4), substr(d.s, i, 10)
-        from d, generate_series(1, length(d.s) - 3) as i where substr(d.s, i, 1) = chr(2))
+        from d, generate_series(1, length(d.s) - 3) as i where substr(d.s, i, 1) = chr(2)
+        union all
+        select d.k, substr(d.s, i, 5), substr(d.s, i, 10)
+        from d, generate_series(1, length(d.s) - 4) as i where substr(d.s, i, 1) = chr(2))
       select g, k, string_agg(w, chr(10)) as w from t group by k, g`;
 }
 
