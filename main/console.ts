@@ -21,6 +21,8 @@ export interface ConsoleDeps {
   machine: MachineConfig;
   /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
   emit: (event: IpcEvent) => void;
+  /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
+  chooseSavePath?: (defaultName: string) => Promise<string | null>;
   now?: () => number;
   timers?: Timers;
   timeoutMs?: number;
@@ -76,6 +78,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     clientFor,
     dropClient: (id) => clients.delete(id),
     emit: deps.emit,
+    chooseSavePath: deps.chooseSavePath ?? (async () => null),
   });
   return {
     handlers,

@@ -1,6 +1,8 @@
 import { API } from '../common/api/routes.ts';
 import type { Connection, IpcEvent } from '../common/ipc/contract.ts';
 import type { AccountClient } from './account-client.ts';
+import { createAdminHandlers } from './admin-handlers.ts';
+import { createAuditHandlers } from './audit-handlers.ts';
 import type { SecretClipboard } from './clipboard.ts';
 import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
 import type { IdleLock } from './idle-lock.ts';
@@ -18,7 +20,21 @@ export interface HandlerDeps {
   /** Forgets the client of a removed connection. */
   dropClient: (connectionId: string) => void;
   emit: (event: IpcEvent) => void;
+  /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
+  chooseSavePath: (defaultName: string) => Promise<string | null>;
 }
+
+/** What feature handler files (admin-handlers.ts, audit-handlers.ts) build on. */
+export interface HandlerContext {
+  deps: HandlerDeps;
+  /** The connection's profile; `not_found` naming `connectionId` when there is none. */
+  profile(connectionId: string): ConnectionProfile;
+  /** The connection's client (its session, single-flight refresh, plain errors). */
+  client(connectionId: string): AccountClient;
+}
+
+/** The handlers of the operations a contract file declares. */
+export type HandlersOf<T> = Pick<IpcHandlers, keyof T & keyof IpcHandlers>;
 
 /** `"v<version>"`, the ETag the service gives an account view (If-Match). */
 export const etagOf = (version: number): string => `"v${version}"`;
@@ -31,6 +47,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     return found;
   };
   const client = (id: string) => d.clientFor(profile(id));
+  const ctx: HandlerContext = { deps: d, profile, client };
   const view = (p: ConnectionProfile): Connection => ({
     id: p.id,
     name: p.name,
@@ -125,6 +142,9 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
       }),
 
     copySecret: async ({ text }) => ({ clearsAt: await d.clipboard.copy(text) }),
+
+    ...createAdminHandlers(ctx),
+    ...createAuditHandlers(ctx),
   };
 }
 

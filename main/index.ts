@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import {
   app,
   clipboard,
+  dialog,
   ipcMain,
   Menu,
   powerMonitor,
@@ -63,7 +64,14 @@ function start(): void {
   );
   if (machine.problem) console.warn(`latchkey: machine configuration refused: ${machine.problem}`);
   const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
-  consoleMain = createConsole({ store, safeStorage, clipboard, machine, emit });
+  const chooseSavePath = async (defaultName: string) => {
+    const options = { defaultPath: defaultName };
+    const answer = window
+      ? await dialog.showSaveDialog(window, options)
+      : await dialog.showSaveDialog(options);
+    return answer.canceled || !answer.filePath ? null : answer.filePath;
+  };
+  consoleMain = createConsole({ store, safeStorage, clipboard, machine, emit, chooseSavePath });
   const trusted = new TrustedSenders();
   registerIpc(ipcMain, consoleMain.handlers, (event) => trusted.isTrusted(event));
   const lockNow = () => consoleMain?.lockAll();

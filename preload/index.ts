@@ -1,28 +1,18 @@
 import { contextBridge, ipcRenderer } from 'electron';
-import { channelOf, EVENT_CHANNEL } from '../common/ipc/channels.ts';
-import type {
-  IpcEvent,
-  IpcInput,
-  IpcOperation,
-  IpcOutput,
-  IpcResult,
-} from '../common/ipc/contract.ts';
+import { EVENT_CHANNEL } from '../common/ipc/channels.ts';
+import type { IpcEvent, IpcOperation } from '../common/ipc/contract.ts';
+import { adminBridge } from './admin.ts';
+import { auditBridge } from './audit.ts';
+import { operation, type Operation } from './operation.ts';
 
 // The renderer's only door to main (R112): one named function per operation, no generic
 // `invoke`, no `ipcRenderer`, and event callbacks that never see Electron's event object.
 // No Node API here: the same file runs bundled in a plain browser for the Chromium tests.
 
-type Operation<K extends IpcOperation> = (input: IpcInput<K>) => Promise<IpcResult<IpcOutput<K>>>;
-
 /** The shape the bridge must have: the compiler flags a missing or an extra operation. */
 type Bridge = { [K in IpcOperation]: Operation<K> } & {
   onEvent(callback: (event: IpcEvent) => void): () => void;
 };
-
-const operation =
-  <K extends IpcOperation>(op: K): Operation<K> =>
-  (input) =>
-    ipcRenderer.invoke(channelOf(op), input) as Promise<IpcResult<IpcOutput<K>>>;
 
 const api = {
   listConnections: operation('listConnections'),
@@ -39,6 +29,8 @@ const api = {
   act: operation('act'),
   resendMail: operation('resendMail'),
   copySecret: operation('copySecret'),
+  ...adminBridge,
+  ...auditBridge,
   /** Subscribes to main's events (session expired, locked, connections changed); answers the unsubscribe. */
   onEvent(callback: (event: IpcEvent) => void): () => void {
     const listener = (_event: unknown, payload: IpcEvent) => callback(payload);

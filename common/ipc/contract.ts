@@ -4,6 +4,9 @@ import { AccountViewSchema } from '../api/account-view.ts';
 import { ACTIONS, ActionResultSchema, VerificationResultSchema } from '../api/actions.ts';
 import { AdminIdentitySchema } from '../api/auth.ts';
 import { ERROR_CODES } from '../api/errors.ts';
+import { ADMIN_IPC } from './admin-contract.ts';
+import { AUDIT_IPC } from './audit-contract.ts';
+import { colour, connectionId, id } from './fields.ts';
 
 /** A connection as the renderer sees it: display fields and booleans, never a token (SPEC §3). */
 export const ConnectionSchema = z.object({
@@ -17,10 +20,6 @@ export const ConnectionSchema = z.object({
   admin: AdminIdentitySchema.nullable(),
 });
 export type Connection = z.infer<typeof ConnectionSchema>;
-
-const id = z.string().min(1).max(100);
-const connectionId = id;
-const colour = z.string().regex(/^#[0-9a-f]{6}$/i, 'Choose a colour such as #1d4ed8.');
 
 /** Every IPC operation: its input schema (validated in main as `unknown`) and its output schema. */
 export const IPC = {
@@ -133,6 +132,8 @@ export const IPC = {
     input: z.object({ text: z.string().min(1).max(200) }),
     output: z.object({ clearsAt: z.number().int() }),
   },
+  ...ADMIN_IPC,
+  ...AUDIT_IPC,
 } as const;
 
 export type IpcContract = typeof IPC;

@@ -1,11 +1,14 @@
+import type { Permission } from '../../common/api/auth.ts';
 import type { Connection } from '../../common/ipc/contract.ts';
 import { AccountPane } from '../features/account/AccountPane.tsx';
 import { DialogHost } from '../features/actions/DialogHost.tsx';
+import { AuditScreen } from '../features/audit/AuditScreen.tsx';
+import { OrganizationsScreen } from '../features/organizations/OrganizationsScreen.tsx';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen.tsx';
 import { roleWords } from '../features/connections/role-words.ts';
 import { SearchPane } from '../features/search/SearchPane.tsx';
 import { useConnectionStore } from '../state/connection-store.ts';
-import { useRouteStore } from '../state/route-store.ts';
+import { useRouteStore, type Screen } from '../state/route-store.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { ConnectionSwitcher } from './ConnectionSwitcher.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
@@ -24,6 +27,29 @@ function Notice() {
   );
 }
 
+/** True when the connection's administrator holds the permission somewhere. */
+const holdsAnywhere = (connection: Connection | undefined, permission: Permission) =>
+  connection?.state === 'signed_in' &&
+  !!connection.admin?.grants.some((g) => g.permissions.includes(permission));
+
+/** The screens the header offers: Audit and Organizations only to those who may use them. */
+function screensFor(active: Connection | undefined): Array<{ screen: Screen; label: string }> {
+  return [
+    { screen: 'console', label: 'Search' },
+    ...(holdsAnywhere(active, 'read_audit') ? [{ screen: 'audit' as const, label: 'Audit' }] : []),
+    ...(holdsAnywhere(active, 'edit_policy')
+      ? [{ screen: 'organizations' as const, label: 'Organizations' }]
+      : []),
+    { screen: 'connections', label: 'Connections' },
+  ];
+}
+
+/** The screen shown: the chosen one when the active connection allows it, else Connections. */
+function shownScreen(screen: Screen, active: Connection | undefined, anySignedIn: boolean): Screen {
+  if (!anySignedIn) return 'connections';
+  return screensFor(active).some((s) => s.screen === screen) ? screen : 'console';
+}
+
 /** The header: where you are (connection name and colour), who you are, and the screens. */
 function Header({
   connections,
@@ -33,7 +59,7 @@ function Header({
   connections: Connection[];
   active: Connection | undefined;
   /** The screen actually shown (the console needs a signed-in connection). */
-  screen: 'console' | 'connections';
+  screen: Screen;
 }) {
   const show = useRouteStore((s) => s.show);
   return (
@@ -47,20 +73,16 @@ function Header({
         <h1>Latchkey Console</h1>
         <ConnectionSwitcher connections={connections} />
         <nav className="screens" aria-label="Screens">
-          <button
-            type="button"
-            aria-current={screen === 'console' ? 'page' : undefined}
-            onClick={() => show('console')}
-          >
-            Search
-          </button>
-          <button
-            type="button"
-            aria-current={screen === 'connections' ? 'page' : undefined}
-            onClick={() => show('connections')}
-          >
-            Connections
-          </button>
+          {screensFor(active).map((s) => (
+            <button
+              key={s.screen}
+              type="button"
+              aria-current={screen === s.screen ? 'page' : undefined}
+              onClick={() => show(s.screen)}
+            >
+              {s.label}
+            </button>
+          ))}
         </nav>
         {active?.admin && (
           <p className="who">
@@ -73,33 +95,37 @@ function Header({
   );
 }
 
-/** The signed-in console: header, then the Connections screen or search beside the account. */
+const SCREEN_WORDS: Record<Screen, string> = {
+  console: 'The console',
+  connections: 'The Connections screen',
+  audit: 'The Audit screen',
+  organizations: 'The Organizations screen',
+};
+
+/** The signed-in console: header, then search beside the account, or another screen. */
 export function Shell({ connections }: { connections: Connection[] }) {
-  const screen = useRouteStore((s) => s.screen);
+  const chosen = useRouteStore((s) => s.screen);
   const activeId = useConnectionStore((s) => s.activeId);
   const active = connections.find((c) => c.id === activeId);
   const anySignedIn = connections.some((c) => c.state === 'signed_in');
-  const showConsole = screen === 'console' && anySignedIn;
+  const screen = shownScreen(chosen, active, anySignedIn);
   return (
     <div className="shell">
-      <Header
-        connections={connections}
-        active={active}
-        screen={showConsole ? 'console' : 'connections'}
-      />
+      <Header connections={connections} active={active} screen={screen} />
       <Notice />
-      <main className={showConsole ? 'console' : 'screen'}>
-        <ErrorBoundary what={showConsole ? 'The console' : 'The Connections screen'}>
-          {showConsole ? (
+      <main className={screen === 'console' ? 'console' : 'screen'}>
+        <ErrorBoundary what={SCREEN_WORDS[screen]}>
+          {screen === 'console' && (
             <>
               <ErrorBoundary what="Search">
                 <SearchPane connections={connections} />
               </ErrorBoundary>
               <AccountPane connections={connections} />
             </>
-          ) : (
-            <ConnectionsScreen connections={connections} />
           )}
+          {screen === 'connections' && <ConnectionsScreen connections={connections} />}
+          {screen === 'audit' && active && <AuditScreen connection={active} />}
+          {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
         </ErrorBoundary>
       </main>
       <DialogHost connections={connections} />

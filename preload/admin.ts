@@ -1,0 +1,2 @@
+/** Bridge functions of the administrators' screens (ADMIN_IPC), one per operation. */
+export const adminBridge = {};
