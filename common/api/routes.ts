@@ -23,6 +23,7 @@ import {
 } from './auth.ts';
 import { route } from './contract.ts';
 import { OrganizationListSchema, OrganizationSchema, PolicyUpdateSchema } from './organizations.ts';
+import { SHARED_LOGIN_ROUTES } from './shared-login-routes.ts';
 
 const AccountParams = z.object({ id: z.string().min(1).max(100) });
 const ActionParams = AccountParams.extend({ action: z.enum(ACTIONS) });
@@ -213,6 +214,7 @@ export const API = {
     ifMatch: true,
     response: OrganizationSchema,
   }),
+  ...SHARED_LOGIN_ROUTES,
 };
 
 export type ApiContract = typeof API;
