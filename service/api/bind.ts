@@ -4,6 +4,7 @@ import type { AdminIdentity } from '../../common/api/auth.ts';
 import type { RouteContract } from '../../common/api/contract.ts';
 import type { ServiceContext } from '../context.ts';
 import { accountOfAccessToken } from '../domain/admin/api-tokens.ts';
+import { recordAudit } from '../domain/audit.ts';
 import { loadAdminIdentity } from '../domain/admin/permissions.ts';
 import { ApiProblem } from './api-problem.ts';
 
@@ -58,6 +59,24 @@ const NOBODY: AdminIdentity = {
   idleLockMinutes: 15,
 };
 
+/** A refused request is audited (R67, R75): who asked for what, on which account, and why not. */
+async function recordRefusal(
+  ctx: ServiceContext,
+  contract: RouteContract,
+  call: Call<RouteContract>,
+  error: ApiProblem,
+): Promise<void> {
+  const params = (call.params ?? {}) as Record<string, unknown>;
+  await recordAudit(ctx.db, ctx.clock, {
+    type: 'authz_fail',
+    actor: call.admin.accountId,
+    accountId:
+      typeof params.id === 'string' && contract.path.includes('/accounts/') ? params.id : null,
+    ip: call.request.ip,
+    detail: { route: `${contract.method} ${contract.path}`, reason: error.message },
+  });
+}
+
 /** Registers a handler for a contract: auth, parsing with the shared schemas, the documented status. */
 export function bind<C extends RouteContract>(
   app: FastifyInstance,
@@ -78,7 +97,11 @@ export function bind<C extends RouteContract>(
         request,
         reply,
       } as Call<C>;
-      const result = await handler(call);
+      const result = await handler(call).catch(async (error: unknown) => {
+        if (contract.auth && error instanceof ApiProblem && error.code === 'forbidden')
+          await recordRefusal(ctx, contract, call, error);
+        throw error;
+      });
       if (reply.sent) return reply;
       return reply
         .code(reply.statusCode !== 200 ? reply.statusCode : (contract.status ?? 200))

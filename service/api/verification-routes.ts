@@ -2,20 +2,18 @@ import type { FastifyInstance } from 'fastify';
 import type { AdminIdentity } from '../../common/api/auth.ts';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
-import { accountInScope } from '../domain/admin/action-runner.ts';
+import { accountInScope, assertMayAct } from '../domain/admin/action-runner.ts';
 import {
   checkVerificationCode,
   sendVerificationCode,
   verifyByAnswer,
 } from '../domain/admin/caller-verification.ts';
-import { holds } from '../domain/admin/permissions.ts';
-import { ApiProblem } from './api-problem.ts';
 import { bind } from './bind.ts';
 
+/** Verifying a caller is the first step of acting for them: the same power rule applies. */
 async function verifiable(ctx: ServiceContext, admin: AdminIdentity, accountId: string) {
   const account = await accountInScope(ctx.db, admin, accountId);
-  if (!holds(admin, 'read_accounts', account.organization_id))
-    throw new ApiProblem('forbidden', 'Your role does not allow verifying callers.');
+  await assertMayAct(ctx.db, admin, account, 'read_accounts');
   return account;
 }
 

@@ -29,7 +29,9 @@ export type AuditType =
   | 'admin_token_reuse'
   | 'totp_enrolled'
   | 'caller_verification'
-  | 'admin_action';
+  | 'admin_action'
+  /** An administrator asked for something their role does not allow (R67, R75). */
+  | 'authz_fail';
 
 export interface AuditEntry {
   type: AuditType;

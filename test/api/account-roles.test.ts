@@ -170,16 +170,28 @@ describe('R67: scope and power', () => {
     const desk = as('deskNorth');
     const before = await versionOf(svc, boss);
     refused(await act(desk, boss, 'send-reset-email'), 403, 'forbidden');
-    refused(
-      await act(desk, boss, 'unlock', { verificationId: await verifyCaller(desk, boss) }),
-      403,
-      'forbidden',
-    );
+    // Verifying a caller is the first step of acting for them: refused on more power, too.
+    refused(await checkAnswer(desk, boss, 'anything'), 403, 'forbidden');
     refused(await act(as('peerNorth'), boss, 'disable'), 403, 'forbidden');
     refused(await act(as('bossNorth'), ids.root ?? '', 'send-reset-email'), 403, 'forbidden');
     expect(await versionOf(svc, boss)).toBe(before);
     // More power than the target is enough: an administrator can reset a helpdesk agent.
     ok(await act(as('bossNorth'), ids.deskNorth ?? '', 'send-reset-email'));
+  });
+
+  it('R67 R75: every refusal is audited with who asked, for what, on which account', async () => {
+    const boss = ids.bossNorth ?? '';
+    const before = (await auditOf(svc, boss, 'authz_fail')).length;
+    refused(await act(as('deskNorth'), boss, 'disable'), 403, 'forbidden');
+    const events = await auditOf(svc, boss, 'authz_fail');
+    expect(events).toHaveLength(before + 1);
+    expect(events.at(-1)).toMatchObject({
+      actor: ids.deskNorth,
+      detail: {
+        route: 'POST /api/v1/accounts/:id/actions/:action',
+        reason: expect.stringContaining('Your role does not allow this'),
+      },
+    });
   });
 
   it('no one acts on their own account', async () => {
