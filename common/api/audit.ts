@@ -30,3 +30,26 @@ export const AuditPageSchema = z.object({
   items: z.array(AuditEventSchema),
   nextCursor: z.string().nullable(),
 });
+
+/**
+ * GET /api/v1/audit/verify: the hash chain checked end to end (R78). The chain spans every
+ * organization, so only a super-administrator is told its length and head, and a break is
+ * located (seq, reason) only when the broken event is one the administrator may read.
+ */
+export const AuditVerificationSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    /** Events in the chain; null when the administrator does not see every organization. */
+    events: z.number().int().nullable(),
+    head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+    checkedAt: z.number().int(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    /** The first event that does not check out; null when outside the chain or outside scope. */
+    seq: z.number().int().nullable(),
+    reason: z.string(),
+    checkedAt: z.number().int(),
+  }),
+]);
+export type AuditVerificationAnswer = z.infer<typeof AuditVerificationSchema>;

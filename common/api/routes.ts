@@ -11,7 +11,7 @@ import {
   VerificationResultSchema,
   VerificationStartSchema,
 } from './actions.ts';
-import { AuditPageSchema, AuditQuerySchema } from './audit.ts';
+import { AuditPageSchema, AuditQuerySchema, AuditVerificationSchema } from './audit.ts';
 import {
   AdminIdentitySchema,
   AdminSignInSchema,
@@ -194,6 +194,14 @@ export const API = {
     summary: 'Every audit event matching the filters, newest first, as a streamed CSV attachment',
     query: AuditQuerySchema.omit({ cursor: true, limit: true }),
     response: z.string().describe('text/csv; charset=utf-8, one event a line after the header'),
+  }),
+  verifyAudit: route({
+    method: 'GET',
+    path: '/api/v1/audit/verify',
+    tag: 'audit',
+    auth: true,
+    summary: 'Checks the hash chain of the whole audit log (R78): intact, or where it breaks',
+    response: AuditVerificationSchema,
   }),
   organizations: route({
     method: 'GET',

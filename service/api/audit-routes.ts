@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { auditCsvExport, queryAudit } from '../domain/admin/audit-query.ts';
+import { verifyAuditFor } from '../domain/admin/audit-verify.ts';
 import { bind } from './bind.ts';
 
 const fileStamp = (ms: number) =>
@@ -11,7 +12,7 @@ const fileStamp = (ms: number) =>
     .replace(/\.\d+Z$/, 'Z')
     .replace(/[-:]/g, '');
 
-/** The audit log: a keyset-paginated query and a streamed CSV export with the same filters. */
+/** The audit log: a keyset-paginated query, a streamed CSV export with the same filters, the chain check. */
 export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   bind(app, ctx, API.audit, async ({ query, admin }) => queryAudit(ctx.db, admin, query));
 
@@ -26,4 +27,9 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     // The stream pulls one page of events at a time, as fast as the client reads (backpressure).
     return Readable.from(chunks, { objectMode: false }) as unknown as string;
   });
+
+  bind(app, ctx, API.verifyAudit, async ({ admin }) => ({
+    ...(await verifyAuditFor(ctx.db, admin)),
+    checkedAt: ctx.clock.now(),
+  }));
 }

@@ -188,6 +188,18 @@ export async function queryAudit(
   };
 }
 
+/** True when the event at `seq` exists and is one the administrator may read (their organizations). */
+export async function canReadEvent(db: Db, admin: AdminIdentity, seq: number): Promise<boolean> {
+  const resolved = await resolve(db, admin, {});
+  const row = await db
+    .selectFrom('audit_events')
+    .select('audit_events.seq')
+    .where(where(resolved, seq + 1))
+    .where('audit_events.seq', '=', seq)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export const AUDIT_CSV_COLUMNS = [
   'seq',
   'time',

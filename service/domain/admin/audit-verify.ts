@@ -1,5 +1,7 @@
+import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Db } from '../../context.ts';
 import { AUDIT_GENESIS, auditHash } from '../audit.ts';
+import { auditScope, canReadEvent } from './audit-query.ts';
 
 export type AuditVerification =
   | {
@@ -101,4 +103,27 @@ export async function verifyAuditCommand(db: Db): Promise<number> {
   const head = result.head ? `; last event ${result.head.seq}, hash ${result.head.hash}` : '';
   console.log(`Audit log intact: ${result.events} events${head}.`);
   return 0;
+}
+
+/** The chain check as one administrator may see it (GET /api/v1/audit/verify). */
+export type ScopedVerification =
+  | { ok: true; events: number | null; head: { seq: number; hash: string } | null }
+  | { ok: false; seq: number | null; reason: string };
+
+const OUTSIDE_SCOPE =
+  'the chain breaks at an event outside your organizations; a super-administrator can see where (verify-audit)';
+
+/**
+ * Verifies the whole chain for an administrator holding read_audit. The chain spans every
+ * organization (R67): only a super-administrator learns its length and head, and a break is
+ * located only when the broken event is one the administrator may read; anyone else learns
+ * that the log is broken, which every auditor must be able to learn.
+ */
+export async function verifyAuditFor(db: Db, admin: AdminIdentity): Promise<ScopedVerification> {
+  const scope = auditScope(admin);
+  const result = await verifyAuditChain(db);
+  if (scope === null) return result;
+  if (result.ok) return { ok: true, events: null, head: null };
+  if (result.seq !== null && (await canReadEvent(db, admin, result.seq))) return result;
+  return { ok: false, seq: null, reason: OUTSIDE_SCOPE };
 }
