@@ -19,6 +19,8 @@ export interface RouteContract {
   /** The request may carry Idempotency-Key; a retry answers the first response. */
   idempotent?: boolean;
   response: z.ZodType;
+  /** The media type of a success, `application/json` unless said (e.g. `text/csv`). */
+  responseType?: string;
   /** The status of a success, 200 unless said. */
   status?: number;
 }

@@ -68,7 +68,11 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
       responses: {
         [String(contract.status ?? 200)]: {
           description: 'Success',
-          content: { 'application/json': { schema: schema(contract.response, 'output') } },
+          content: {
+            [contract.responseType ?? 'application/json']: {
+              schema: schema(contract.response, 'output'),
+            },
+          },
         },
         default: errorResponse,
       },
