@@ -31,6 +31,18 @@ export const AccountViewSchema = z.object({
   }),
   lastSignInAt: time,
   passwordChange: z.object({ at: time, how: z.string().nullable(), by: z.string().nullable() }),
+  /**
+   * Every recorded password change, newest first: when, how (reset, change, invite, temporary)
+   * and who (`self`, or the administrator's id and username) — for a shared login, SPEC §2.
+   */
+  passwordHistory: z.array(
+    z.object({
+      at: z.number().int(),
+      how: z.string(),
+      by: z.string(),
+      byName: z.string().nullable(),
+    }),
+  ),
   /** The question's text; the answer never leaves the service (R36). */
   securityQuestion: z.string().nullable(),
   shared: z.boolean(),

@@ -8,6 +8,7 @@ import { authRoutes } from './auth-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { roleRoutes } from './role-routes.ts';
+import { sharedLoginRoutes } from './shared-login-routes.ts';
 import { verificationRoutes } from './verification-routes.ts';
 
 /** The admin API under /api: JSON in and out, every error as `{ error: { code, message, field? } }`. */
@@ -46,4 +47,5 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   auditRoutes(app, ctx);
   roleRoutes(app, ctx);
   policyRoutes(app, ctx);
+  sharedLoginRoutes(app, ctx);
 }

@@ -43,6 +43,7 @@ function view(
     emails: [],
     audit: [],
     passwordChangeImpact: { products: ['EMResource'], liveSessions: 0 },
+    passwordHistory: [],
     ...o,
   };
 }

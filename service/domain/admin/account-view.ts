@@ -38,6 +38,42 @@ async function recentAudit(db: Db, accountId: string) {
   }));
 }
 
+/** Admin actions that set a password: they record `admin_action`, not `password_changed`. */
+const PASSWORD_ACTIONS = new Set(['set-temporary-password', 'reset-shared-login']);
+const HISTORY_SCAN = 500;
+
+/** Every password change the audit log holds for the account, newest first (SPEC §2, §3). */
+async function passwordHistory(db: Db, accountId: string): Promise<AccountView['passwordHistory']> {
+  const rows = await db
+    .selectFrom('audit_events')
+    .leftJoin('accounts as actor', 'actor.id', 'audit_events.actor')
+    .select([
+      'audit_events.at',
+      'audit_events.type',
+      'audit_events.actor',
+      'audit_events.detail',
+      'actor.username as actor_name',
+    ])
+    .where('audit_events.account_id', '=', accountId)
+    .where('audit_events.type', 'in', ['password_changed', 'admin_action'])
+    .orderBy('audit_events.seq', 'desc')
+    .limit(HISTORY_SCAN)
+    .execute();
+  return rows.flatMap((r) => {
+    const detail = JSON.parse(r.detail) as { how?: unknown; action?: unknown };
+    const how =
+      r.type === 'password_changed'
+        ? String(detail.how ?? 'change')
+        : PASSWORD_ACTIONS.has(String(detail.action))
+          ? 'temporary'
+          : null;
+    if (how === null) return [];
+    return [
+      { at: r.at, how, by: r.actor, byName: r.actor === 'self' ? null : (r.actor_name ?? null) },
+    ];
+  });
+}
+
 async function lockReason(db: Db, account: Account): Promise<string | null> {
   if (account.locked_at === null) return null;
   const event = await db
@@ -61,8 +97,8 @@ export async function loadAccountView(
   account: Account,
 ): Promise<AccountView> {
   const now = clock.now();
-  const [org, products, holders, links, emails, audit, roles, sessions, reason] = await Promise.all(
-    [
+  const [org, products, holders, links, emails, audit, roles, sessions, reason, history] =
+    await Promise.all([
       organizationOf(db, account),
       productsOf(db, account.id),
       holdersOf(db, account.id),
@@ -104,8 +140,8 @@ export async function loadAccountView(
         .where('expires_at', '>', now)
         .executeTakeFirstOrThrow(),
       lockReason(db, account),
-    ],
-  );
+      passwordHistory(db, account.id),
+    ]);
   const locked = isLocked(account, now);
   return {
     id: account.id,
@@ -138,6 +174,7 @@ export async function loadAccountView(
       how: account.password_changed_how,
       by: account.password_changed_by,
     },
+    passwordHistory: history,
     securityQuestion: account.security_question,
     shared: account.shared === 1,
     holders: holders.map((h) => ({
