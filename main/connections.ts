@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import { z } from 'zod';
 import { IpcFailure } from './ipc-failure.ts';
+import type { MachineConfig } from './machine-config.ts';
+
+export type { MachineConfig };
 
 /** A connection profile as main keeps it: no session state, no secret. */
 export interface ConnectionProfile {
@@ -21,76 +22,6 @@ const ProfileFields = z.object({
 });
 const StoredProfileSchema = ProfileFields.extend({ id: z.string().min(1).max(100) });
 type StoredProfile = z.infer<typeof StoredProfileSchema>;
-
-/** The machine-wide file IT deploys (SPEC §3 "IT"). */
-export const MachineConfigSchema = z.object({
-  connections: z.array(ProfileFields).max(50).default([]),
-  /** False: only the connections above, the user cannot add others. */
-  allowUserConnections: z.boolean().default(true),
-});
-export interface MachineConfig extends z.infer<typeof MachineConfigSchema> {
-  /** Why the file could not be used, when it could not. */
-  problem?: string;
-}
-
-/**
- * Where the machine-wide file lives. A packaged build reads the per-OS path whenever that file
- * exists, so a user cannot point `LATCHKEY_CONFIG` elsewhere to escape IT's restrictions;
- * otherwise `LATCHKEY_CONFIG` names it (development, `npm start`, tests).
- */
-export function machineConfigPath(
-  env: NodeJS.ProcessEnv = process.env,
-  platform: NodeJS.Platform = process.platform,
-  packaged = false,
-  exists: (file: string) => boolean = existsSync,
-): string {
-  const perOs =
-    platform === 'win32'
-      ? path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'Latchkey', 'config.json')
-      : platform === 'darwin'
-        ? '/Library/Application Support/Latchkey/config.json'
-        : '/etc/latchkey/config.json';
-  if (packaged && exists(perOs)) return perOs;
-  return env.LATCHKEY_CONFIG || perOs;
-}
-
-/**
- * Reads the machine-wide file. Absent: nothing preconfigured, adding allowed. Present but
- * unreadable or invalid: fail closed (no connections, adding forbidden), and say why.
- */
-export function readMachineConfig(
-  file: string,
-  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
-): MachineConfig {
-  let text: string;
-  try {
-    text = read(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      return { connections: [], allowUserConnections: true };
-    return closed(`${file} could not be read`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return closed(`${file} is not JSON`);
-  }
-  const parsed = MachineConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return closed(`${file}: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'is not valid'}`);
-  }
-  const insecure = parsed.data.connections.find((c) => insecureUrl(c.url));
-  if (insecure) return closed(`${file}: ${insecure.url} must use https://`);
-  return parsed.data;
-}
-
-const closed = (problem: string): MachineConfig => ({
-  connections: [],
-  allowUserConnections: false,
-  problem,
-});
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

@@ -61,10 +61,25 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     d.emit({ type: 'connections-changed' });
     return value;
   };
-  const armFor = (id: string) => d.idle.arm(id, d.vault.admin(id)?.idleLockMinutes ?? 15);
+  // The idle lock: the stricter of the organization's policy and the machine-wide file's.
+  const armFor = (id: string) => {
+    const policy = d.vault.admin(id)?.idleLockMinutes ?? 15;
+    d.idle.arm(id, Math.min(policy, d.connections.machine.idleLockMinutes ?? policy));
+  };
 
   return {
     listConnections: async () => d.connections.list().map(view),
+
+    getMachineSettings: async () => {
+      const m = d.connections.machine;
+      return {
+        managedBy: m.file ?? null,
+        problem: m.problem ?? null,
+        allowUserConnections: m.allowUserConnections,
+        idleLockMinutes: m.idleLockMinutes ?? null,
+        updatesFrom: m.updates?.url ?? null,
+      };
+    },
 
     addConnection: async (input) => changed(view(d.connections.add(input))),
 

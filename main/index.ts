@@ -15,9 +15,10 @@ import Store from 'electron-store';
 import { EVENT_CHANNEL, type IpcEvent } from '../common/ipc/contract.ts';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol.ts';
 import { createConsole, type ConsoleMain } from './console.ts';
-import { machineConfigPath, readMachineConfig } from './connections.ts';
 import { registerIpc, TrustedSenders } from './ipc.ts';
+import { machineConfigPath, readMachineConfig } from './machine-config.ts';
 import { menuTemplate } from './menu.ts';
+import { startUpdates } from './updates.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
 
 const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
@@ -62,6 +63,7 @@ function start(): void {
   const machine = readMachineConfig(
     machineConfigPath(process.env, process.platform, app.isPackaged),
   );
+  // Refused: the Connections screen says why (getMachineSettings); the log keeps it too.
   if (machine.problem) console.warn(`latchkey: machine configuration refused: ${machine.problem}`);
   const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
   const chooseSavePath = async (defaultName: string) => {
@@ -83,6 +85,19 @@ function start(): void {
   powerMonitor.on('lock-screen', lockNow);
   powerMonitor.on('suspend', lockNow);
   openWindow(trusted);
+  void startUpdates({
+    machine,
+    packaged: app.isPackaged,
+    platform: process.platform,
+    configDir: app.getPath('userData'),
+    // Loaded only when IT turned updates on, so nothing else ever reads a feed.
+    load: async () => (await import('electron-updater')).autoUpdater,
+  }).catch((error: unknown) =>
+    console.warn(
+      'latchkey: updates could not start',
+      error instanceof Error ? error.message : error,
+    ),
+  );
   app.on('activate', () => {
     if (!window) openWindow(trusted);
   });

@@ -16,6 +16,7 @@ type Bridge = { [K in IpcOperation]: Operation<K> } & {
 
 const api = {
   listConnections: operation('listConnections'),
+  getMachineSettings: operation('getMachineSettings'),
   addConnection: operation('addConnection'),
   removeConnection: operation('removeConnection'),
   signIn: operation('signIn'),

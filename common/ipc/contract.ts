@@ -24,6 +24,19 @@ export type Connection = z.infer<typeof ConnectionSchema>;
 /** Every IPC operation: its input schema (validated in main as `unknown`) and its output schema. */
 export const IPC = {
   listConnections: { input: z.object({}), output: z.array(ConnectionSchema) },
+  /** What the machine-wide file sets, and why it was refused if it was (README "For IT"). */
+  getMachineSettings: {
+    input: z.object({}),
+    output: z.object({
+      /** The file IT deployed; null when there is none. */
+      managedBy: z.string().nullable(),
+      /** Why the file was refused (its settings are then not applied); null when it is fine. */
+      problem: z.string().nullable(),
+      allowUserConnections: z.boolean(),
+      idleLockMinutes: z.number().int().nullable(),
+      updatesFrom: z.string().nullable(),
+    }),
+  },
   addConnection: {
     input: z.object({
       name: z.string().trim().min(1, 'Name the connection.').max(60),

@@ -144,6 +144,25 @@ describe('the idle lock in the console, against a real service', () => {
     });
   });
 
+  it('the machine-wide file’s idle time applies when stricter than the policy (5 min), never when laxer', async () => {
+    for (const [machineMinutes, locksAfter] of [
+      [2, 2],
+      [30, 5],
+    ] as const) {
+      const h = startConsoleMain({ machine: { idleLockMinutes: machineMinutes } });
+      const { id } = await h.ok('addConnection', {
+        name: 'Local',
+        url: svc.url,
+        colour: '#0f766e',
+      });
+      await h.ok('signIn', { connectionId: id, username: 'ann', password: ADMIN_PASSWORD });
+      h.timers.advance((locksAfter - 1) * MINUTE);
+      expect(h.main.vault.state(id), `file says ${machineMinutes}`).toBe('signed_in');
+      h.timers.advance(MINUTE);
+      expect(h.main.vault.state(id), `file says ${machineMinutes}`).toBe('locked');
+    }
+  });
+
   it('R114: after a restart a kept session is locked until the password is given', async () => {
     const first = await signedIn();
     await first.signIn();

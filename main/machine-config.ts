@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { insecureUrl } from './connections.ts';
+
+// The machine-wide configuration file IT deploys (SPEC §3 "IT", README "For IT").
+
+/** Colours a managed connection gets, in order, when the file names none. */
+const PALETTE = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed', '#b45309', '#0e7490'];
+
+const ManagedConnectionSchema = z.strictObject({
+  name: z
+    .string({ error: 'Give the connection a name (text)' })
+    .trim()
+    .min(1, 'Give the connection a name')
+    .max(60, 'Use at most 60 characters'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'Enter an https:// address' })
+    // R94: plain http only for a service on this computer.
+    .refine((url) => !URL.canParse(url) || !insecureUrl(url), 'Enter an https:// address'),
+  colour: z
+    .string({ error: 'Enter a colour as #rrggbb' })
+    .regex(/^#[0-9a-f]{6}$/i, 'Enter a colour as #rrggbb')
+    .optional(),
+});
+
+const UpdatesSchema = z.strictObject({
+  // R125: updates only over https, from the address IT hosts.
+  url: z.url({ protocol: /^https$/, error: 'Enter an https:// address' }),
+  /**
+   * Windows: the publisher names (certificate subject CN) an update must be signed by. Without
+   * it electron-updater skips the check, so Latchkey does not update on Windows (R125).
+   */
+  publisherName: z
+    .array(z.string({ error: 'Enter the publisher name as text' }).trim().min(1).max(300), {
+      error: 'Enter a list of publisher names',
+    })
+    .min(1, 'Enter at least one publisher name')
+    .max(5)
+    .optional(),
+});
+
+/** The file's schema: strict, so a misspelt setting is refused rather than silently ignored. */
+export const MachineConfigSchema = z.strictObject({
+  connections: z
+    .array(ManagedConnectionSchema, { error: 'Enter a list of connections' })
+    .max(50, 'Use at most 50 connections')
+    .default([]),
+  /** False: only the connections above, the user cannot add others. */
+  allowUserConnections: z.boolean({ error: 'Enter true or false' }).default(true),
+  /** The idle lock after this many minutes, unless the organization's policy is stricter. */
+  idleLockMinutes: z
+    .number({ error: 'Enter a whole number of minutes' })
+    .int('Enter a whole number of minutes')
+    .min(1, 'Enter 1 to 240 minutes')
+    .max(240, 'Enter 1 to 240 minutes')
+    .optional(),
+  /** Absent: the console never looks for updates. */
+  updates: UpdatesSchema.optional(),
+});
+
+/** A connection the file preconfigures. */
+export interface ManagedConnection {
+  name: string;
+  url: string;
+  colour: string;
+}
+
+/** The machine's settings as main applies them. */
+export interface MachineConfig {
+  connections: ManagedConnection[];
+  allowUserConnections: boolean;
+  idleLockMinutes?: number;
+  updates?: { url: string; publisherName?: string[] };
+  /** The file the settings came from; absent when there is none (nothing is managed). */
+  file?: string;
+  /** Why the file was refused; its settings are then not applied (fail closed). */
+  problem?: string;
+}
+
+/** Nothing preconfigured, adding allowed, no updates: a machine without the file. */
+export const noMachineConfig = (): MachineConfig => ({
+  connections: [],
+  allowUserConnections: true,
+});
+
+/** The documented place of the file on each operating system (README "For IT"). */
+export function perOsConfigPath(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
+  if (platform === 'win32')
+    return path.win32.join(env.ProgramData || 'C:\\ProgramData', 'Latchkey', 'config.json');
+  if (platform === 'darwin') return '/Library/Application Support/Latchkey/config.json';
+  return '/etc/latchkey/config.json';
+}
+
+/**
+ * Where the machine-wide file lives. A packaged build reads only the per-OS path, which only
+ * an administrator can write, so no environment variable can loosen IT's settings or point
+ * updates elsewhere; `LATCHKEY_CONFIG` is for development, `npm start` and tests.
+ */
+export function machineConfigPath(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+  packaged = false,
+): string {
+  const perOs = perOsConfigPath(platform, env);
+  if (packaged) return perOs;
+  return env.LATCHKEY_CONFIG || perOs;
+}
+
+/** `connections[1].url`: an issue's path as IT reads it in the file. */
+function pathWords(issuePath: readonly PropertyKey[]): string {
+  return issuePath
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
+    .join('');
+}
+
+/** One sentence per problem, each naming the setting it is about. */
+export function describeIssues(error: z.ZodError): string {
+  const words = error.issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys')
+      return issue.keys.map(
+        (key) => `${pathWords([...issue.path, key])}: not a setting Latchkey knows`,
+      );
+    return [`${pathWords(issue.path) || '(the whole file)'}: ${issue.message}`];
+  });
+  const shown = words.slice(0, 5);
+  if (words.length > shown.length) shown.push(`and ${words.length - shown.length} more`);
+  return shown.join('; ');
+}
+
+/**
+ * Checks the file's text. Refused: no connection at all (neither the file's nor the user's),
+ * no updates; the problem says what is wrong and the renderer shows it (fail closed: a file
+ * that is there means IT manages this machine, and a typo must not lift its restrictions).
+ */
+export function parseMachineConfig(text: string, file: string): MachineConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    const detail = error instanceof SyntaxError ? ` (${error.message})` : '';
+    return refused(file, `${file} is not valid JSON${detail}`);
+  }
+  const parsed = MachineConfigSchema.safeParse(json);
+  if (!parsed.success) return refused(file, `${file}: ${describeIssues(parsed.error)}`);
+  const { connections, allowUserConnections, idleLockMinutes, updates } = parsed.data;
+  return {
+    connections: withColours(connections),
+    allowUserConnections,
+    ...(idleLockMinutes === undefined ? {} : { idleLockMinutes }),
+    ...(updates ? { updates } : {}),
+    file,
+  };
+}
+
+/** Gives each connection without a colour the next palette colour no other one has yet. */
+function withColours(list: Array<{ name: string; url: string; colour?: string | undefined }>) {
+  const used = new Set(list.flatMap((c) => (c.colour ? [c.colour.toLowerCase()] : [])));
+  const free = PALETTE.filter((colour) => !used.has(colour));
+  let next = 0;
+  return list.map(({ name, url, colour }) => ({
+    name,
+    url,
+    colour: colour ?? free[next++ % Math.max(free.length, 1)] ?? PALETTE[0] ?? '#1d4ed8',
+  }));
+}
+
+/** Reads the machine-wide file; absent: `noMachineConfig()`. */
+export function readMachineConfig(
+  file: string,
+  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+): MachineConfig {
+  let text: string;
+  try {
+    text = read(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return noMachineConfig();
+    return refused(file, `${file} could not be read${code ? ` (${code})` : ''}`);
+  }
+  return parseMachineConfig(text, file);
+}
+
+const refused = (file: string, problem: string): MachineConfig => ({
+  connections: [],
+  allowUserConnections: false,
+  file,
+  problem,
+});

@@ -1,0 +1,330 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  machineConfigPath,
+  noMachineConfig,
+  perOsConfigPath,
+  readMachineConfig,
+  type MachineConfig,
+} from '../../main/machine-config.ts';
+import { startUpdates, updatesRefusal, type UpdaterLike } from '../../main/updates.ts';
+import { ManualTimers, startConsoleMain } from '../support/main-process.ts';
+
+const PROD = { name: 'Production', url: 'https://login.example.org/', colour: '#b91c1c' };
+const TRAINING = { name: 'Training', url: 'https://training.example.org' };
+const MINE = { name: 'Mine', url: 'https://mine.example.org', colour: '#000000' };
+const DAY = 24 * 60 * 60 * 1000;
+
+function configFile(content: string): string {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'latchkey-config-')), 'config.json');
+  writeFileSync(file, content);
+  return file;
+}
+const fileWith = (config: unknown) => configFile(JSON.stringify(config));
+
+/** The problem the file gets, with the file's own name taken off the front. */
+function problemOf(config: unknown): string | undefined {
+  const file = typeof config === 'string' ? configFile(config) : fileWith(config);
+  const machine = readMachineConfig(file);
+  expect(machine).toMatchObject({ connections: [], allowUserConnections: false, file });
+  return machine.problem?.replace(`${file}: `, '');
+}
+
+describe('the machine-wide configuration file', () => {
+  it('preconfigures managed connections the user cannot remove, with the same id on every start', async () => {
+    const file = fileWith({ connections: [PROD, TRAINING] });
+    const machine = readMachineConfig(file);
+    const h = startConsoleMain({ machine });
+    const [prod, training] = await h.ok('listConnections', {});
+    expect(prod).toMatchObject({ name: 'Production', url: 'https://login.example.org' });
+    expect(prod?.managed).toBe(true);
+    // No colour in the file: one from the palette, so every connection still has its own.
+    expect(training?.colour).toMatch(/^#[0-9a-f]{6}$/);
+    expect(training?.colour).not.toBe(prod?.colour);
+    expect(await h.call('removeConnection', { connectionId: prod?.id ?? '' })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    const again = startConsoleMain({ machine: readMachineConfig(file) });
+    expect((await again.ok('listConnections', {}))[0]?.id).toBe(prod?.id);
+    expect(await h.ok('getMachineSettings', {})).toEqual({
+      managedBy: file,
+      problem: null,
+      allowUserConnections: true,
+      idleLockMinutes: null,
+      updatesFrom: null,
+    });
+  });
+
+  it('can forbid adding connections, set the idle lock and the update address', async () => {
+    const file = fileWith({
+      connections: [PROD],
+      allowUserConnections: false,
+      idleLockMinutes: 10,
+      updates: { url: 'https://updates.example.org/latchkey/' },
+    });
+    const h = startConsoleMain({ machine: readMachineConfig(file) });
+    expect(await h.call('addConnection', MINE)).toMatchObject({ ok: false, code: 'forbidden' });
+    expect((await h.ok('listConnections', {})).map((c) => c.name)).toEqual(['Production']);
+    expect(await h.ok('getMachineSettings', {})).toEqual({
+      managedBy: file,
+      problem: null,
+      allowUserConnections: false,
+      idleLockMinutes: 10,
+      updatesFrom: 'https://updates.example.org/latchkey/',
+    });
+  });
+
+  it('missing: nothing managed, adding allowed, no updates, nothing to report', async () => {
+    const machine = readMachineConfig(path.join(tmpdir(), 'no-such-dir', 'config.json'));
+    expect(machine).toEqual(noMachineConfig());
+    expect(machine).toEqual({ connections: [], allowUserConnections: true });
+    const h = startConsoleMain({ machine });
+    expect(await h.call('addConnection', MINE)).toMatchObject({ ok: true });
+    expect(await h.ok('getMachineSettings', {})).toMatchObject({
+      managedBy: null,
+      problem: null,
+      allowUserConnections: true,
+    });
+  });
+
+  it('malformed JSON is refused and says so', () => {
+    expect(problemOf('{ "connections": [ }')).toMatch(/is not valid JSON \(.+\)$/);
+  });
+
+  it('wrong types are refused, each named by its path', () => {
+    expect(problemOf({ connections: 'all' })).toBe('connections: Enter a list of connections');
+    expect(problemOf({ allowUserConnections: 'no' })).toBe(
+      'allowUserConnections: Enter true or false',
+    );
+    expect(problemOf({ idleLockMinutes: '10' })).toBe(
+      'idleLockMinutes: Enter a whole number of minutes',
+    );
+    expect(problemOf({ idleLockMinutes: 0 })).toBe('idleLockMinutes: Enter 1 to 240 minutes');
+    expect(problemOf({ connections: [PROD, { ...TRAINING, name: 7 }] })).toBe(
+      'connections[1].name: Give the connection a name (text)',
+    );
+    expect(problemOf([PROD])).toMatch(/^\(the whole file\): /);
+  });
+
+  it('unknown settings are refused rather than ignored: a misspelt restriction must not pass', () => {
+    expect(problemOf({ allowUserConnection: false })).toBe(
+      'allowUserConnection: not a setting Latchkey knows',
+    );
+    expect(problemOf({ connections: [{ ...TRAINING, color: '#000000' }] })).toBe(
+      'connections[0].color: not a setting Latchkey knows',
+    );
+    expect(problemOf({ updates: { url: 'https://u.example.org', channel: 'beta' } })).toBe(
+      'updates.channel: not a setting Latchkey knows',
+    );
+  });
+
+  it('R94: a connection over plain http is refused, except to this computer', () => {
+    expect(problemOf({ connections: [PROD, { ...TRAINING, url: 'http://x.example.org' }] })).toBe(
+      'connections[1].url: Enter an https:// address',
+    );
+    expect(problemOf({ connections: [{ ...TRAINING, url: 'not an address' }] })).toBe(
+      'connections[0].url: Enter an https:// address',
+    );
+    const local = readMachineConfig(
+      fileWith({ connections: [{ ...TRAINING, url: 'http://127.0.0.1:8787' }] }),
+    );
+    expect(local.problem).toBeUndefined();
+  });
+
+  it('R125: an update address over plain http is refused', () => {
+    expect(problemOf({ updates: { url: 'http://updates.example.org' } })).toBe(
+      'updates.url: Enter an https:// address',
+    );
+    expect(problemOf({ updates: { url: 'http://127.0.0.1:9000' } })).toBe(
+      'updates.url: Enter an https:// address',
+    );
+  });
+
+  it('a colour that is not #rrggbb is refused', () => {
+    expect(problemOf({ connections: [{ ...TRAINING, colour: 'red' }] })).toBe(
+      'connections[0].colour: Enter a colour as #rrggbb',
+    );
+  });
+
+  it('several problems are all named, one after the other', () => {
+    const problem = problemOf({ connections: [{ ...PROD, colour: 'red' }], idleLockMinutes: 999 });
+    expect(problem).toBe(
+      'connections[0].colour: Enter a colour as #rrggbb; idleLockMinutes: Enter 1 to 240 minutes',
+    );
+  });
+
+  it('a file that cannot be read is refused with the reason', () => {
+    const denied = Object.assign(new Error('EACCES'), { code: 'EACCES' });
+    const machine = readMachineConfig('/etc/latchkey/config.json', () => {
+      throw denied;
+    });
+    expect(machine).toMatchObject({
+      connections: [],
+      allowUserConnections: false,
+      problem: '/etc/latchkey/config.json could not be read (EACCES)',
+    });
+  });
+
+  it('refused: fails closed (no connection at all, none can be added, no updates) and the renderer hears why', async () => {
+    const first = startConsoleMain();
+    await first.ok('addConnection', MINE);
+    const file = fileWith({
+      connections: [PROD],
+      allowUserConnections: true,
+      updates: { url: 'https://updates.example.org' },
+      surprise: 1,
+    });
+    const machine = readMachineConfig(file);
+    const h = startConsoleMain({ machine, userData: path.dirname(first.storeFile) });
+    // Neither the file's connections nor the user's own: the file is there, so IT manages
+    // this machine, and a typo in it must not lift its restrictions.
+    expect(await h.ok('listConnections', {})).toEqual([]);
+    expect(await h.call('addConnection', { ...MINE, name: 'Other' })).toMatchObject({
+      ok: false,
+      code: 'forbidden',
+    });
+    expect(await h.ok('getMachineSettings', {})).toEqual({
+      managedBy: file,
+      problem: `${file}: surprise: not a setting Latchkey knows`,
+      allowUserConnections: false,
+      idleLockMinutes: null,
+      updatesFrom: null,
+    });
+    expect(updatesRefusal(machine, true, 'darwin')).not.toBeNull();
+    // The user's own connection is only hidden: a fixed file brings it back.
+    const fixed = startConsoleMain({
+      machine: readMachineConfig(fileWith({ connections: [PROD] })),
+      userData: path.dirname(first.storeFile),
+    });
+    expect((await fixed.ok('listConnections', {})).map((c) => c.name)).toEqual([
+      'Production',
+      'Mine',
+    ]);
+  });
+
+  it('its place: documented per OS; a packaged build reads only there, never LATCHKEY_CONFIG', () => {
+    const env = { LATCHKEY_CONFIG: '/tmp/mine.json', ProgramData: 'D:\\Data' };
+    expect(perOsConfigPath('linux')).toBe('/etc/latchkey/config.json');
+    expect(perOsConfigPath('darwin')).toBe('/Library/Application Support/Latchkey/config.json');
+    expect(perOsConfigPath('win32', env)).toBe('D:\\Data\\Latchkey\\config.json');
+    expect(perOsConfigPath('win32', {})).toBe('C:\\ProgramData\\Latchkey\\config.json');
+    expect(machineConfigPath(env, 'linux')).toBe('/tmp/mine.json');
+    expect(machineConfigPath({}, 'linux')).toBe('/etc/latchkey/config.json');
+    expect(machineConfigPath(env, 'linux', true)).toBe('/etc/latchkey/config.json');
+    expect(machineConfigPath(env, 'win32', true)).toBe('D:\\Data\\Latchkey\\config.json');
+  });
+});
+
+/** A stand-in for electron-updater's autoUpdater that counts checks. */
+function fakeUpdater() {
+  const updater: UpdaterLike & { checks: number } = {
+    updateConfigPath: null,
+    autoDownload: false,
+    autoInstallOnAppQuit: false,
+    allowDowngrade: true,
+    allowPrerelease: true,
+    checks: 0,
+    checkForUpdates: async () => {
+      updater.checks += 1;
+      return null;
+    },
+  };
+  return updater;
+}
+
+describe('updates', () => {
+  const withUpdates = (updates: MachineConfig['updates']): MachineConfig => ({
+    ...noMachineConfig(),
+    ...(updates ? { updates } : {}),
+    file: '/etc/latchkey/config.json',
+  });
+  const start = (machine: MachineConfig, platform: NodeJS.Platform, packaged = true) => {
+    const updater = fakeUpdater();
+    const load = vi.fn(async () => updater);
+    const timers = new ManualTimers();
+    const log: string[] = [];
+    const configDir = mkdtempSync(path.join(tmpdir(), 'latchkey-updates-'));
+    const started = startUpdates({
+      machine,
+      packaged,
+      platform,
+      configDir,
+      load,
+      timers,
+      log: (m) => log.push(m),
+    });
+    return { updater, load, timers, log, configDir, started };
+  };
+
+  it('R125: off by default: without an address electron-updater is never even loaded', async () => {
+    for (const platform of ['darwin', 'win32', 'linux'] as const) {
+      const s = start(noMachineConfig(), platform);
+      await s.started;
+      s.timers.advance(2 * DAY);
+      expect(s.load).not.toHaveBeenCalled();
+      expect(s.log).toEqual([]);
+    }
+  });
+
+  it('R125: from the file’s https address only, at start and then daily; no downgrade', async () => {
+    const s = start(withUpdates({ url: 'https://updates.example.org/latchkey' }), 'darwin');
+    const stop = await s.started;
+    expect(s.updater.checks).toBe(1);
+    const feed = path.join(s.configDir, 'machine-update.yml');
+    expect(s.updater.updateConfigPath).toBe(feed);
+    expect(JSON.parse(readFileSync(feed, 'utf8'))).toEqual({
+      provider: 'generic',
+      url: 'https://updates.example.org/latchkey',
+      updaterCacheDirName: 'latchkey-updater',
+    });
+    expect(s.updater).toMatchObject({ allowDowngrade: false, allowPrerelease: false });
+    s.timers.advance(DAY - 1);
+    expect(s.updater.checks).toBe(1);
+    s.timers.advance(1);
+    expect(s.updater.checks).toBe(2);
+    stop();
+    s.timers.advance(3 * DAY);
+    expect(s.updater.checks).toBe(2);
+  });
+
+  it('R125: Windows updates only with the publisher pinned, so an unsigned installer is refused', async () => {
+    const unpinned = start(withUpdates({ url: 'https://u.example.org' }), 'win32');
+    await unpinned.started;
+    expect(unpinned.load).not.toHaveBeenCalled();
+    expect(unpinned.log.join()).toContain('updates.publisherName');
+    const pinned = start(
+      withUpdates({ url: 'https://u.example.org', publisherName: ['Latchkey Ltd'] }),
+      'win32',
+    );
+    await pinned.started;
+    expect(pinned.updater.checks).toBe(1);
+    const feed = readFileSync(pinned.updater.updateConfigPath ?? '', 'utf8');
+    expect(JSON.parse(feed)).toMatchObject({ publisherName: ['Latchkey Ltd'] });
+  });
+
+  it('never in a development build, nor on Linux (no signature check there)', async () => {
+    const dev = start(withUpdates({ url: 'https://u.example.org' }), 'darwin', false);
+    const linux = start(withUpdates({ url: 'https://u.example.org' }), 'linux');
+    await Promise.all([dev.started, linux.started]);
+    expect(dev.load).not.toHaveBeenCalled();
+    expect(linux.load).not.toHaveBeenCalled();
+    expect(linux.log.join()).toContain('Linux');
+  });
+
+  it('a failed check is logged and the next day’s check still comes', async () => {
+    const s = start(withUpdates({ url: 'https://u.example.org' }), 'darwin');
+    s.updater.checkForUpdates = async () => {
+      s.updater.checks += 1;
+      throw new Error('feed unreachable');
+    };
+    await s.started;
+    await vi.waitFor(() =>
+      expect(s.log).toContain('latchkey: update check failed: feed unreachable'),
+    );
+    s.timers.advance(DAY);
+    expect(s.updater.checks).toBe(2);
+  });
+});
