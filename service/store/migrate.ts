@@ -4,6 +4,7 @@ import { initialSchema } from './migrations/001-initial.ts';
 import { searchIndexes } from './migrations/002-search-indexes.ts';
 import { adminSchema } from './migrations/003-admin.ts';
 import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
+import { auditIndexes } from './migrations/005-audit-indexes.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -12,6 +13,7 @@ function migrations(store: Store): Record<string, Migration> {
     '002-search-indexes': searchIndexes(store.dialect),
     '003-admin': adminSchema(store.dialect),
     '004-recovery-requests': recoveryRequestsSchema(store.dialect),
+    '005-audit-indexes': auditIndexes(store.dialect),
   };
 }
 

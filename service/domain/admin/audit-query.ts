@@ -85,32 +85,36 @@ async function resolve(db: Db, admin: AdminIdentity, filters: AuditFilters): Pro
 type AuditEb = ExpressionBuilder<Database, 'audit_events'>;
 
 /**
- * The WHERE clause of a query: scope and filters. An event belongs to an organization when it
- * names it, or (mail and token events name only the account) when its account belongs there.
+ * The events of a scoped query come from two parts: those naming one of the organizations, and
+ * (mail and token events name only the account) those naming none whose account belongs there.
+ * Each part is read as an ordered range of its own index ((organization_id, seq)) only as far
+ * as a page needs; one OR over both made SQLite read and sort all of an organization's events
+ * for every page.
  */
-function where(r: Resolved, beforeSeq: number | undefined) {
+type Part = 'all' | 'named' | 'via-account';
+
+const partsOf = (r: Resolved): Part[] =>
+  r.organizations === null ? ['all'] : ['named', 'via-account'];
+
+function scopeTerm(eb: AuditEb, orgs: string[], part: Part) {
+  if (part === 'named') return eb('audit_events.organization_id', 'in', orgs);
+  return eb.and([
+    eb('audit_events.organization_id', 'is', null),
+    eb(
+      'audit_events.account_id',
+      'in',
+      eb.selectFrom('accounts').select('accounts.id').where('accounts.organization_id', 'in', orgs),
+    ),
+  ]);
+}
+
+/** The WHERE clause of one part of a query: scope and filters, events before `beforeSeq`. */
+function where(r: Resolved, beforeSeq: number | undefined, part: Part) {
   return (eb: AuditEb) => {
     const terms = [eb('audit_events.seq', 'is not', null)];
     if (beforeSeq !== undefined) terms.push(eb('audit_events.seq', '<', beforeSeq));
-    if (r.organizations !== null) {
-      const orgs = r.organizations;
-      terms.push(
-        eb.or([
-          eb('audit_events.organization_id', 'in', orgs),
-          eb.and([
-            eb('audit_events.organization_id', 'is', null),
-            eb(
-              'audit_events.account_id',
-              'in',
-              eb
-                .selectFrom('accounts')
-                .select('accounts.id')
-                .where('accounts.organization_id', 'in', orgs),
-            ),
-          ]),
-        ]),
-      );
-    }
+    if (r.organizations !== null && part !== 'all')
+      terms.push(scopeTerm(eb, r.organizations, part));
     if (r.actors) terms.push(eb('audit_events.actor', 'in', r.actors));
     if (r.accounts) terms.push(eb('audit_events.account_id', 'in', r.accounts));
     if (r.type !== undefined) {
@@ -129,6 +133,24 @@ function where(r: Resolved, beforeSeq: number | undefined) {
     if (r.to !== undefined) terms.push(eb('audit_events.at', '<', r.to));
     return eb.and(terms);
   };
+}
+
+type Where = ReturnType<typeof where>;
+
+/** The newest `limit` events before `beforeSeq`: each part read by `read`, merged by seq. */
+async function newest<T extends { seq: number }>(
+  r: Resolved,
+  beforeSeq: number | undefined,
+  limit: number,
+  read: (clause: Where) => Promise<T[]>,
+): Promise<T[]> {
+  const parts: T[][] = [];
+  for (const part of partsOf(r)) parts.push(await read(where(r, beforeSeq, part)));
+  if (parts.length === 1) return parts[0] ?? [];
+  return parts
+    .flat()
+    .sort((a, b) => Number(b.seq) - Number(a.seq))
+    .slice(0, limit);
 }
 
 const CURSOR_PREFIX = 'seq:';
@@ -173,13 +195,15 @@ export async function queryAudit(
 ): Promise<AuditPage> {
   const before = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
   const resolved = await resolve(db, admin, query);
-  const rows = await db
-    .selectFrom('audit_events')
-    .selectAll('audit_events')
-    .where(where(resolved, before))
-    .orderBy('audit_events.seq', 'desc')
-    .limit(query.limit + 1)
-    .execute();
+  const rows = await newest(resolved, before, query.limit + 1, (clause) =>
+    db
+      .selectFrom('audit_events')
+      .selectAll('audit_events')
+      .where(clause)
+      .orderBy('audit_events.seq', 'desc')
+      .limit(query.limit + 1)
+      .execute(),
+  );
   const items = rows.slice(0, query.limit).map(toView);
   const last = items.at(-1);
   return {
@@ -191,13 +215,15 @@ export async function queryAudit(
 /** True when the event at `seq` exists and is one the administrator may read (their organizations). */
 export async function canReadEvent(db: Db, admin: AdminIdentity, seq: number): Promise<boolean> {
   const resolved = await resolve(db, admin, {});
-  const row = await db
-    .selectFrom('audit_events')
-    .select('audit_events.seq')
-    .where(where(resolved, seq + 1))
-    .where('audit_events.seq', '=', seq)
-    .executeTakeFirst();
-  return row !== undefined;
+  const rows = await newest(resolved, seq + 1, 1, (clause) =>
+    db
+      .selectFrom('audit_events')
+      .select('audit_events.seq')
+      .where(clause)
+      .where('audit_events.seq', '=', seq)
+      .execute(),
+  );
+  return rows.length > 0;
 }
 
 export const AUDIT_CSV_COLUMNS = [
@@ -261,21 +287,23 @@ export async function auditCsvExport(
     yield `\uFEFF${csvLine([...AUDIT_CSV_COLUMNS])}`;
     let before: number | undefined;
     for (;;) {
-      const page = await db
-        .selectFrom('audit_events')
-        .leftJoin('accounts as actor_account', 'actor_account.id', 'audit_events.actor')
-        .leftJoin('accounts as subject', 'subject.id', 'audit_events.account_id')
-        .leftJoin('organizations', 'organizations.id', 'audit_events.organization_id')
-        .selectAll('audit_events')
-        .select([
-          'actor_account.username as actor_username',
-          'subject.username as account_username',
-          'organizations.name as organization_name',
-        ])
-        .where(where(resolved, before))
-        .orderBy('audit_events.seq', 'desc')
-        .limit(pageSize)
-        .execute();
+      const page = await newest(resolved, before, pageSize, (clause) =>
+        db
+          .selectFrom('audit_events')
+          .leftJoin('accounts as actor_account', 'actor_account.id', 'audit_events.actor')
+          .leftJoin('accounts as subject', 'subject.id', 'audit_events.account_id')
+          .leftJoin('organizations', 'organizations.id', 'audit_events.organization_id')
+          .selectAll('audit_events')
+          .select([
+            'actor_account.username as actor_username',
+            'subject.username as account_username',
+            'organizations.name as organization_name',
+          ])
+          .where(clause)
+          .orderBy('audit_events.seq', 'desc')
+          .limit(pageSize)
+          .execute(),
+      );
       if (page.length > 0) {
         yield page
           .map((e) =>
