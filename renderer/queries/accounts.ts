@@ -32,6 +32,8 @@ export const accountKeys = {
   search: (p: SearchParams) => ['accounts', 'search', p] as const,
   view: (connectionId: string, accountId: string) =>
     ['accounts', 'view', connectionId, accountId] as const,
+  conversion: (connectionId: string, accountId: string) =>
+    ['accounts', 'conversion', connectionId, accountId] as const,
 };
 
 /** One result row: the account's summary on one connection. */
@@ -139,7 +141,7 @@ export function invalidateAccount(qc: QueryClient, connectionId: string, account
 function touches(q: Query, connectionId: string): boolean {
   const [domain, kind, arg] = q.queryKey;
   if (domain !== 'accounts') return false;
-  if (kind === 'view') return arg === connectionId;
+  if (kind === 'view' || kind === 'conversion') return arg === connectionId;
   return (arg as SearchParams | undefined)?.connectionIds.includes(connectionId) ?? false;
 }
 
@@ -181,4 +183,56 @@ function storeCurrent(
       error.current,
     );
   }
+}
+
+/** Replaces the holders of a shared login; a 412 puts the account as it is now into the cache. */
+export function useSetHolders() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: IpcInput<'setHolders'>) => unwrap(latchkey().setHolders(input)),
+    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
+    onError: (error, input) => storeCurrent(qc, error, input),
+  });
+}
+
+/** What converting a shared login would do: holders, suggested usernames, what each receives. */
+export function useConversionPlan(connectionId: string, accountId: string) {
+  return useQuery({
+    queryKey: accountKeys.conversion(connectionId, accountId),
+    queryFn: () => unwrap(latchkey().conversionPlan({ connectionId, accountId })),
+    // Suggestions must be free now, not when the dialog was last opened.
+    staleTime: 0,
+    gcTime: 0,
+  });
+}
+
+/** Checks chosen usernames; changes nothing. */
+export function useCheckUsernames() {
+  return useMutation({
+    mutationFn: (input: IpcInput<'checkUsernames'>) => unwrap(latchkey().checkUsernames(input)),
+  });
+}
+
+/** Converts a shared login; the new accounts appear in searches, so those are refreshed too. */
+export function useConvertSharedLogin() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (input: IpcInput<'convertSharedLogin'>) =>
+      unwrap(latchkey().convertSharedLogin(input)),
+    onSuccess: (_result, input) => {
+      invalidateAccount(qc, input.connectionId, input.accountId);
+      void qc.invalidateQueries({ queryKey: accountKeys.searches });
+    },
+    onError: (error, input) => storeCurrent(qc, error, input),
+  });
+}
+
+/** Grants or revokes a role; the account's view shows its roles. */
+export function useRoleChange() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: ({ change, ...input }: IpcInput<'grantRole'> & { change: 'grant' | 'revoke' }) =>
+      unwrap(change === 'grant' ? latchkey().grantRole(input) : latchkey().revokeRole(input)),
+    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
+  });
 }

@@ -1,11 +1,21 @@
 import { create } from 'zustand';
 import type { ActionName } from '../../common/api/actions.ts';
+import type { Role } from '../../common/api/auth.ts';
 import type { AccountRef } from './selection-store.ts';
 
 /** The one dialog open at a time. */
 export type DialogState =
   | ({ kind: 'action'; action: ActionName } & AccountRef)
-  | ({ kind: 'resend-mail'; mailId: string } & AccountRef);
+  | ({ kind: 'resend-mail'; mailId: string } & AccountRef)
+  | ({ kind: 'holders' } & AccountRef)
+  | ({ kind: 'convert' } & AccountRef)
+  | ({
+      kind: 'role';
+      change: 'grant' | 'revoke';
+      /** The role to revoke (a grant chooses it in the dialog). */
+      role?: Role;
+      organizationId?: string | null;
+    } & AccountRef);
 
 interface DialogStore {
   dialog: DialogState | null;
@@ -18,3 +28,6 @@ export const useDialogStore = create<DialogStore>()((set) => ({
   open: (dialog) => set({ dialog }),
   close: () => set({ dialog: null }),
 }));
+
+/** The dialogs of one generic action or one email resend (ActionDialog). */
+export type ActionDialogState = Extract<DialogState, { kind: 'action' | 'resend-mail' }>;

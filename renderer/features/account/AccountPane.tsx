@@ -12,6 +12,7 @@ import { Progress } from '../../ui/Progress.tsx';
 import { ActionBar } from '../actions/ActionBar.tsx';
 import { mayResend } from '../actions/permissions.ts';
 import { VerifyPanel } from '../verify/VerifyPanel.tsx';
+import { PasswordHistorySection, RolesSection } from './admin-records.tsx';
 import { AuditSection, EmailsSection, HoldersSection, LinksSection } from './records.tsx';
 import { IdentitySection, PasswordSection, StatusSection } from './sections.tsx';
 
@@ -73,6 +74,8 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
         <StatusSection view={view} />
         <PasswordSection view={view} admin={admin} />
         <HoldersSection view={view} />
+        <PasswordHistorySection view={view} admin={admin} />
+        <RolesSection view={view} admin={admin} connectionId={connection.id} />
         <LinksSection view={view} />
         <EmailsSection view={view} onResend={onResend} />
         <AuditSection view={view} />

@@ -1,8 +1,15 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
+import type { ActionName } from '../../../common/api/actions.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
-import { useDialogStore } from '../../state/dialog-store.ts';
+import { useDialogStore, type DialogState } from '../../state/dialog-store.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
-import { offeredActions, whyNoActions } from './permissions.ts';
+import { mayEditHolders, offeredActions, whyNoActions } from './permissions.ts';
+
+/** The dialog an action opens: the guided conversion has its own, every other the generic one. */
+const dialogOf = (action: ActionName, connectionId: string, accountId: string): DialogState =>
+  action === 'convert-shared-login'
+    ? { kind: 'convert', connectionId, accountId }
+    : { kind: 'action', action, connectionId, accountId };
 
 /** The actions this administrator may take on this account now; nothing else is offered. */
 export function ActionBar({
@@ -17,22 +24,34 @@ export function ActionBar({
   const open = useDialogStore((s) => s.open);
   const offered = offeredActions(admin, view);
   const why = whyNoActions(admin, view);
+  const holders = mayEditHolders(admin, view);
   return (
     <section className="section actions" aria-labelledby="actions-heading">
       <h3 id="actions-heading">Actions</h3>
       {why && <p>{why}</p>}
-      {!why && offered.length === 0 && <p>No action applies to this account as it is now.</p>}
+      {!why && offered.length === 0 && !holders && (
+        <p>No action applies to this account as it is now.</p>
+      )}
       <div className="action-buttons">
         {offered.map((action) => (
           <button
             key={action}
             type="button"
             className={ACTION_CATALOG[action].administrative ? 'admin-action' : undefined}
-            onClick={() => open({ kind: 'action', action, connectionId, accountId: view.id })}
+            onClick={() => open(dialogOf(action, connectionId, view.id))}
           >
             {ACTION_CATALOG[action].label}
           </button>
         ))}
+        {holders && (
+          <button
+            type="button"
+            className="admin-action"
+            onClick={() => open({ kind: 'holders', connectionId, accountId: view.id })}
+          >
+            Edit holders
+          </button>
+        )}
       </div>
     </section>
   );

@@ -5,7 +5,7 @@ import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { IpcFailure } from '../../ipc/latchkey.ts';
 import { accountKeys, useAct, useResendMail } from '../../queries/accounts.ts';
-import type { DialogState } from '../../state/dialog-store.ts';
+import type { ActionDialogState as DialogState } from '../../state/dialog-store.ts';
 import { liveMatch, useVerification } from '../../state/verification-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { Modal } from '../../ui/Modal.tsx';

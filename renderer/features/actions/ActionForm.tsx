@@ -18,6 +18,8 @@ interface Props {
   connectionId: string;
   verification: VerificationResult | undefined;
   askTicket: boolean;
+  /** Changes no caller asked for (holders, roles, conversions): no verification line. */
+  hideVerification?: boolean;
   pending: boolean;
   error: unknown;
   /** After a 412 the retry button takes over. */
@@ -88,7 +90,7 @@ export function ActionForm(props: Props) {
     <>
       <p>{info.explains}</p>
       {info.changesPassword && <Impact view={view} />}
-      <Verification props={props} />
+      {!props.hideVerification && <Verification props={props} />}
       <form onSubmit={onSubmit} className="action-form" noValidate>
         <label htmlFor={`${id}-reason`}>Why? (goes into the audit log)</label>
         <textarea

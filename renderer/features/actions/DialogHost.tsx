@@ -1,6 +1,9 @@
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { useDialogStore } from '../../state/dialog-store.ts';
 import { ActionDialog } from './ActionDialog.tsx';
+import { ConversionDialog } from './ConversionDialog.tsx';
+import { HoldersDialog } from './HoldersDialog.tsx';
+import { RoleDialog } from './RoleDialog.tsx';
 
 /** Renders the one open dialog; none while its connection is not signed in. */
 export function DialogHost({ connections }: { connections: Connection[] }) {
@@ -9,13 +12,20 @@ export function DialogHost({ connections }: { connections: Connection[] }) {
   if (!dialog) return null;
   const connection = connections.find((c) => c.id === dialog.connectionId);
   if (!connection?.admin || connection.state !== 'signed_in') return null;
-  return (
-    <ActionDialog
-      key={JSON.stringify(dialog)}
-      dialog={dialog}
-      connection={connection}
-      admin={connection.admin}
-      onClose={close}
-    />
-  );
+  const key = JSON.stringify(dialog);
+  const common = {
+    connection,
+    admin: connection.admin,
+    onClose: close,
+  };
+  switch (dialog.kind) {
+    case 'holders':
+      return <HoldersDialog key={key} {...common} dialog={dialog} />;
+    case 'convert':
+      return <ConversionDialog key={key} {...common} dialog={dialog} />;
+    case 'role':
+      return <RoleDialog key={key} {...common} dialog={dialog} />;
+    default:
+      return <ActionDialog key={key} {...common} dialog={dialog} />;
+  }
 }

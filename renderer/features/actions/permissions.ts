@@ -52,3 +52,19 @@ export function offeredActions(admin: AdminIdentity, view: AccountView): ActionN
 /** True when the administrator may queue a failed email again here. */
 export const mayResend = (admin: AdminIdentity, view: AccountView): boolean =>
   !whyNoActions(admin, view) && holds(admin, 'resend_mail', view.organization.id);
+
+/** True when the administrator may edit the holders of this shared login. */
+export const mayEditHolders = (admin: AdminIdentity, view: AccountView): boolean =>
+  view.shared && !whyNoActions(admin, view) && holds(admin, 'manage_shared', view.organization.id);
+
+/** The roles this administrator may grant or revoke in the organization: those below their own. */
+export function assignableRoles(admin: AdminIdentity, organizationId: string): Role[] {
+  const own = rankIn(admin, organizationId);
+  return (['helpdesk', 'administrator'] as const).filter((role) => RANK[role] < own);
+}
+
+/** True when the administrator may change this account's roles at all (SPEC §3, R67). */
+export const mayManageRoles = (admin: AdminIdentity, view: AccountView): boolean =>
+  !whyNoActions(admin, view) &&
+  holds(admin, 'manage_roles', view.organization.id) &&
+  assignableRoles(admin, view.organization.id).length > 0;
