@@ -6,6 +6,8 @@ import { useSearchStore } from '../../state/search-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { AddConnectionForm } from './AddConnectionForm.tsx';
+import { MachineSettingsNotice } from './MachineSettingsNotice.tsx';
+import { useMachineSettings } from './machine-settings.ts';
 import { SignInForm } from './SignInForm.tsx';
 import { roleWords } from './role-words.ts';
 
@@ -97,12 +99,21 @@ export function ConnectionsScreen({ connections }: { connections: Connection[] }
   const askSignIn = useRouteStore((s) => s.askSignIn);
   const enter = useEnterConsole();
   const signingIn = connections.find((c) => c.id === signInId && c.state !== 'signed_in');
+  const machine = useMachineSettings();
+  // Until main has answered, adding stays hidden: IT may forbid it (fail closed).
+  const mayAdd = machine.data?.allowUserConnections === true;
   return (
     <div className="connections-screen">
       <section className="card" aria-labelledby="connections-heading">
         <h2 id="connections-heading">Connections</h2>
+        {machine.data && <MachineSettingsNotice settings={machine.data} />}
+        {machine.isError && <ErrorNotice error={machine.error} />}
         {connections.length === 0 ? (
-          <p>No connection yet: add the account service you look after below.</p>
+          <p>
+            {mayAdd || !machine.data
+              ? 'No connection yet: add the account service you look after below.'
+              : 'No connection is available on this computer.'}
+          </p>
         ) : (
           <ul className="connection-list">
             {connections.map((c, i) => (
@@ -112,7 +123,7 @@ export function ConnectionsScreen({ connections }: { connections: Connection[] }
         )}
       </section>
       {signingIn && <SignInForm key={signingIn.id} connection={signingIn} onSignedIn={enter} />}
-      <AddConnectionForm count={connections.length} onAdded={(c) => askSignIn(c.id)} />
+      {mayAdd && <AddConnectionForm count={connections.length} onAdded={(c) => askSignIn(c.id)} />}
     </div>
   );
 }
