@@ -28,8 +28,9 @@ const UpdatesSchema = z.strictObject({
   // R125: updates only over https, from the address IT hosts.
   url: z.url({ protocol: /^https$/, error: 'Enter an https:// address' }),
   /**
-   * Windows: the publisher names (certificate subject CN) an update must be signed by. Without
-   * it electron-updater skips the check, so Latchkey does not update on Windows (R125).
+   * Windows: who an update must be signed by, as the certificate's full distinguished name
+   * (`CN=…, O=…, C=…`). Without it electron-updater skips the check, so Latchkey does not
+   * update on Windows (R125).
    */
   publisherName: z
     .array(z.string({ error: 'Enter the publisher name as text' }).trim().min(1).max(300), {
