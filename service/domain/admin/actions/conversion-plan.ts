@@ -35,7 +35,8 @@ export async function conversionPlan(
     username: account.username,
     version: account.version,
     organization: organization.name,
-    products: products.map((p) => p.name),
+    // One order on every store (SQLite and PostgreSQL collate differently).
+    products: products.map((p) => p.name).sort((a, b) => a.localeCompare(b, 'en')),
     inviteValidHours: INVITE_TTL_MS / 3_600_000,
     holders: holders.map((h) => ({
       holderId: h.id,
