@@ -97,6 +97,7 @@ describe('electron-builder.yml', () => {
       signingHashAlgorithms: ['sha256'],
       rfc3161TimeStampServer: expect.stringMatching(/^https?:\/\//),
     });
+    expect(section('win').verifyUpdateCodeSignature).toBe(true);
   });
 
   it('Windows: the NSIS installer offers per machine (chosen by default) or per user; the MSI is per machine', () => {
