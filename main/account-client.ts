@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 import { AccountViewSchema } from '../common/api/account-view.ts';
@@ -101,6 +102,25 @@ export class AccountClient {
     route: R,
     call: Call<R> = {},
   ): Promise<z.infer<R['response']>> {
+    return this.withSession((token) => this.send(route, call, token));
+  }
+
+  /**
+   * An authenticated GET whose body goes to `sink` as it arrives (a file), never held whole in
+   * memory or parsed: the audit CSV export. The session is handled as for `call`; the body is
+   * handed over only after a 2xx, so a retry after a 401 never sees half a body.
+   */
+  async download<R extends RouteContract, T>(
+    route: R,
+    call: Call<R>,
+    sink: (body: Readable) => Promise<T>,
+  ): Promise<T> {
+    const response = await this.withSession((token) => this.open(route, call, token));
+    return sink(response);
+  }
+
+  /** Runs one exchange with a fresh token, and once more with a new one after a 401. */
+  private async withSession<T>(exchange: (token: string) => Promise<T>): Promise<T> {
     if (this.o.vault.state(this.id) === 'locked')
       throw new IpcFailure(
         'unauthorized',
@@ -110,13 +130,13 @@ export class AccountClient {
       throw new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} first.`);
     const token = await this.freshToken();
     try {
-      return await this.send(route, call, token);
+      return await exchange(token);
     } catch (error) {
       if (!isUnauthorized(error)) throw error;
     }
     const renewed = await this.tokenAfter(token);
     try {
-      return await this.send(route, call, renewed);
+      return await exchange(renewed);
     } catch (error) {
       // A 401 with a token just issued is genuine: the session is over (R113: say so once).
       if (isUnauthorized(error)) throw this.expire();
@@ -237,6 +257,42 @@ export class AccountClient {
     return parsed.data as z.infer<R['response']>;
   }
 
+  /** A streamed exchange: the open body of a 2xx; an error answer read (bounded) and thrown. */
+  private async open<R extends RouteContract>(
+    route: R,
+    call: Call<R>,
+    token: string,
+  ): Promise<Readable> {
+    let response: AxiosResponse<Readable>;
+    try {
+      response = await this.http.request<Readable>({
+        method: route.method,
+        url: pathOf(route.path, (call.params ?? {}) as Record<string, string>),
+        params: call.query,
+        headers: { ...call.headers, accept: '*/*', authorization: `Bearer ${token}` },
+        responseType: 'stream',
+        // The stream may run longer than one call's timeout; a stalled socket still ends it.
+        timeout: 0,
+        validateStatus: () => true,
+      });
+    } catch (error) {
+      throw this.failureOf(error);
+    }
+    if (response.status >= 200 && response.status < 300) return response.data;
+    const text = await readBounded(response.data, 64 * 1024);
+    let data: unknown = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // Not the API's JSON error body: failureOf answers with the status alone.
+    }
+    const failed = new AxiosError(`HTTP ${response.status}`, undefined, undefined, undefined, {
+      ...response,
+      data,
+    });
+    throw this.failureOf(failed);
+  }
+
   /** An axios failure as a plain message and a closed code; never its config or headers. */
   private failureOf(error: unknown): IpcFailure {
     const name = this.o.profile.name;
@@ -269,6 +325,17 @@ export class AccountClient {
       current.success ? current.data : undefined,
     );
   }
+}
+
+/** At most `limit` characters of a stream (an error body), then the stream is let go. */
+async function readBounded(body: Readable, limit: number): Promise<string> {
+  let text = '';
+  for await (const chunk of body) {
+    text += String(chunk);
+    if (text.length >= limit) break;
+  }
+  body.destroy();
+  return text.slice(0, limit);
 }
 
 const isUnauthorized = (error: unknown) =>

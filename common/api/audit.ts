@@ -24,7 +24,13 @@ export const AuditEventSchema = z.object({
   ip: z.string().nullable(),
   detail: z.record(z.string(), z.unknown()),
   hash: z.string(),
+  /** The actor's username when the actor is an account (not `self` or `system`). */
+  actorUsername: z.string().nullable(),
+  accountUsername: z.string().nullable(),
+  organizationName: z.string().nullable(),
 });
+
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 export const AuditPageSchema = z.object({
   items: z.array(AuditEventSchema),

@@ -20,6 +20,9 @@ export interface AuditEventView {
   ip: string | null;
   detail: Record<string, unknown>;
   hash: string;
+  actorUsername: string | null;
+  accountUsername: string | null;
+  organizationName: string | null;
 }
 
 export interface AuditPage {
@@ -171,7 +174,14 @@ function decodeCursor(cursor: string): number {
   return seq;
 }
 
-const toView = (row: AuditEventTable): AuditEventView => ({
+/** An event row with the names its ids stand for (null when the row names none or it is gone). */
+type NamedRow = AuditEventTable & {
+  actor_username: string | null;
+  account_username: string | null;
+  organization_name: string | null;
+};
+
+const toView = (row: NamedRow): AuditEventView => ({
   id: row.id,
   seq: row.seq,
   at: row.at,
@@ -182,7 +192,24 @@ const toView = (row: AuditEventTable): AuditEventView => ({
   ip: row.ip,
   detail: JSON.parse(row.detail) as Record<string, unknown>,
   hash: row.hash,
+  actorUsername: row.actor_username,
+  accountUsername: row.account_username,
+  organizationName: row.organization_name,
 });
+
+/** The events table with the usernames and organization name its ids stand for. */
+const namedEvents = (db: Db) =>
+  db
+    .selectFrom('audit_events')
+    .leftJoin('accounts as actor_account', 'actor_account.id', 'audit_events.actor')
+    .leftJoin('accounts as subject', 'subject.id', 'audit_events.account_id')
+    .leftJoin('organizations', 'organizations.id', 'audit_events.organization_id')
+    .selectAll('audit_events')
+    .select([
+      'actor_account.username as actor_username',
+      'subject.username as account_username',
+      'organizations.name as organization_name',
+    ]);
 
 /**
  * One page of audit events, newest first: the administrator's organizations only, keyset-paginated
@@ -196,9 +223,7 @@ export async function queryAudit(
   const before = query.cursor !== undefined ? decodeCursor(query.cursor) : undefined;
   const resolved = await resolve(db, admin, query);
   const rows = await newest(resolved, before, query.limit + 1, (clause) =>
-    db
-      .selectFrom('audit_events')
-      .selectAll('audit_events')
+    namedEvents(db)
       .where(clause)
       .orderBy('audit_events.seq', 'desc')
       .limit(query.limit + 1)
@@ -288,21 +313,7 @@ export async function auditCsvExport(
     let before: number | undefined;
     for (;;) {
       const page = await newest(resolved, before, pageSize, (clause) =>
-        db
-          .selectFrom('audit_events')
-          .leftJoin('accounts as actor_account', 'actor_account.id', 'audit_events.actor')
-          .leftJoin('accounts as subject', 'subject.id', 'audit_events.account_id')
-          .leftJoin('organizations', 'organizations.id', 'audit_events.organization_id')
-          .selectAll('audit_events')
-          .select([
-            'actor_account.username as actor_username',
-            'subject.username as account_username',
-            'organizations.name as organization_name',
-          ])
-          .where(clause)
-          .orderBy('audit_events.seq', 'desc')
-          .limit(pageSize)
-          .execute(),
+        namedEvents(db).where(clause).orderBy('audit_events.seq', 'desc').limit(pageSize).execute(),
       );
       if (page.length > 0) {
         yield page
