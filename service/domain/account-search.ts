@@ -565,6 +565,17 @@ function streamRows(
     from ${stream.from} ${whereOf(stream, after)} order by ${stream.key} limit ${rows}) ${raw(alias)}`;
 }
 
+/**
+ * The page's rows (`p`, at most a page) joined to their accounts. SQLite's planner cannot see
+ * that `p` is small and may start from accounts, reading every one: CROSS JOIN keeps its order.
+ */
+function pageJoin(dialect: Dialect): RawBuilder<unknown> {
+  const join = dialect === 'sqlite' ? 'cross join' : 'join';
+  return raw(
+    `${join} accounts a on a.username_key = p.k ${join} organizations o on o.id = a.organization_id`,
+  );
+}
+
 /** The rows of one tier stream after `after`, with their details. */
 async function readStream(
   db: Db,
@@ -577,9 +588,7 @@ async function readStream(
   const result = await sql<{ rows: unknown }>`
     select ${pageJson(dialect)} as rows
     from (${streamRows(stream, after, limit, 's0')}) p
-    join accounts a on a.username_key = p.k join organizations o on o.id = a.organization_id`.execute(
-    db,
-  );
+    ${pageJoin(dialect)}`.execute(db);
   return parseRows(result.rows[0]?.rows);
 }
 
@@ -636,9 +645,7 @@ async function readFirstPage(
   const result = await sql<{ prefixed: number; matched: number; rows: unknown }>`
     with ${sql.join(ctes)}
     select ${prefixed} as prefixed, ${matched} as matched,
-      (select ${pageJson(dialect)} from (${pages}) p
-        join accounts a on a.username_key = p.k
-        join organizations o on o.id = a.organization_id) as rows`.execute(db);
+      (select ${pageJson(dialect)} from (${pages}) p ${pageJoin(dialect)}) as rows`.execute(db);
   const row = result.rows[0];
   const starts = Number(row?.prefixed ?? 0);
   const total = all && starts <= CAP ? Number(row?.matched ?? 0) : starts;
