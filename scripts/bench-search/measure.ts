@@ -1,0 +1,188 @@
+import { performance } from 'node:perf_hooks';
+import {
+  AccountSearchQuerySchema,
+  type AccountSearchResult,
+} from '../../common/api/account-search.ts';
+import { systemClock } from '../../service/clock.ts';
+import { searchAccounts } from '../../service/domain/account-search.ts';
+import { openStore, type Store } from '../../service/store/database.ts';
+import { f2, log } from './format.ts';
+import type { Loaded } from './load.ts';
+import type { Options } from './options.ts';
+import { openTunedPostgres, openTunedSqlite } from './prepared-statements.ts';
+import { KINDS, type Kind, type Query, RESULTS } from './queries.ts';
+import { httpRunner, startSearchServer, startServiceRoute } from './search-servers.ts';
+
+// Measuring: one client, a warm-up pass then a measured pass per kind, as the peer does.
+
+interface Sample {
+  ms: number;
+  items: number;
+  term: string;
+}
+
+/** Latency percentiles, throughput and result counts of one measured pass. */
+export interface Summary {
+  queries: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  mean: number;
+  qps: number;
+  meanItems: number;
+  capped: number;
+}
+
+/** One search: a term in, the page of accounts out. */
+export type Runner = (term: string) => Promise<AccountSearchResult>;
+
+/** The measured pass of one kind and its three slowest terms. */
+export interface KindResult {
+  kind: Kind;
+  summary: Summary;
+  slowest: Array<{ term: string; ms: number }>;
+}
+
+/** The results of one store variant and mode in one round. */
+export interface ReportRow {
+  round: number;
+  store: string;
+  mode: string;
+  results: KindResult[];
+}
+
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+function summarize(samples: Sample[], wallMs: number, cappedCount: number): Summary {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  return {
+    queries: samples.length,
+    p50: pct(ms, 50),
+    p95: pct(ms, 95),
+    p99: pct(ms, 99),
+    max: ms[ms.length - 1] ?? NaN,
+    mean: ms.reduce((a, b) => a + b, 0) / ms.length,
+    qps: samples.length / (wallMs / 1000),
+    meanItems: samples.reduce((a, s) => a + s.items, 0) / samples.length,
+    capped: cappedCount / samples.length,
+  };
+}
+
+async function pass(
+  run: Runner,
+  list: Query[],
+): Promise<{ samples: Sample[]; wallMs: number; capped: number }> {
+  const samples: Sample[] = [];
+  let capped = 0;
+  const t0 = performance.now();
+  for (const q of list) {
+    const started = performance.now();
+    const result = await run(q.term);
+    const ms = performance.now() - started;
+    if (result.items.length === 0)
+      throw new Error(`no result for "${q.term}" (${q.kind}): wrong data loaded?`);
+    if (result.totalCapped) capped += 1;
+    samples.push({ ms, items: result.items.length, term: q.term });
+  }
+  return { samples, wallMs: performance.now() - t0, capped };
+}
+
+/** A warm-up pass then a measured pass of every kind's queries through run. */
+export async function measure(
+  label: string,
+  run: Runner,
+  queries: Record<Kind, Query[]>,
+): Promise<KindResult[]> {
+  const out: KindResult[] = [];
+  for (const kind of KINDS) {
+    const list = queries[kind];
+    await pass(run, list); // warm-up, as the peer does
+    const measured = await pass(run, list);
+    const summary = summarize(measured.samples, measured.wallMs, measured.capped);
+    const slowest = [...measured.samples]
+      .sort((a, b) => b.ms - a.ms)
+      .slice(0, 3)
+      .map((s) => ({ term: s.term, ms: Number(s.ms.toFixed(2)) }));
+    out.push({ kind, summary, slowest });
+    log(
+      `${label} ${kind}: p50 ${f2(summary.p50)} p95 ${f2(summary.p95)} p99 ${f2(summary.p99)} ms, ${summary.qps.toFixed(0)} q/s`,
+    );
+  }
+  return out;
+}
+
+async function openVariant(
+  loaded: Omit<Loaded, 'store'>,
+  variant: Options['variants'][number],
+  cache: string,
+): Promise<Store> {
+  return variant === 'service'
+    ? await openStore(
+        loaded.location.startsWith('postgres') ? loaded.location : `sqlite:${loaded.location}`,
+        cache,
+      )
+    : loaded.name === 'SQLite'
+      ? openTunedSqlite(loaded.location)
+      : openTunedPostgres(loaded.location);
+}
+
+/** One mode on an open store: its name in the report and its results. */
+async function measureMode(
+  store: Store,
+  mode: Options['modes'][number],
+  label: string,
+  cache: string,
+  queries: Record<Kind, Query[]>,
+): Promise<{ mode: string; results: KindResult[] }> {
+  if (mode === 'direct') {
+    const direct: Runner = (term) =>
+      searchAccounts(
+        store.db,
+        store.dialect,
+        systemClock,
+        AccountSearchQuerySchema.parse({ q: term, limit: RESULTS }),
+        { organizationIds: null },
+      );
+    return { mode: 'direct', results: await measure(`${label} direct`, direct, queries) };
+  }
+  const server =
+    mode === 'route'
+      ? await startServiceRoute(store, cache)
+      : { ...(await startSearchServer(store)), token: undefined };
+  const client = httpRunner(server.port, server.token);
+  const name = mode === 'route' ? 'HTTP, service route (bearer)' : 'HTTP, bare route';
+  try {
+    return { mode: name, results: await measure(`${label} ${name}`, client.run, queries) };
+  } finally {
+    client.close();
+    await server.app.close();
+  }
+}
+
+/** Every store variant and mode, once: the rows of one round. */
+export async function measureOurs(
+  o: Options,
+  loads: Array<Omit<Loaded, 'store'>>,
+  queries: Record<Kind, Query[]>,
+  round: number,
+): Promise<ReportRow[]> {
+  const report: ReportRow[] = [];
+  for (const loaded of loads) {
+    for (const variant of o.variants) {
+      const store = await openVariant(loaded, variant, o.cache);
+      const label = `${loaded.name} ${variant === 'service' ? '(openStore)' : '(statement cache)'}`;
+      try {
+        for (const mode of o.modes) {
+          const { mode: name, results } = await measureMode(store, mode, label, o.cache, queries);
+          report.push({ round, store: label, mode: name, results });
+        }
+      } finally {
+        await store.close();
+      }
+    }
+  }
+  return report;
+}

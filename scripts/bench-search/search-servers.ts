@@ -1,0 +1,143 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Fastify from 'fastify';
+import {
+  AccountSearchQuerySchema,
+  type AccountSearchResult,
+} from '../../common/api/account-search.ts';
+import { buildApp } from '../../service/app.ts';
+import { systemClock } from '../../service/clock.ts';
+import { loadConfig } from '../../service/config.ts';
+import type { ServiceContext } from '../../service/context.ts';
+import { searchAccounts } from '../../service/domain/account-search.ts';
+import { issueTokens } from '../../service/domain/admin/api-tokens.ts';
+import { argon2Hasher } from '../../service/domain/passwords.ts';
+import { defaultPolicy } from '../../service/domain/policy.ts';
+import { newId } from '../../service/ids.ts';
+import type { Store } from '../../service/store/database.ts';
+import { accountRow } from './load-accounts.ts';
+import type { Runner } from './measure.ts';
+import { RESULTS } from './queries.ts';
+
+// The HTTP modes: the servers searched over loopback, and their one-connection client.
+
+/** A minimal search route (GET /api/v1/accounts as the contract has it), when the service has none. */
+export async function startSearchServer(store: Store) {
+  const app = Fastify({ logger: false });
+  app.get('/api/v1/accounts', async (request) => {
+    const query = AccountSearchQuerySchema.parse(request.query);
+    return searchAccounts(store.db, store.dialect, systemClock, query, { organizationIds: null });
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, port };
+}
+
+/** Searches GET /api/v1/accounts on the port over one keep-alive connection (bearer if token). */
+export function httpRunner(port: number, token?: string): { run: Runner; close(): void } {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const run: Runner = (term) =>
+    new Promise((resolve, reject) => {
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: `/api/v1/accounts?limit=${RESULTS}&q=${encodeURIComponent(term)}`,
+          agent,
+          headers: {
+            accept: 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            const body = Buffer.concat(chunks).toString('utf8');
+            if (response.statusCode !== 200)
+              return reject(new Error(`HTTP ${response.statusCode}: ${body}`));
+            resolve(JSON.parse(body) as AccountSearchResult);
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('error', reject);
+      request.end();
+    });
+  return { run, close: () => agent.destroy() };
+}
+
+/** The id of the "qqx" super-administrator (no query of the benchmark matches it), created once. */
+async function ensureBenchAdmin(store: Store): Promise<{ id: string }> {
+  const admin = await store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('username_key', '=', 'qqxadmin')
+    .executeTakeFirst();
+  if (admin) return admin;
+  const orgId = newId();
+  const id = newId();
+  await store.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('organizations')
+      .values({
+        id: orgId,
+        name: 'Qqx',
+        policy: JSON.stringify(defaultPolicy()),
+        created_at: Date.now(),
+      })
+      .execute();
+    await trx
+      .insertInto('accounts')
+      .values({
+        ...accountRow(
+          {
+            username: 'qqxadmin',
+            email: 'qqx@qqx.invalid',
+            name: 'Qqx Qqx',
+            phone: '',
+            organization: 'Qqx',
+            products: [],
+            shared: false,
+            holders: [],
+          },
+          orgId,
+          Date.now(),
+        ).account,
+        id,
+      })
+      .execute();
+    await trx
+      .insertInto('role_grants')
+      .values({
+        id: newId(),
+        account_id: id,
+        role: 'super_admin',
+        organization_id: null,
+        created_at: Date.now(),
+      })
+      .execute();
+  });
+  return { id };
+}
+
+/**
+ * The service itself (buildApp: every route, bearer auth) on the store, and an access token of
+ * a super-administrator (a "qqx" account no query of the benchmark matches, created once).
+ */
+export async function startServiceRoute(store: Store, cache: string) {
+  const ctx: ServiceContext = {
+    db: store.db,
+    dialect: store.dialect,
+    clock: systemClock,
+    hasher: argon2Hasher,
+    config: loadConfig({ DATA_DIR: cache, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' }),
+    mailQueued: () => {},
+  };
+  const admin = await ensureBenchAdmin(store);
+  const { accessToken } = await issueTokens(store.db, systemClock, admin.id);
+  const app = await buildApp(ctx);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  return { app, port, token: accessToken };
+}
