@@ -9,10 +9,15 @@ const concurrency = (input: { version: number; idempotencyKey: string }) => ({
   'idempotency-key': input.idempotencyKey,
 });
 
-/** Why and the ticket, the ticket only when given. */
-const why = (input: { reason: string; ticket?: string | undefined }) => ({
+/** Why, the ticket and the caller's verification, each only when given. */
+const why = (input: {
+  reason: string;
+  ticket?: string | undefined;
+  verificationId?: string | undefined;
+}) => ({
   reason: input.reason,
   ...(input.ticket ? { ticket: input.ticket } : {}),
+  ...(input.verificationId ? { verificationId: input.verificationId } : {}),
 });
 
 /** The administrators' operations: holders, roles, organization policy, converting shared logins. */

@@ -25,7 +25,11 @@ const roleChange = z.object({
 export const ADMIN_IPC = {
   /** Replaces the holders of a shared login. */
   setHolders: {
-    input: z.object({ ...changeFields, holders: HoldersRequestSchema.shape.holders }),
+    input: z.object({
+      ...changeFields,
+      verificationId: id.optional(),
+      holders: HoldersRequestSchema.shape.holders,
+    }),
     output: ActionResultSchema,
   },
   /** The conversion's plan: holders, suggested usernames, what each receives. */
@@ -37,7 +41,11 @@ export const ADMIN_IPC = {
   },
   /** Converts a shared login into personal accounts with the chosen usernames. */
   convertSharedLogin: {
-    input: z.object({ ...changeFields, usernames: UsernameChoiceSchema }),
+    input: z.object({
+      ...changeFields,
+      verificationId: id.optional(),
+      usernames: UsernameChoiceSchema,
+    }),
     output: ActionResultSchema,
   },
   grantRole: { input: roleChange, output: Ok },

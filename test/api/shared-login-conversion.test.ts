@@ -67,8 +67,12 @@ async function sharedLogin(names: string[]) {
 
 const plan = (api: ConsoleClient, id: string): Promise<Answer<ConversionPlan>> =>
   api.get(`/api/v1/accounts/${id}/conversion`);
-const check = (api: ConsoleClient, id: string, usernames: Record<string, string>) =>
-  api.post<UsernameCheck>(`/api/v1/accounts/${id}/conversion/check`, { usernames });
+const check = (
+  api: ConsoleClient,
+  id: string,
+  usernames: Record<string, string>,
+): Promise<Answer<UsernameCheck>> =>
+  api.post(`/api/v1/accounts/${id}/conversion/check`, { usernames });
 
 async function convert(
   api: ConsoleClient,

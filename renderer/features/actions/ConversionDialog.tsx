@@ -13,6 +13,7 @@ import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Modal } from '../../ui/Modal.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { ACTION_CATALOG } from './action-catalog.ts';
+import { liveMatch, useVerification } from '../../state/verification-store.ts';
 import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
 import './admin-dialogs.css';
 import { ConversionResult, ReceivesTable, StepHeading, UsernameTable } from './ConversionSteps.tsx';
@@ -73,6 +74,10 @@ function ConversionSteps({
   onClose(): void;
 }) {
   const { seen, setSeen, idempotencyKey } = useSeenAccount(dialog);
+  const verification = liveMatch(
+    useVerification(dialog.connectionId, dialog.accountId),
+    Date.now(),
+  );
   const [step, setStep] = useState<Step>('review');
   const [usernames, setUsernames] = useState(() => suggestions(plan));
   const [problems, setProblems] = useState<Record<string, string>>({});
@@ -99,7 +104,15 @@ function ConversionSteps({
     setLast(values);
     const ticket = values.ticket.trim() || undefined;
     convert.mutate(
-      { ...dialog, version, reason: values.reason.trim(), ticket, idempotencyKey, usernames },
+      {
+        ...dialog,
+        version,
+        reason: values.reason.trim(),
+        ticket,
+        idempotencyKey,
+        usernames,
+        verificationId: verification?.verificationId,
+      },
       {
         onError: (error) => {
           // A name taken since the check: back to the usernames, the clash next to its field.
@@ -183,9 +196,8 @@ function ConversionSteps({
         info={{ ...ACTION_CATALOG['convert-shared-login'], explains: '' }}
         view={seen}
         connectionId={dialog.connectionId}
-        verification={undefined}
+        verification={verification}
         askTicket
-        hideVerification
         pending={convert.isPending}
         error={current ? null : convert.error}
         hideSubmit={!!current}

@@ -7,6 +7,7 @@ import type { AccountRef } from '../../state/selection-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { Modal } from '../../ui/Modal.tsx';
 import { ActionDone } from './ActionDone.tsx';
+import { liveMatch, useVerification } from '../../state/verification-store.ts';
 import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
 import './admin-dialogs.css';
 import { HolderRows, type HolderDraft } from './HolderRows.tsx';
@@ -33,6 +34,10 @@ interface Props {
 /** Edits the holders of a shared login: names, addresses, phones, the owner; why; 412 handled. */
 export function HoldersDialog({ dialog, connection, admin, onClose }: Props) {
   const { seen, setSeen, idempotencyKey } = useSeenAccount(dialog);
+  const verification = liveMatch(
+    useVerification(dialog.connectionId, dialog.accountId),
+    Date.now(),
+  );
   const [rows, setRows] = useState<HolderDraft[]>(
     () =>
       seen?.holders.map((h) => ({
@@ -59,6 +64,7 @@ export function HoldersDialog({ dialog, connection, admin, onClose }: Props) {
       reason: values.reason.trim(),
       ticket: values.ticket.trim() || undefined,
       idempotencyKey,
+      verificationId: verification?.verificationId,
       holders: rows.map((r) => ({ ...r, name: r.name.trim(), email: r.email.trim() })),
     });
   };
@@ -97,9 +103,8 @@ export function HoldersDialog({ dialog, connection, admin, onClose }: Props) {
             info={INFO}
             view={seen}
             connectionId={dialog.connectionId}
-            verification={undefined}
+            verification={verification}
             askTicket
-            hideVerification
             pending={save.isPending}
             error={current || errorField(save.error)?.startsWith('holders') ? null : save.error}
             hideSubmit={!!current}
