@@ -175,7 +175,7 @@ describeBrowser('console: administrators’ actions', () => {
     expect((await grantee.get('/api/v1/me')).status).toBe(401);
   }, 120_000);
 
-  it('a policy edit takes effect on the next flow: a lower lockout threshold locks at the next sign-ins; a stale edit meets 412 and is laid over the new version', async () => {
+  it('a policy edit takes effect on the next flow: a lower lockout threshold locks at the next sign-ins, a shorter reset-link lifetime sets the next link; a stale edit meets 412 and is laid over the new version', async () => {
     await seedAccount(suite.svc.ctx, { organizationId: org, username: 'lena.lockout' });
     await h.page
       .getByRole('navigation', { name: 'Screens' })
@@ -211,6 +211,7 @@ describeBrowser('console: administrators’ actions', () => {
     expect(put.status, JSON.stringify(put.body)).toBe(200);
 
     await threshold.fill('2');
+    await form.getByLabel('Reset-link lifetime (minutes)').fill('30');
     await form.getByRole('button', { name: 'Save policy' }).click();
     const stale = form
       .getByRole('alert')
@@ -240,5 +241,13 @@ describeBrowser('console: administrators’ actions', () => {
       .where('username', '=', 'lena.lockout')
       .executeTakeFirstOrThrow();
     expect(account.locked_at).not.toBeNull();
+
+    // And the next reset email's link lives the new 30 minutes (the service's clock is the test's).
+    const reset = await seedAccount(suite.svc.ctx, { organizationId: org, username: 'rory.reset' });
+    const before = suite.svc.clock.now();
+    const sent = await act(colleague, reset, 'send-reset-email');
+    expect(sent.status, JSON.stringify(sent.body)).toBe(200);
+    expect(sent.body.linkExpiresAt).toBeGreaterThanOrEqual(before + 30 * 60_000);
+    expect(sent.body.linkExpiresAt).toBeLessThanOrEqual(suite.svc.clock.now() + 30 * 60_000);
   }, 180_000);
 });
