@@ -118,9 +118,17 @@ export interface ConsoleHarness {
   durations: Array<{ op: string; ms: number }>;
   /** Every event main sent. */
   events: IpcEvent[];
+  /** Main's save dialog: set `answer` to a path to save there (null, the default, cancels). */
+  saveDialog: SaveDialog;
   /** Opens (or reloads) the console page. */
   open(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** The save dialog as a test answers it; `asked` holds every file name it was opened with. */
+export interface SaveDialog {
+  answer: string | null;
+  asked: string[];
 }
 
 export interface HarnessOptions {
@@ -152,6 +160,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
       )
       .catch(() => undefined);
   };
+  const saveDialog: SaveDialog = { answer: null, asked: [] };
   const main = createConsole({
     store: new MemoryStore(),
     safeStorage,
@@ -159,6 +168,10 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     machine: { connections: [], allowUserConnections: true },
     emit,
     timers,
+    chooseSavePath: async (defaultName) => {
+      saveDialog.asked.push(defaultName);
+      return saveDialog.answer;
+    },
   });
   // main/ipc.ts's TrustedSenders, with this server's origin in place of app://latchkey.
   const trusted = (event: SenderEvent) =>
@@ -204,6 +217,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     calls,
     durations,
     events,
+    saveDialog,
     async open() {
       await page.goto(`${server.origin}/index.html`);
     },

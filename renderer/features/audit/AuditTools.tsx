@@ -1,0 +1,93 @@
+import type { AuditFilters } from '../../../common/ipc/audit-contract.ts';
+import { formatClock, formatCount, plural } from '../../format/time.ts';
+import { useExportAudit, useVerifyAuditChain } from '../../queries/audit.ts';
+import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
+import { Progress } from '../../ui/Progress.tsx';
+
+/** "12.3 MB", "840 kB", "12 bytes". */
+function sizeText(bytes: number): string {
+  if (bytes >= 1_000_000) return `${(bytes / 1_000_000).toFixed(1)} MB`;
+  if (bytes >= 1_000) return `${Math.round(bytes / 1_000)} kB`;
+  return plural(bytes, 'byte');
+}
+
+/** "Export CSV…": the file is chosen in main's save dialog; the result names it and the count. */
+function ExportCsv({ filters }: { filters: AuditFilters }) {
+  const exporting = useExportAudit();
+  const result = exporting.data;
+  return (
+    <div className="audit-tool">
+      <button
+        type="button"
+        disabled={exporting.isPending}
+        onClick={() => exporting.mutate(filters)}
+      >
+        Export CSV…
+      </button>
+      {exporting.isPending && <Progress label="Exporting the matching events…" />}
+      {!exporting.isPending && result?.cancelled === false && (
+        <p className="audit-result audit-ok" role="status">
+          Saved {plural(result.events, 'event')} to <code>{result.savedTo}</code> (
+          {sizeText(result.bytes)}).
+        </p>
+      )}
+      {!exporting.isPending && result?.cancelled === true && (
+        <p className="audit-result muted" role="status">
+          Export cancelled: nothing was saved.
+        </p>
+      )}
+      {exporting.isError && (
+        <ErrorNotice error={exporting.error} onRetry={() => exporting.mutate(filters)} />
+      )}
+    </div>
+  );
+}
+
+/** "Check chain": the service walks the whole hash chain (R78) and says intact or where it breaks. */
+function CheckChain({ connectionId }: { connectionId: string }) {
+  const verifying = useVerifyAuditChain();
+  const result = verifying.data;
+  return (
+    <div className="audit-tool">
+      <button
+        type="button"
+        disabled={verifying.isPending}
+        onClick={() => verifying.mutate(connectionId)}
+      >
+        Check chain
+      </button>
+      {verifying.isPending && <Progress label="Checking every event of the chain…" />}
+      {!verifying.isPending && result?.ok === true && (
+        <p className="audit-result audit-ok" role="status">
+          ✓ Chain intact
+          {result.events !== null ? `: ${plural(result.events, 'event')}` : ''}
+          {result.head ? `, last event #${formatCount(result.head.seq)}` : ''} (checked at{' '}
+          {formatClock(result.checkedAt)}).
+        </p>
+      )}
+      {!verifying.isPending && result?.ok === false && (
+        <div className="notice notice-error audit-result" role="alert">
+          <p className="notice-headline">
+            Chain broken{result.seq !== null ? ` at event #${result.seq}` : ''}
+          </p>
+          <p>
+            {result.reason} (checked at {formatClock(result.checkedAt)}).
+          </p>
+        </div>
+      )}
+      {verifying.isError && (
+        <ErrorNotice error={verifying.error} onRetry={() => verifying.mutate(connectionId)} />
+      )}
+    </div>
+  );
+}
+
+/** The screen's two tools: export what the filters match, check the chain of the whole log. */
+export function AuditTools({ filters }: { filters: AuditFilters }) {
+  return (
+    <div className="audit-tools" role="group" aria-label="Export and chain check">
+      <ExportCsv filters={filters} />
+      <CheckChain connectionId={filters.connectionId} />
+    </div>
+  );
+}
