@@ -2,7 +2,14 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';
-import { actVerified, mailTo, resetLinkIn, SEEDED_PASSWORD, signedIn } from '../support/console.ts';
+import {
+  act,
+  actVerified,
+  mailTo,
+  resetLinkIn,
+  SEEDED_PASSWORD,
+  signedIn,
+} from '../support/console.ts';
 import { expectSignInRefused, setUpPassword, signInOnLogInPage } from '../support/console-admin.ts';
 import {
   openAccount,
@@ -19,6 +26,7 @@ import type { ConsoleHarness } from '../support/console-harness.ts';
 let suite: ConsoleSuite;
 let h: ConsoleHarness;
 let org: string;
+let sharedId: string;
 
 const NEW_PASSWORD = 'lantern quarry whistles east';
 const HOLDERS = [
@@ -48,12 +56,12 @@ describeBrowser('console: converting a shared login', () => {
   });
 
   it('shows the holders and every password change with who did it and how', async () => {
-    const id = await seedAccount(suite.svc.ctx, {
+    const id = (sharedId = await seedAccount(suite.svc.ctx, {
       organizationId: org,
       username: 'triage.desk',
       shared: true,
       holders: HOLDERS,
-    });
+    }));
     const colleague = await signedIn(suite.svc, 'cara.admin');
     await actVerified(colleague, id, 'reset-shared-login');
     await openAccount(h.page, 'triage.de', 'triage.desk');
@@ -69,7 +77,7 @@ describeBrowser('console: converting a shared login', () => {
     await record(h.page, 'console-shared-login-history');
   });
 
-  it('converts: review holders, a clash named next to its field, fix it, see what each receives, confirm, result per holder; each invite sets up a working account and the shared login is disabled', async () => {
+  it('converts: review holders, a clash named next to its field, fix it, see what each receives, confirm (a stale version meets 412 and retries), result per holder; each invite sets up a working account and the shared login is disabled', async () => {
     await h.page
       .getByRole('region', { name: 'Actions' })
       .getByRole('button', { name: 'Convert to personal accounts' })
@@ -105,7 +113,17 @@ describeBrowser('console: converting a shared login', () => {
       .getByLabel(/^Why\?/)
       .fill('Shared login replaced by personal accounts, CHG-42');
     await dialog().getByLabel('Ticket number (optional)').fill('CHG-42');
+    // A colleague acts on the shared login meanwhile: the conversion meets 412, nothing is
+    // done, and it goes through on the new version (R88).
+    const colleague = await signedIn(suite.svc, 'cara.admin');
+    expect((await act(colleague, sharedId, 'send-username-reminder')).status).toBe(200);
     await dialog().getByRole('button', { name: 'Convert shared login', exact: true }).click();
+    const stale = dialog()
+      .getByRole('alert')
+      .filter({ hasText: 'The account changed since you opened it' });
+    await stale.waitFor();
+    await record(h.page, 'console-conversion-stale-412');
+    await stale.getByRole('button', { name: 'Retry on the new version' }).click();
     const result = dialog().getByRole('list', { name: 'Result per holder' });
     await result.waitFor();
     const lines = await result.getByRole('listitem').allInnerTexts();
