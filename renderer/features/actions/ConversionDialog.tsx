@@ -27,6 +27,10 @@ type Step = 'review' | 'confirm';
 /** The service's sentence without the field it names (`usernames.<id>: …`). */
 const withoutField = (message: string) => message.replace(/^usernames\.[^:]+:\s*/, '');
 
+/** True when the account still has the holders the plan was made for (else plan again). */
+const sameHolders = (plan: ConversionPlan, holders: Array<{ id: string }>) =>
+  holders.map((h) => h.id).join() === plan.holders.map((h) => h.holderId).join();
+
 const suggestions = (plan: ConversionPlan) =>
   Object.fromEntries(plan.holders.map((h) => [h.holderId, h.suggestedUsername]));
 
@@ -184,7 +188,10 @@ function ConversionSteps({
       {current && (
         <StaleNotice
           changes={diffViews(seen, current)}
-          stillApplies={offeredActions(admin, current).includes('convert-shared-login')}
+          stillApplies={
+            offeredActions(admin, current).includes('convert-shared-login') &&
+            sameHolders(plan, current.holders)
+          }
           busy={convert.isPending}
           onRetry={() => {
             setSeen(current);
