@@ -57,12 +57,10 @@ export function AuditScreen({ connection }: { connection: Connection }) {
 
   return (
     <section className="audit-screen" aria-labelledby="audit-title">
-      <div className="pane-head">
-        <h2 id="audit-title">
-          Audit · <ConnectionBadge connection={connection} size="small" />
-        </h2>
-        <AuditTools filters={filters} />
-      </div>
+      <h2 id="audit-title">
+        Audit · <ConnectionBadge connection={connection} size="small" />
+      </h2>
+      <AuditTools filters={filters} />
       <AuditFilterForm
         connection={connection}
         applied={applied}
