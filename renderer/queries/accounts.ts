@@ -140,6 +140,8 @@ export function invalidateAccount(qc: QueryClient, connectionId: string, account
 /** True when a cached query holds data of this connection. */
 function touches(q: Query, connectionId: string): boolean {
   const [domain, kind, arg] = q.queryKey;
+  // Organizations and their policies (queries/organizations.ts) belong to the connection too.
+  if (domain === 'organizations') return kind === connectionId;
   if (domain !== 'accounts') return false;
   if (kind === 'view' || kind === 'conversion') return arg === connectionId;
   return (arg as SearchParams | undefined)?.connectionIds.includes(connectionId) ?? false;

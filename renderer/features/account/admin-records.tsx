@@ -10,6 +10,7 @@ import { Section } from './sections.tsx';
 /** Who changed a password, in words: the holder, you, or the administrator by username. */
 function whoWords(entry: AccountView['passwordHistory'][number], admin: AdminIdentity): string {
   if (entry.by === 'self') return 'the account holder';
+  if (entry.by === 'system') return 'the service (import or setup)';
   if (entry.by === admin.accountId) return `you (${admin.username})`;
   return entry.byName ?? `administrator ${entry.by}`;
 }
