@@ -196,6 +196,19 @@ describe('converting with chosen usernames', () => {
   });
 });
 
+describe('the API document', () => {
+  it('describes the conversion routes at /api/openapi.json', async () => {
+    const doc = await admin.get<{ paths: Record<string, Record<string, unknown>> }>(
+      '/api/openapi.json',
+    );
+    expect(Object.keys(doc.body.paths['/api/v1/accounts/{id}/conversion'] ?? {}).sort()).toEqual([
+      'get',
+      'post',
+    ]);
+    expect(doc.body.paths['/api/v1/accounts/{id}/conversion/check']).toHaveProperty('post');
+  });
+});
+
 describe('password history of a shared login', () => {
   it('lists every password change with who did it and how', async () => {
     const { id } = await sharedLogin(['Rae Stone']);
