@@ -365,6 +365,30 @@ describeBrowser('console: the Audit screen', () => {
     expect(awkward?.[5]).toBe('ada.admin');
   });
 
+  it('R67: an organization’s administrator sees only its events, and the chain check without the log’s length', async () => {
+    const ada = await suite.console();
+    await openSignedIn(ada, suite.url, { username: 'ada.admin' });
+    await ada.page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('button', { name: 'Audit' })
+      .click();
+    const adaList = ada.page.getByRole('listbox', { name: 'Audit events' });
+    await expect.poll(() => adaList.getAttribute('aria-busy')).toBe('false');
+    const rows = await adaList.getByRole('option').allInnerTexts();
+    expect(rows.length).toBeGreaterThan(10);
+    expect(rows.some((r) => r.includes('Valley Clinic') || r.includes('valley'))).toBe(false);
+    const options = await ada.page
+      .getByLabel('Organization', { exact: true })
+      .locator('option')
+      .allInnerTexts();
+    expect(options).toEqual(['All my organizations', NORTH_NAME]);
+    await ada.page.getByRole('button', { name: 'Check chain' }).click();
+    const ok = ada.page.getByRole('status').filter({ hasText: 'Chain intact' });
+    await expect.poll(() => ok.count(), { timeout: 60_000 }).toBe(1);
+    expect(await ok.innerText()).toMatch(/^✓ Chain intact \(checked at /);
+    await record(ada.page, 'console-audit-organization-admin');
+  });
+
   it('R78: Check chain reports the chain intact with its length, then the edited event when a row is tampered with', async () => {
     await page().getByRole('button', { name: 'Check chain' }).click();
     const ok = page().getByRole('status').filter({ hasText: 'Chain intact' });
