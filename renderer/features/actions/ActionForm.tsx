@@ -88,7 +88,7 @@ export function ActionForm(props: Props) {
 
   return (
     <>
-      <p>{info.explains}</p>
+      {info.explains && <p>{info.explains}</p>}
       {info.changesPassword && <Impact view={view} />}
       {!props.hideVerification && <Verification props={props} />}
       <form onSubmit={onSubmit} className="action-form" noValidate>

@@ -1,38 +1,21 @@
-import { useState } from 'react';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { ConversionPlan } from '../../../common/api/shared-login-routes.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
-import {
-  useCheckUsernames,
-  useConversionPlan,
-  useConvertSharedLogin,
-} from '../../queries/accounts.ts';
+import { useConversionPlan } from '../../queries/accounts.ts';
 import type { AccountRef } from '../../state/selection-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Modal } from '../../ui/Modal.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { ACTION_CATALOG } from './action-catalog.ts';
-import { liveMatch, useVerification } from '../../state/verification-store.ts';
-import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
+import { ActionForm } from './ActionForm.tsx';
 import './admin-dialogs.css';
-import { ConversionResult, ReceivesTable, StepHeading, UsernameTable } from './ConversionSteps.tsx';
+import { DoneStep, ReceivesTable, ReviewStep, StepHeading } from './ConversionSteps.tsx';
 import { offeredActions } from './permissions.ts';
 import { StaleNotice } from './StaleNotice.tsx';
-import { staleCurrent, usernameFieldOf, useSeenAccount } from './use-account-change.ts';
+import { useSeenAccount } from './use-account-change.ts';
+import { useConversion } from './use-conversion.ts';
 import { diffViews } from './view-diff.ts';
-
-type Step = 'review' | 'confirm';
-
-/** The service's sentence without the field it names (`usernames.<id>: …`). */
-const withoutField = (message: string) => message.replace(/^usernames\.[^:]+:\s*/, '');
-
-/** True when the account still has the holders the plan was made for (else plan again). */
-const sameHolders = (plan: ConversionPlan, holders: Array<{ id: string }>) =>
-  holders.map((h) => h.id).join() === plan.holders.map((h) => h.holderId).join();
-
-const suggestions = (plan: ConversionPlan) =>
-  Object.fromEntries(plan.holders.map((h) => [h.holderId, h.suggestedUsername]));
 
 interface Props {
   dialog: AccountRef;
@@ -66,6 +49,10 @@ export function ConversionDialog({ dialog, connection, admin, onClose }: Props) 
   );
 }
 
+/** True when the account still has the holders the plan was made for (else plan again). */
+const sameHolders = (plan: ConversionPlan, holders: Array<{ id: string }>) =>
+  holders.map((h) => h.id).join() === plan.holders.map((h) => h.holderId).join();
+
 function ConversionSteps({
   plan,
   dialog,
@@ -77,112 +64,27 @@ function ConversionSteps({
   admin: AdminIdentity;
   onClose(): void;
 }) {
-  const { seen, setSeen, idempotencyKey } = useSeenAccount(dialog);
-  const verification = liveMatch(
-    useVerification(dialog.connectionId, dialog.accountId),
-    Date.now(),
-  );
-  const [step, setStep] = useState<Step>('review');
-  const [usernames, setUsernames] = useState(() => suggestions(plan));
-  const [problems, setProblems] = useState<Record<string, string>>({});
-  const [last, setLast] = useState<ActionFormValues | null>(null);
-  const check = useCheckUsernames();
-  const convert = useConvertSharedLogin();
-  const current = staleCurrent(convert.error);
-
-  const onCheck = () => {
-    check.mutate(
-      { ...dialog, usernames },
-      {
-        onSuccess: ({ items }) => {
-          const found = Object.fromEntries(
-            items.flatMap((i) => (i.problem ? [[i.holderId, i.problem]] : [])),
-          );
-          setProblems(found);
-          if (Object.keys(found).length === 0) setStep('confirm');
-        },
-      },
-    );
-  };
-  const submit = (values: ActionFormValues, version: number) => {
-    setLast(values);
-    const ticket = values.ticket.trim() || undefined;
-    convert.mutate(
-      {
-        ...dialog,
-        version,
-        reason: values.reason.trim(),
-        ticket,
-        idempotencyKey,
-        usernames,
-        verificationId: verification?.verificationId,
-      },
-      {
-        onError: (error) => {
-          // A name taken since the check: back to the usernames, the clash next to its field.
-          const holderId = usernameFieldOf(error);
-          if (!holderId) return;
-          setProblems({ [holderId]: withoutField(error.message) });
-          setStep('review');
-          convert.reset();
-        },
-      },
-    );
-  };
-
+  const flow = useConversion(plan, dialog);
+  const { seen, convert, current } = flow;
   if (!seen) return <p>Open the account again, then choose the action.</p>;
-  if (convert.data) {
+  if (convert.data) return <DoneStep plan={plan} result={convert.data} onClose={onClose} />;
+  if (flow.step === 'review')
     return (
-      <div className="done">
-        <StepHeading n={3} title="Result per holder" />
-        <p className="done-summary" role="status">
-          <span aria-hidden="true">✓ </span>
-          {convert.data.summary}
-        </p>
-        <ConversionResult plan={plan} result={convert.data} />
-        <div className="buttons">
-          <button type="button" className="primary" onClick={onClose}>
-            Close
-          </button>
-        </div>
-      </div>
+      <ReviewStep
+        plan={plan}
+        usernames={flow.usernames}
+        problems={flow.problems}
+        check={flow.check}
+        onChange={flow.rename}
+        onContinue={flow.checkAndContinue}
+        onClose={onClose}
+      />
     );
-  }
-  if (step === 'review') {
-    return (
-      <div className="conversion">
-        <StepHeading n={1} title="Review the holders and choose usernames" />
-        <p>
-          Each holder gets a personal account with the same access. The usernames are suggested from
-          their addresses; change any of them.
-        </p>
-        <UsernameTable
-          plan={plan}
-          usernames={usernames}
-          problems={problems}
-          onChange={(holderId, username) => {
-            setUsernames((u) => ({ ...u, [holderId]: username }));
-            setProblems(({ [holderId]: _gone, ...rest }) => rest);
-          }}
-        />
-        {check.isError && <ErrorNotice error={check.error} />}
-        {check.isPending && <Progress label="Checking the usernames…" />}
-        <div className="buttons">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="button" className="primary" disabled={check.isPending} onClick={onCheck}>
-            Check usernames and continue
-          </button>
-        </div>
-      </div>
-    );
-  }
   return (
     <div className="conversion">
       <StepHeading n={2} title="What each holder will receive" />
-      <ReceivesTable plan={plan} usernames={usernames} />
-      <button type="button" onClick={() => setStep('review')} disabled={convert.isPending}>
+      <ReceivesTable plan={plan} usernames={flow.usernames} />
+      <button type="button" onClick={() => flow.setStep('review')} disabled={convert.isPending}>
         Back to the usernames
       </button>
       {current && (
@@ -193,22 +95,19 @@ function ConversionSteps({
             sameHolders(plan, current.holders)
           }
           busy={convert.isPending}
-          onRetry={() => {
-            setSeen(current);
-            if (last) submit(last, current.version);
-          }}
+          onRetry={flow.retry}
         />
       )}
       <ActionForm
         info={{ ...ACTION_CATALOG['convert-shared-login'], explains: '' }}
         view={seen}
         connectionId={dialog.connectionId}
-        verification={verification}
+        verification={flow.verification}
         askTicket
         pending={convert.isPending}
         error={current ? null : convert.error}
         hideSubmit={!!current}
-        onSubmit={(values) => submit(values, seen.version)}
+        onSubmit={(values) => flow.submit(values, seen.version)}
         onCancel={onClose}
       />
     </div>

@@ -1,6 +1,9 @@
+import type { UseMutationResult } from '@tanstack/react-query';
 import type { ActionResult } from '../../../common/api/actions.ts';
 import type { ConversionPlan } from '../../../common/api/shared-login-routes.ts';
 import { plural } from '../../format/time.ts';
+import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
+import { Progress } from '../../ui/Progress.tsx';
 
 /** The step the guided conversion is at, as its heading says. */
 export function StepHeading({ n, title }: { n: number; title: string }) {
@@ -132,5 +135,65 @@ export function ConversionResult({ plan, result }: { plan: ConversionPlan; resul
         );
       })}
     </ul>
+  );
+}
+
+/** Step 1 as a whole: the table, the check's progress or failure, and continue. */
+export function ReviewStep({
+  check,
+  onContinue,
+  onClose,
+  ...table
+}: ReviewProps & {
+  check: Pick<UseMutationResult<unknown, Error, never>, 'isPending' | 'isError' | 'error'>;
+  onContinue(): void;
+  onClose(): void;
+}) {
+  return (
+    <div className="conversion">
+      <StepHeading n={1} title="Review the holders and choose usernames" />
+      <p>
+        Each holder gets a personal account with the same access. The usernames are suggested from
+        their addresses; change any of them.
+      </p>
+      <UsernameTable {...table} />
+      {check.isError && <ErrorNotice error={check.error} />}
+      {check.isPending && <Progress label="Checking the usernames…" />}
+      <div className="buttons">
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" className="primary" disabled={check.isPending} onClick={onContinue}>
+          Check usernames and continue
+        </button>
+      </div>
+    </div>
+  );
+}
+
+/** Step 3 as a whole: the service's summary, the result per holder, close. */
+export function DoneStep({
+  plan,
+  result,
+  onClose,
+}: {
+  plan: ConversionPlan;
+  result: ActionResult;
+  onClose(): void;
+}) {
+  return (
+    <div className="done">
+      <StepHeading n={3} title="Result per holder" />
+      <p className="done-summary" role="status">
+        <span aria-hidden="true">✓ </span>
+        {result.summary}
+      </p>
+      <ConversionResult plan={plan} result={result} />
+      <div className="buttons">
+        <button type="button" className="primary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
   );
 }
