@@ -60,7 +60,9 @@ function CheckChain({ connectionId }: { connectionId: string }) {
       {!verifying.isPending && result?.ok === true && (
         <p className="audit-result audit-ok" role="status">
           ✓ Chain intact
-          {result.events !== null ? `: ${plural(result.events, 'event')}` : ''}
+          {result.events !== null
+            ? `: ${plural(result.events, 'event')}`
+            : ' across every organization; only super-administrators see its length'}
           {result.head ? `, last event #${formatCount(result.head.seq)}` : ''} (checked at{' '}
           {formatClock(result.checkedAt)}).
         </p>
