@@ -1,15 +1,15 @@
+import { lazy, Suspense } from 'react';
 import type { Permission } from '../../common/api/auth.ts';
 import type { Connection } from '../../common/ipc/contract.ts';
 import { AccountPane } from '../features/account/AccountPane.tsx';
 import { DialogHost } from '../features/actions/DialogHost.tsx';
-import { AuditScreen } from '../features/audit/AuditScreen.tsx';
-import { OrganizationsScreen } from '../features/organizations/OrganizationsScreen.tsx';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen.tsx';
 import { roleWords } from '../features/connections/role-words.ts';
 import { SearchPane } from '../features/search/SearchPane.tsx';
 import { useConnectionStore } from '../state/connection-store.ts';
 import { useRouteStore, type Screen } from '../state/route-store.ts';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
+import { Progress } from '../ui/Progress.tsx';
 import { ConnectionSwitcher } from './ConnectionSwitcher.tsx';
 import { ErrorBoundary } from './ErrorBoundary.tsx';
 
@@ -95,6 +95,16 @@ function Header({
   );
 }
 
+// Administrators' screens load on first use: the helpdesk's start-up bundle stays small.
+const AuditScreen = lazy(() =>
+  import('../features/audit/AuditScreen.tsx').then((m) => ({ default: m.AuditScreen })),
+);
+const OrganizationsScreen = lazy(() =>
+  import('../features/organizations/OrganizationsScreen.tsx').then((m) => ({
+    default: m.OrganizationsScreen,
+  })),
+);
+
 const SCREEN_WORDS: Record<Screen, string> = {
   console: 'The console',
   connections: 'The Connections screen',
@@ -124,8 +134,10 @@ export function Shell({ connections }: { connections: Connection[] }) {
             </>
           )}
           {screen === 'connections' && <ConnectionsScreen connections={connections} />}
-          {screen === 'audit' && active && <AuditScreen connection={active} />}
-          {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
+          <Suspense fallback={<Progress label={`Opening ${SCREEN_WORDS[screen]}…`} />}>
+            {screen === 'audit' && active && <AuditScreen connection={active} />}
+            {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
+          </Suspense>
         </ErrorBoundary>
       </main>
       <DialogHost connections={connections} />
