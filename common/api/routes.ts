@@ -193,7 +193,8 @@ export const API = {
     auth: true,
     summary: 'Every audit event matching the filters, newest first, as a streamed CSV attachment',
     query: AuditQuerySchema.omit({ cursor: true, limit: true }),
-    response: z.string().describe('text/csv; charset=utf-8, one event a line after the header'),
+    response: z.string().describe('One event a line after the header'),
+    responseType: 'text/csv',
   }),
   verifyAudit: route({
     method: 'GET',

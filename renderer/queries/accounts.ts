@@ -142,6 +142,8 @@ function touches(q: Query, connectionId: string): boolean {
   const [domain, kind, arg] = q.queryKey;
   // Organizations and their policies (queries/organizations.ts) belong to the connection too.
   if (domain === 'organizations') return kind === connectionId;
+  // Audit events (queries/audit.ts): ['audit', 'events', connectionId, filters].
+  if (domain === 'audit') return arg === connectionId;
   if (domain !== 'accounts') return false;
   if (kind === 'view' || kind === 'conversion') return arg === connectionId;
   return (arg as SearchParams | undefined)?.connectionIds.includes(connectionId) ?? false;

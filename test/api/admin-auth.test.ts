@@ -205,9 +205,13 @@ describe('tokens', () => {
 
 describe('the API surface', () => {
   it('serves an OpenAPI 3.1 document generated from the request schemas', async () => {
+    type Operation = {
+      parameters: Array<{ name: string }>;
+      responses: Record<string, { content?: Record<string, unknown> }>;
+    };
     const doc = await client().get<{
       openapi: string;
-      paths: Record<string, Record<string, { parameters: Array<{ name: string }> }>>;
+      paths: Record<string, Record<string, Operation>>;
     }>('/api/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     expect(Object.keys(doc.body.paths)).toContain('/api/v1/accounts/{id}/actions/{action}');
@@ -215,6 +219,9 @@ describe('the API surface', () => {
     expect(act?.parameters.map((p) => p.name)).toEqual(
       expect.arrayContaining(['id', 'action', 'If-Match', 'Idempotency-Key']),
     );
+    // The export is documented as what it sends: CSV, not JSON.
+    const csv = doc.body.paths['/api/v1/audit.csv']?.get?.responses['200']?.content;
+    expect(Object.keys(csv ?? {})).toEqual(['text/csv']);
   });
 
   it('every error is JSON {error: {code, message, field?}}', async () => {

@@ -23,6 +23,7 @@ const TYPES: Record<string, string> = {
   totp_enrolled: 'Authenticator enrolled',
   caller_verification: 'Caller verification',
   admin_action: 'Administrator action',
+  authz_fail: 'Refused: not allowed for that role',
 };
 
 export const auditTypeWords = (type: string): string => TYPES[type] ?? type.replace(/_/g, ' ');
