@@ -566,8 +566,9 @@ function streamRows(
 }
 
 /**
- * The page's rows (`p`, at most a page) joined to their accounts. SQLite's planner cannot see
- * that `p` is small and may start from accounts, reading every one: CROSS JOIN keeps its order.
+ * The page's rows (`p`, at most a page) joined to their accounts. The planners cannot see that
+ * the tiers' limits keep `p` small (they depend on the counts) and may start from accounts,
+ * reading every one: SQLite keeps a CROSS JOIN's order; PostgreSQL sees `p`'s own LIMIT.
  */
 function pageJoin(dialect: Dialect): RawBuilder<unknown> {
   const join = dialect === 'sqlite' ? 'cross join' : 'join';
@@ -645,7 +646,9 @@ async function readFirstPage(
   const result = await sql<{ prefixed: number; matched: number; rows: unknown }>`
     with ${sql.join(ctes)}
     select ${prefixed} as prefixed, ${matched} as matched,
-      (select ${pageJson(dialect)} from (${pages}) p ${pageJoin(dialect)}) as rows`.execute(db);
+      (select ${pageJson(dialect)} from (select k, tier from (${pages}) u
+        order by tier, ${raw(dialect === 'sqlite' ? 'k' : 'k collate "C"')} limit ${limit}) p
+        ${pageJoin(dialect)}) as rows`.execute(db);
   const row = result.rows[0];
   const starts = Number(row?.prefixed ?? 0);
   const total = all && starts <= CAP ? Number(row?.matched ?? 0) : starts;
