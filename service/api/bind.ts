@@ -3,9 +3,9 @@ import type { z } from 'zod';
 import type { AdminIdentity } from '../../common/api/auth.ts';
 import type { RouteContract } from '../../common/api/contract.ts';
 import type { ServiceContext } from '../context.ts';
-import { accountOfAccessToken } from '../domain/admin/api-tokens.ts';
 import { recordAudit } from '../domain/audit.ts';
-import { loadAdminIdentity } from '../domain/admin/permissions.ts';
+import { adminOfAccessToken } from '../domain/admin/permissions.ts';
+import { hashToken } from '../ids.ts';
 import { ApiProblem } from './api-problem.ts';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -40,8 +40,9 @@ function parse<T extends z.ZodType | undefined>(
 async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<AdminIdentity> {
   const header = request.headers.authorization ?? '';
   const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
-  const accountId = token ? await accountOfAccessToken(ctx.db, ctx.clock, token) : undefined;
-  const admin = accountId ? await loadAdminIdentity(ctx.db, accountId) : undefined;
+  const admin = token
+    ? await adminOfAccessToken(ctx.db, ctx.clock.now(), hashToken(token))
+    : undefined;
   if (!admin)
     throw new ApiProblem(
       'unauthorized',

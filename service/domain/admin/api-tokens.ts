@@ -43,26 +43,6 @@ export async function issueTokens(
   return { accessToken, refreshToken, expiresIn: ACCESS_TTL_MS / 1000 };
 }
 
-/** The account a live access token belongs to, or undefined. */
-export async function accountOfAccessToken(
-  db: Db,
-  clock: Clock,
-  token: string,
-): Promise<string | undefined> {
-  if (token.length > 100) return undefined;
-  const row = await db
-    .selectFrom('api_tokens')
-    .innerJoin('accounts', 'accounts.id', 'api_tokens.account_id')
-    .select('api_tokens.account_id')
-    .where('api_tokens.token_hash', '=', hashToken(token))
-    .where('api_tokens.kind', '=', 'access')
-    .where('api_tokens.revoked_at', 'is', null)
-    .where('api_tokens.expires_at', '>', clock.now())
-    .where('accounts.disabled_at', 'is', null)
-    .executeTakeFirst();
-  return row?.account_id;
-}
-
 export type RefreshOutcome =
   | { kind: 'rotated'; accountId: string; tokens: IssuedTokens }
   | { kind: 'invalid' }

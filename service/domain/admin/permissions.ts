@@ -16,55 +16,99 @@ export function rolePermissions(role: Role, policy: OrganizationPolicy): Permiss
   return [...PERMISSIONS];
 }
 
+/** One row per role grant of the administrator, with the policies that shape it. */
+interface GrantRow {
+  id: string;
+  username: string;
+  name: string;
+  own_policy: string;
+  role: string;
+  organization_id: string | null;
+  organization_name: string | null;
+  organization_policy: string | null;
+}
+
+/** The administrator's account, its organization and every grant, in one statement. */
+function grantRows(db: Db) {
+  return db
+    .selectFrom('accounts as a')
+    .innerJoin('organizations as own', 'own.id', 'a.organization_id')
+    .innerJoin('role_grants as g', 'g.account_id', 'a.id')
+    .leftJoin('organizations as o', 'o.id', 'g.organization_id')
+    .select([
+      'a.id',
+      'a.username',
+      'a.name',
+      'own.policy as own_policy',
+      'g.role',
+      'g.organization_id',
+      'o.name as organization_name',
+      'o.policy as organization_policy',
+    ]);
+}
+
+// Policies change rarely and every request needs them: parse each distinct text once.
+const parsedPolicies = new Map<string, OrganizationPolicy>();
+function cachedPolicy(json: string): OrganizationPolicy {
+  let policy = parsedPolicies.get(json);
+  if (!policy) {
+    if (parsedPolicies.size >= 1000) parsedPolicies.clear();
+    policy = parsePolicy(json);
+    parsedPolicies.set(json, policy);
+  }
+  return policy;
+}
+
+function identityOf(rows: GrantRow[]): AdminIdentity | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const own = cachedPolicy(first.own_policy);
+  const policyOf = (g: GrantRow) =>
+    g.organization_policy ? cachedPolicy(g.organization_policy) : own;
+  return {
+    accountId: first.id,
+    username: first.username,
+    name: first.name,
+    superAdmin: rows.some((g) => g.role === 'super_admin'),
+    grants: rows.map((g) => {
+      const role = g.role as Role;
+      return {
+        role,
+        organizationId: g.organization_id,
+        organizationName: g.organization_name,
+        permissions: rolePermissions(role, policyOf(g)),
+      };
+    }),
+    idleLockMinutes: Math.min(own.idleLockMinutes, ...rows.map((g) => policyOf(g).idleLockMinutes)),
+  };
+}
+
 /** Loads who an administrator is and what they may do where. */
 export async function loadAdminIdentity(
   db: Db,
   accountId: string,
 ): Promise<AdminIdentity | undefined> {
-  const account = await db
-    .selectFrom('accounts')
-    .select(['id', 'username', 'name', 'organization_id'])
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  if (!account) return undefined;
-  const grants = await db
-    .selectFrom('role_grants')
-    .leftJoin('organizations', 'organizations.id', 'role_grants.organization_id')
-    .select([
-      'role_grants.role',
-      'role_grants.organization_id',
-      'organizations.name',
-      'organizations.policy',
-    ])
-    .where('role_grants.account_id', '=', accountId)
+  return identityOf(await grantRows(db).where('a.id', '=', accountId).execute());
+}
+
+/**
+ * The administrator a live access token stands for (R12: only the token's hash is looked up),
+ * in one statement: every API request pays for this, so it is one round trip, not four.
+ */
+export async function adminOfAccessToken(
+  db: Db,
+  now: number,
+  tokenHash: string,
+): Promise<AdminIdentity | undefined> {
+  const rows = await grantRows(db)
+    .innerJoin('api_tokens as t', 't.account_id', 'a.id')
+    .where('t.token_hash', '=', tokenHash)
+    .where('t.kind', '=', 'access')
+    .where('t.revoked_at', 'is', null)
+    .where('t.expires_at', '>', now)
+    .where('a.disabled_at', 'is', null)
     .execute();
-  if (grants.length === 0) return undefined;
-  const own = await db
-    .selectFrom('organizations')
-    .select('policy')
-    .where('id', '=', account.organization_id)
-    .executeTakeFirstOrThrow();
-  const policies = [
-    parsePolicy(own.policy),
-    ...grants.flatMap((g) => (g.policy ? [parsePolicy(g.policy)] : [])),
-  ];
-  return {
-    accountId: account.id,
-    username: account.username,
-    name: account.name,
-    superAdmin: grants.some((g) => g.role === 'super_admin'),
-    grants: grants.map((g) => {
-      const role = g.role as Role;
-      const policy = g.policy ? parsePolicy(g.policy) : parsePolicy(own.policy);
-      return {
-        role,
-        organizationId: g.organization_id,
-        organizationName: g.name ?? null,
-        permissions: rolePermissions(role, policy),
-      };
-    }),
-    idleLockMinutes: Math.min(...policies.map((p) => p.idleLockMinutes)),
-  };
+  return identityOf(rows);
 }
 
 /** The organizations an administrator may see; null means every organization. */
