@@ -39,8 +39,34 @@ function openSqlite(file: string): Store {
   database.pragma('busy_timeout = 5000');
   database.pragma('foreign_keys = ON');
   database.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: keepingStatements(database) }),
+  });
   return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every statement it runs; compiling a search's SQL costs about as much as
+ * running it (bench:search), so a compiled Statement is kept per SQL text (least recently used
+ * first out). SQLite re-prepares a kept statement by itself after a schema change.
+ */
+function keepingStatements(database: SQLite.Database) {
+  const kept = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare(text: string): SQLite.Statement {
+      const statement = kept.get(text) ?? database.prepare(text);
+      kept.delete(text);
+      if (kept.size >= STATEMENT_CACHE_SIZE) {
+        const oldest = kept.keys().next().value;
+        if (oldest !== undefined) kept.delete(oldest);
+      }
+      kept.set(text, statement);
+      return statement;
+    },
+  };
 }
 
 async function openPostgres(databaseUrl: string): Promise<Store> {
