@@ -46,14 +46,16 @@ export function createAdminHandlers(ctx: HandlerContext): HandlersOf<typeof ADMI
         headers: concurrency(input),
       }),
 
-    grantRole: async ({ connectionId, accountId, role, organizationId, reason }) =>
+    grantRole: async ({ connectionId, accountId, version, role, organizationId, reason }) =>
       ctx.client(connectionId).call(API.grantRole, {
         body: { accountId, role, organizationId, reason },
+        headers: { 'if-match': etagOf(version) },
       }),
 
-    revokeRole: async ({ connectionId, accountId, role, organizationId, reason }) =>
+    revokeRole: async ({ connectionId, accountId, version, role, organizationId, reason }) =>
       ctx.client(connectionId).call(API.revokeRole, {
         body: { accountId, role, organizationId, reason },
+        headers: { 'if-match': etagOf(version) },
       }),
 
     listOrganizations: async ({ connectionId }) => ctx.client(connectionId).call(API.organizations),

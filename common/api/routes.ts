@@ -166,6 +166,7 @@ export const API = {
     auth: true,
     summary: 'Grant a role in an organization',
     body: RoleGrantRequestSchema,
+    ifMatch: true,
     response: Ok,
   }),
   revokeRole: route({
@@ -175,6 +176,7 @@ export const API = {
     auth: true,
     summary: 'Revoke a role in an organization',
     body: RoleGrantRequestSchema,
+    ifMatch: true,
     response: Ok,
   }),
   audit: route({

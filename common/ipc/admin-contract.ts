@@ -13,6 +13,8 @@ const account = { connectionId, accountId: id };
 const Ok = z.object({ ok: z.literal(true) });
 const roleChange = z.object({
   ...account,
+  /** The version of the account view the administrator saw (If-Match). */
+  version: changeFields.version,
   role: RoleSchema,
   organizationId: id.nullable(),
   reason: changeFields.reason,

@@ -238,5 +238,6 @@ export function useRoleChange() {
     mutationFn: ({ change, ...input }: IpcInput<'grantRole'> & { change: 'grant' | 'revoke' }) =>
       unwrap(change === 'grant' ? latchkey().grantRole(input) : latchkey().revokeRole(input)),
     onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
+    onError: (error, input) => storeCurrent(qc, error, input),
   });
 }

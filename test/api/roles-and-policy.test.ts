@@ -64,21 +64,39 @@ afterAll(async () => svc?.close());
 
 const REASON = 'Ticket 4711: new starter on the helpdesk';
 
-const grant = (
-  api: ApiClient,
-  accountId: string,
-  role: Role,
-  organizationId: string | null,
-): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
-  api.post('/api/v1/roles/grant', { accountId, role, organizationId, reason: REASON });
+/** The ETag of the account as it is now: what a console that just opened it would send. */
+async function etagNow(accountId: string): Promise<string> {
+  const row = await svc.ctx.db
+    .selectFrom('accounts')
+    .select('version')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  return `"v${row?.version ?? 0}"`;
+}
 
-const revoke = (
+const grant = async (
   api: ApiClient,
   accountId: string,
   role: Role,
   organizationId: string | null,
 ): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
-  api.post('/api/v1/roles/revoke', { accountId, role, organizationId, reason: REASON });
+  api.post(
+    '/api/v1/roles/grant',
+    { accountId, role, organizationId, reason: REASON },
+    { 'if-match': await etagNow(accountId) },
+  );
+
+const revoke = async (
+  api: ApiClient,
+  accountId: string,
+  role: Role,
+  organizationId: string | null,
+): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
+  api.post(
+    '/api/v1/roles/revoke',
+    { accountId, role, organizationId, reason: REASON },
+    { 'if-match': await etagNow(accountId) },
+  );
 
 const rolesOf = (accountId: string) =>
   svc.ctx.db
@@ -142,6 +160,30 @@ describe('roles: grant and revoke', () => {
       action: 'revoke-role',
       role: 'helpdesk',
     });
+  });
+
+  it('R88: a role change needs If-Match (428); an old version gets 412 with the account now, and nothing changes', async () => {
+    const id = await person(orgA);
+    const body = { accountId: id, role: 'helpdesk', organizationId: orgA, reason: REASON };
+    expect(await adminA.post('/api/v1/roles/grant', body)).toMatchObject({
+      status: 428,
+      body: { error: { code: 'precondition_required' } },
+    });
+    const seen = await etagNow(id);
+    // A colleague grants first: the account (its roles) is now a newer version.
+    expect((await grant(superApi, id, 'helpdesk', orgA)).status).toBe(200);
+    const stale = await adminA.post<ErrorBody & { current?: { version: number; roles: unknown } }>(
+      '/api/v1/roles/revoke',
+      body,
+      { 'if-match': seen },
+    );
+    expect(stale).toMatchObject({ status: 412, body: { error: { code: 'precondition_failed' } } });
+    expect(stale.body.current?.roles).toEqual([{ role: 'helpdesk', organizationId: orgA }]);
+    expect(`"v${stale.body.current?.version}"`).toBe(await etagNow(id));
+    expect(await rolesOf(id)).toEqual([{ role: 'helpdesk', organization_id: orgA }]);
+    // On the version it now shows, the revoke goes through.
+    expect((await revoke(adminA, id, 'helpdesk', orgA)).status).toBe(200);
+    expect(await rolesOf(id)).toEqual([]);
   });
 
   it('R67: one grants only roles below one’s own rank; only a super-administrator grants administrator or super-administrator', async () => {
@@ -616,6 +658,7 @@ describe('R79: a change and its audit event commit together', () => {
         { accountId: id, role: 'helpdesk', organizationId: orgA, reason: REASON },
         'grant',
         null,
+        await etagNow(id),
       ),
     ).rejects.toThrow(/injected failure/);
     expect(await rolesOf(id)).toEqual([]);

@@ -142,8 +142,11 @@ describeBrowser('console: administrators’ actions', () => {
     );
   }, 120_000);
 
-  it('grants the helpdesk role (the grantee can then use the admin API) and revokes it (they no longer can) — R67 power rule: only roles below one’s own are offered', async () => {
-    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'gil.grantee' });
+  it('grants the helpdesk role (the grantee can then use the admin API) and revokes it (they no longer can), a stale revoke meeting 412 and retried (R88) — R67 power rule: only roles below one’s own are offered', async () => {
+    const granteeId = await seedAccount(suite.svc.ctx, {
+      organizationId: org,
+      username: 'gil.grantee',
+    });
     await openAccount(h.page, 'gil.gr', 'gil.grantee');
     const roles = h.page.getByRole('region', { name: 'Console roles' });
     await roles.getByRole('button', { name: 'Grant a role' }).click();
@@ -167,7 +170,22 @@ describeBrowser('console: administrators’ actions', () => {
     expect(me.body.grants[0]?.permissions).not.toContain('set_password');
 
     await roles.getByRole('button', { name: 'Revoke helpdesk' }).click();
-    expect(await confirmIn('Revoke role')).toBe(
+    // Meanwhile a colleague acts on the account: this dialog's version is stale (R88).
+    const colleague = await signedIn(suite.svc, 'nora.admin');
+    expect((await act(colleague, granteeId, 'send-username-reminder')).status).toBe(200);
+    await dialog()
+      .getByLabel(/^Why\?/)
+      .fill(REASON);
+    await dialog().getByRole('button', { name: 'Revoke role' }).click();
+    const stale = dialog()
+      .getByRole('alert')
+      .filter({ hasText: 'The account changed since you opened it' });
+    await stale.waitFor();
+    await record(h.page, 'console-role-stale-412');
+    await stale.getByRole('button', { name: 'Retry on the new version' }).click();
+    const done = dialog().locator('.done-summary');
+    await done.waitFor();
+    expect(await done.innerText()).toContain(
       'gil.grantee no longer holds the helpdesk role in Northside Health',
     );
     await closeDialog();

@@ -118,16 +118,24 @@ describe('administrators’ operations over IPC', () => {
 
   it('roles: grant helpdesk, refuse administrator (R67), revoke', async () => {
     const accountId = await seedAccount(svc.ctx, { organizationId: org, username: 'ipc.grantee' });
+    const view = () => h.ok('getAccount', { connectionId: id, accountId });
     const change = { connectionId: id, accountId, organizationId: org, reason: REASON };
-    await h.ok('grantRole', { ...change, role: 'helpdesk' });
-    expect((await h.ok('getAccount', { connectionId: id, accountId })).roles).toEqual([
-      { role: 'helpdesk', organizationId: org },
-    ]);
-    expect(await h.call('grantRole', { ...change, role: 'administrator' })).toMatchObject({
+    const opened = await view();
+    await h.ok('grantRole', { ...change, version: opened.version, role: 'helpdesk' });
+    const granted = await view();
+    expect(granted.roles).toEqual([{ role: 'helpdesk', organizationId: org }]);
+    expect(
+      await h.call('grantRole', { ...change, version: granted.version, role: 'administrator' }),
+    ).toMatchObject({ ok: false, code: 'forbidden' });
+    // R88: the version seen before the grant is old now: 412 with the account as it is.
+    expect(
+      await h.call('revokeRole', { ...change, version: opened.version, role: 'helpdesk' }),
+    ).toMatchObject({
       ok: false,
-      code: 'forbidden',
+      code: 'precondition_failed',
+      current: { version: granted.version },
     });
-    await h.ok('revokeRole', { ...change, role: 'helpdesk' });
-    expect((await h.ok('getAccount', { connectionId: id, accountId })).roles).toEqual([]);
+    await h.ok('revokeRole', { ...change, version: granted.version, role: 'helpdesk' });
+    expect((await view()).roles).toEqual([]);
   });
 });

@@ -9,7 +9,9 @@ import { ROLE_NAMES } from './role-names.ts';
 import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
 import './admin-dialogs.css';
 import { assignableRoles, holds } from './permissions.ts';
-import { useSeenAccount } from './use-account-change.ts';
+import { StaleNotice } from './StaleNotice.tsx';
+import { staleCurrent, useSeenAccount } from './use-account-change.ts';
+import { diffViews } from './view-diff.ts';
 
 type RoleDialogState = Extract<DialogState, { kind: 'role' }>;
 
@@ -36,7 +38,8 @@ interface Props {
 /** Grants a role below one's own in an organization, or revokes one; why goes to the audit log. */
 export function RoleDialog({ dialog, connection, admin, onClose }: Props) {
   const id = useId();
-  const { seen } = useSeenAccount(dialog);
+  const { seen, setSeen } = useSeenAccount(dialog);
+  const [last, setLast] = useState<ActionFormValues | null>(null);
   const home = seen?.organization ?? { id: '', name: '' };
   const organizations = roleOrganizations(admin, home);
   const [organizationId, setOrganizationId] = useState(
@@ -45,6 +48,7 @@ export function RoleDialog({ dialog, connection, admin, onClose }: Props) {
   const roles = assignableRoles(admin, organizationId);
   const [role, setRole] = useState<Role>(dialog.role ?? roles[0] ?? 'helpdesk');
   const change = useRoleChange();
+  const current = staleCurrent(change.error);
   if (!seen)
     return (
       <Modal title="Account not loaded" onClose={onClose}>
@@ -53,15 +57,18 @@ export function RoleDialog({ dialog, connection, admin, onClose }: Props) {
     );
   const grant = dialog.change === 'grant';
   const orgName = organizations.find((o) => o.id === organizationId)?.name ?? organizationId;
-  const submit = (values: ActionFormValues) =>
+  const submit = (values: ActionFormValues, version: number) => {
+    setLast(values);
     change.mutate({
       change: dialog.change,
       connectionId: dialog.connectionId,
       accountId: dialog.accountId,
+      version,
       role,
       organizationId,
       reason: values.reason.trim(),
     });
+  };
   return (
     <Modal
       title={`${grant ? 'Grant a role' : 'Revoke a role'}: ${seen.username}`}
@@ -120,6 +127,17 @@ export function RoleDialog({ dialog, connection, admin, onClose }: Props) {
               Revokes the <strong>{ROLE_NAMES[role]}</strong> role in <strong>{orgName}</strong>.
             </p>
           )}
+          {current && (
+            <StaleNotice
+              changes={diffViews(seen, current)}
+              stillApplies={holds(admin, 'manage_roles', organizationId)}
+              busy={change.isPending}
+              onRetry={() => {
+                setSeen(current);
+                if (last) submit(last, current.version);
+              }}
+            />
+          )}
           <ActionForm
             info={{
               explains: grant
@@ -135,9 +153,9 @@ export function RoleDialog({ dialog, connection, admin, onClose }: Props) {
             askTicket={false}
             hideVerification
             pending={change.isPending}
-            error={change.error}
-            hideSubmit={false}
-            onSubmit={submit}
+            error={current ? null : change.error}
+            hideSubmit={!!current}
+            onSubmit={(values) => submit(values, seen.version)}
             onCancel={onClose}
           />
         </>

@@ -28,6 +28,7 @@ const FIELDS: Array<[string, (v: AccountView) => string]> = [
   ['Security question', (v) => v.securityQuestion ?? 'none'],
   ['Shared login', (v) => yesNo(v.shared)],
   ['Holders', (v) => v.holders.map((h) => h.name).join(', ') || 'none'],
+  ['Console roles', (v) => v.roles.map((r) => r.role.replace('_', ' ')).join(', ') || 'none'],
   ['Password last changed', (v) => when(v.passwordChange.at)],
   ['Last sign-in', (v) => when(v.lastSignInAt)],
   ['Outstanding reset links', (v) => count(v.resetLinks, (l) => l.state === 'outstanding')],

@@ -144,7 +144,8 @@ async function replay(
   return JSON.parse(row.response) as ActionResult;
 }
 
-async function stale(ctx: ServiceContext, account: Account): Promise<never> {
+/** Refuses a change made on an old version: 412 with the account as it is now (R88). */
+export async function staleAccount(ctx: ServiceContext, account: Account): Promise<never> {
   const current = await findAccountById(ctx.db, account.id);
   const view = current ? await loadAccountView(ctx.db, ctx.clock, current) : undefined;
   throw new ApiProblem(
@@ -176,7 +177,7 @@ export async function runAction(
     );
   // A double click whose twin committed between our replay check and our read is a replay (R92).
   if (call.ifMatch !== account.version)
-    return (await replay(ctx, admin, call)) ?? stale(ctx, account);
+    return (await replay(ctx, admin, call)) ?? staleAccount(ctx, account);
   if (call.spec.needsVerification && !call.request.verificationId) {
     throw new ApiProblem(
       'verification_required',
@@ -253,7 +254,7 @@ export async function runAction(
       if (replayed) return replayed;
       throw new ApiProblem('conflict', 'This Idempotency-Key was used for a different request.');
     });
-  if (!result) return (await replay(ctx, admin, call)) ?? stale(ctx, account);
+  if (!result) return (await replay(ctx, admin, call)) ?? staleAccount(ctx, account);
   ctx.mailQueued();
   return result;
 }

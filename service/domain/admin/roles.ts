@@ -5,7 +5,8 @@ import type { Db, ServiceContext } from '../../context.ts';
 import { newId } from '../../ids.ts';
 import type { Account } from '../../store/schema.ts';
 import { recordAudit } from '../audit.ts';
-import { accountInScope } from './action-runner.ts';
+import { versionFromIfMatch } from './account-view.ts';
+import { accountInScope, staleAccount } from './action-runner.ts';
 import { accountRank, holds, rankIn, ROLE_RANK } from './permissions.ts';
 
 export interface RoleChange {
@@ -107,8 +108,9 @@ async function otherSuperAdmins(trx: Db, grantId: string): Promise<number> {
  * below one's own rank (an administrator grants helpdesk; only a super-administrator grants
  * administrator or super-administrator), never on an account as powerful as oneself (R67),
  * never to a shared login (SPEC §7, R73), never the last super-administrator away. The change
- * and its audit event commit together (R79). Answers whether anything changed: granting a role
- * already held, like revoking, is safe to repeat.
+ * and its audit event commit together (R79), with the account's version bumped: `ifMatch` is the
+ * ETag of the account view the administrator saw (428 without it, 412 when it is old). Answers
+ * whether anything changed: granting a role already held is safe to repeat.
  */
 export async function changeRole(
   ctx: ServiceContext,
@@ -116,8 +118,27 @@ export async function changeRole(
   change: RoleChange,
   kind: RoleChangeKind,
   ip: string | null,
+  ifMatch: string | undefined,
 ): Promise<{ changed: boolean }> {
   const account = await authorize(ctx.db, admin, change, kind);
+  if (!ifMatch)
+    throw new ApiProblem(
+      'precondition_required',
+      'Send If-Match with the ETag of the account view you acted on.',
+    );
+  if (versionFromIfMatch(ifMatch) !== account.version) return staleAccount(ctx, account);
+  const outcome = await applyRoleChange(ctx, admin, account, change, kind, ip);
+  return outcome === 'stale' ? staleAccount(ctx, account) : outcome;
+}
+
+async function applyRoleChange(
+  ctx: ServiceContext,
+  admin: AdminIdentity,
+  account: Account,
+  change: RoleChange,
+  kind: RoleChangeKind,
+  ip: string | null,
+): Promise<{ changed: boolean } | 'stale'> {
   if (kind === 'grant' && account.shared === 1)
     throw new ApiProblem(
       'validation_failed',
@@ -128,8 +149,16 @@ export async function changeRole(
     if (ctx.dialect === 'postgres')
       await sql`select pg_advisory_xact_lock(${ROLES_LOCK})`.execute(trx);
     const existing = await grantRow(trx, change);
+    if (kind === 'grant' && existing) return { changed: false };
+    // The account view lists roles: a change makes a new version, unless another came first.
+    const bumped = await trx
+      .updateTable('accounts')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', account.id)
+      .where('version', '=', account.version)
+      .executeTakeFirst();
+    if (Number(bumped.numUpdatedRows) !== 1) return 'stale' as const;
     if (kind === 'grant') {
-      if (existing) return { changed: false };
       await trx
         .insertInto('role_grants')
         .values({
