@@ -18,7 +18,6 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import type { Page } from 'playwright-core';
-import { emailKey, usernameKey } from '../service/domain/accounts.ts';
 import { defaultPolicy } from '../service/domain/policy.ts';
 import { newId } from '../service/ids.ts';
 import {
@@ -33,16 +32,9 @@ import { buildBrowserPreload, buildRenderer } from '../test/support/console-buil
 import { openSignedIn } from '../test/support/console-e2e.ts';
 import { startConsole } from '../test/support/console-harness.ts';
 import { startTestService } from '../test/support/service.ts';
+import { accountRow } from './bench-search/load-accounts.ts';
+import type { GeneratedUser } from './bench-search/queries.ts';
 
-interface GeneratedUser {
-  username: string;
-  email: string;
-  name: string;
-  phone: string;
-  organization: string;
-  products: string[];
-  shared: boolean;
-}
 interface Rng {
   int(n: number): number;
   pick<T>(list: T[]): T;
@@ -85,36 +77,6 @@ function fragment(u: GeneratedUser, rng: Rng): string {
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
 
-/** One generated person as an `accounts` row: no password or answer (nothing to hash). */
-function accountRow(u: GeneratedUser, organizationId: string, now: number) {
-  return {
-    id: newId(),
-    organization_id: organizationId,
-    username: u.username,
-    username_key: usernameKey(u.username),
-    email: u.email,
-    email_key: emailKey(u.email),
-    name: u.name,
-    phone: u.phone,
-    password_hash: null,
-    must_change_password: 0,
-    temp_password_expires_at: null,
-    security_question: null,
-    security_answer_hash: null,
-    failed_count: 0,
-    locked_until: null,
-    locked_at: null,
-    disabled_at: null,
-    shared: u.shared ? 1 : 0,
-    last_sign_in_at: null,
-    password_changed_at: null,
-    password_changed_how: null,
-    password_changed_by: null,
-    version: 1,
-    created_at: now,
-  };
-}
-
 /**
  * Writes the accounts straight into the store (the CSV import checks and hashes row by row and
  * takes many minutes for 100,000), then builds the search index the way migration 002 does.
@@ -148,7 +110,7 @@ async function insertAccounts(svc: Service, users: GeneratedUser[]): Promise<voi
     await db.transaction().execute(async (trx) => {
       const rows = batch.map((u) => ({
         u,
-        row: accountRow(u, orgIds.get(u.organization) ?? '', now),
+        row: accountRow(u, orgIds.get(u.organization) ?? '', now).account,
       }));
       for (const chunk of chunks(rows, 500))
         await trx
