@@ -7,6 +7,7 @@ import { changeRole } from '../../service/domain/admin/roles.ts';
 import { defaultPolicy } from '../../service/domain/policy.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ApiClient, seedAdmin, signedInClient, type ApiResponse } from '../support/admin.ts';
+import { versionOf } from '../support/console.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
 interface ErrorBody {
@@ -65,38 +66,24 @@ afterAll(async () => svc?.close());
 const REASON = 'Ticket 4711: new starter on the helpdesk';
 
 /** The ETag of the account as it is now: what a console that just opened it would send. */
-async function etagNow(accountId: string): Promise<string> {
-  const row = await svc.ctx.db
-    .selectFrom('accounts')
-    .select('version')
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  return `"v${row?.version ?? 0}"`;
-}
+const etagNow = async (accountId: string) => `"v${await versionOf(svc, accountId)}"`;
 
-const grant = async (
-  api: ApiClient,
-  accountId: string,
-  role: Role,
-  organizationId: string | null,
-): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
-  api.post(
-    '/api/v1/roles/grant',
-    { accountId, role, organizationId, reason: REASON },
-    { 'if-match': await etagNow(accountId) },
-  );
-
-const revoke = async (
-  api: ApiClient,
-  accountId: string,
-  role: Role,
-  organizationId: string | null,
-): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
-  api.post(
-    '/api/v1/roles/revoke',
-    { accountId, role, organizationId, reason: REASON },
-    { 'if-match': await etagNow(accountId) },
-  );
+/** POST /roles/grant or /roles/revoke, with If-Match of the account as it is now. */
+const roleChange =
+  (kind: 'grant' | 'revoke') =>
+  async (
+    api: ApiClient,
+    accountId: string,
+    role: Role,
+    organizationId: string | null,
+  ): Promise<ApiResponse<ErrorBody & { ok?: true }>> =>
+    api.post(
+      `/api/v1/roles/${kind}`,
+      { accountId, role, organizationId, reason: REASON },
+      { 'if-match': await etagNow(accountId) },
+    );
+const grant = roleChange('grant');
+const revoke = roleChange('revoke');
 
 const rolesOf = (accountId: string) =>
   svc.ctx.db
