@@ -1,6 +1,7 @@
-import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, type KeyboardEvent } from 'react';
 import type { AuditEvent } from '../../../common/api/audit.ts';
 import { formatTime } from '../../format/time.ts';
+import { useVirtualRows } from '../../ui/use-virtual-rows.ts';
 import { auditTypeWords } from '../account/audit-words.ts';
 import { actorText, subjectText } from './audit-event-words.ts';
 
@@ -58,20 +59,6 @@ const AuditRow = memo(function AuditRow(p: {
   );
 });
 
-/** Keeps the viewport's height in state. */
-function useViewportHeight(ref: React.RefObject<HTMLDivElement | null>): number {
-  const [height, setHeight] = useState(600);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return undefined;
-    setHeight(el.clientHeight || 600);
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight || 600));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [ref]);
-  return height;
-}
-
 /**
  * The events as a listbox that renders only the rows in view (tens of thousands stay smooth).
  * The list itself holds the focus and points at the active row with aria-activedescendant:
@@ -86,30 +73,16 @@ export function AuditList({
   onOpen,
   onNearEnd,
 }: Props) {
-  const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const height = useViewportHeight(ref);
   const count = events.length;
-
-  useLayoutEffect(() => {
-    if (ref.current) ref.current.scrollTop = 0;
-    setScrollTop(0);
-  }, [resetKey]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const top = activeIndex * AUDIT_ROW_HEIGHT;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + AUDIT_ROW_HEIGHT > el.scrollTop + el.clientHeight)
-      el.scrollTop = top + AUDIT_ROW_HEIGHT - el.clientHeight;
-  }, [activeIndex]);
-
-  const first = Math.max(0, Math.floor(scrollTop / AUDIT_ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((scrollTop + height) / AUDIT_ROW_HEIGHT) + OVERSCAN);
-  useEffect(() => {
-    if (last >= count - PREFETCH_ROWS) onNearEnd();
-  }, [last, count, onNearEnd]);
+  const { ref, indices, onScroll } = useVirtualRows({
+    count,
+    rowHeight: AUDIT_ROW_HEIGHT,
+    activeIndex,
+    resetKey,
+    overscan: OVERSCAN,
+    prefetchRows: PREFETCH_ROWS,
+    onNearEnd,
+  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (count === 0) return;
@@ -128,11 +101,6 @@ export function AuditList({
     onMove(next);
   };
 
-  const indices: number[] = [];
-  if (activeIndex < first && activeIndex < count) indices.push(activeIndex);
-  for (let i = first; i < last; i += 1) indices.push(i);
-  if (activeIndex >= last && activeIndex < count) indices.push(activeIndex);
-
   return (
     <div
       ref={ref}
@@ -144,7 +112,7 @@ export function AuditList({
       aria-activedescendant={count > 0 ? rowId(activeIndex) : undefined}
       tabIndex={0}
       onKeyDown={onKeyDown}
-      onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
+      onScroll={onScroll}
     >
       <div
         role="presentation"

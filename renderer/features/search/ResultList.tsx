@@ -1,6 +1,6 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import type { ResultRow as Row } from '../../queries/accounts.ts';
+import { useVirtualRows } from '../../ui/use-virtual-rows.ts';
 import { ResultRow, ROW_HEIGHT } from './ResultRow.tsx';
 
 /** Rows rendered above and below the visible ones, so fast scrolling shows no gaps. */
@@ -20,27 +20,6 @@ interface Props {
   onNearEnd(): void;
 }
 
-/** The rows [first, last) that cover the viewport, plus overscan. */
-function windowOf(scrollTop: number, height: number, count: number) {
-  const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(count, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
-  return { first, last };
-}
-
-/** Keeps the viewport's height in state. */
-function useViewportHeight(ref: React.RefObject<HTMLDivElement | null>): number {
-  const [height, setHeight] = useState(600);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return undefined;
-    setHeight(el.clientHeight || 600);
-    const observer = new ResizeObserver(() => setHeight(el.clientHeight || 600));
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, [ref]);
-  return height;
-}
-
 /**
  * A listbox that renders only the rows in view (thousands of results, no jank, no dependency).
  * The search box keeps the focus and points at the active row with aria-activedescendant, so
@@ -48,33 +27,15 @@ function useViewportHeight(ref: React.RefObject<HTMLDivElement | null>): number 
  */
 export function ResultList(props: Props) {
   const { rows, activeIndex, resetKey, onNearEnd } = props;
-  const ref = useRef<HTMLDivElement>(null);
-  const [scrollTop, setScrollTop] = useState(0);
-  const height = useViewportHeight(ref);
-
-  useLayoutEffect(() => {
-    if (ref.current) ref.current.scrollTop = 0;
-    setScrollTop(0);
-  }, [resetKey]);
-
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    const top = activeIndex * ROW_HEIGHT;
-    if (top < el.scrollTop) el.scrollTop = top;
-    else if (top + ROW_HEIGHT > el.scrollTop + el.clientHeight)
-      el.scrollTop = top + ROW_HEIGHT - el.clientHeight;
-  }, [activeIndex]);
-
-  const { first, last } = windowOf(scrollTop, height, rows.length);
-  useEffect(() => {
-    if (last >= rows.length - PREFETCH_ROWS) onNearEnd();
-  }, [last, rows.length, onNearEnd]);
-
-  const indices: number[] = [];
-  if (activeIndex < first && activeIndex < rows.length) indices.push(activeIndex);
-  for (let i = first; i < last; i += 1) indices.push(i);
-  if (activeIndex >= last && activeIndex < rows.length) indices.push(activeIndex);
+  const { ref, indices, onScroll } = useVirtualRows({
+    count: rows.length,
+    rowHeight: ROW_HEIGHT,
+    activeIndex,
+    resetKey,
+    overscan: OVERSCAN,
+    prefetchRows: PREFETCH_ROWS,
+    onNearEnd,
+  });
 
   return (
     <div
@@ -84,7 +45,7 @@ export function ResultList(props: Props) {
       role="listbox"
       aria-label="Results"
       tabIndex={-1}
-      onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
+      onScroll={onScroll}
     >
       <div
         role="presentation"
