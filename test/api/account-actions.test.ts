@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { QUESTION, seedAccount, seedOrganization, type SeedAccount } from '../support/accounts.ts';
+import { QUESTION, type SeedAccount } from '../support/accounts.ts';
+import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';
 import { seedAdmin } from '../support/admin.ts';
 import {
   act,
   actVerified,
   auditOf,
+  lockOut,
   logIn,
   mailTo,
   mailsTo,
@@ -18,11 +20,12 @@ import {
   signedIn,
   type ConsoleClient,
 } from '../support/console.ts';
-import { startTestService, WebClient, type TestService } from '../support/service.ts';
-import { startSmtp, type SmtpCatcher } from '../support/smtp.ts';
+import { WebClient, type TestService } from '../support/service.ts';
+import type { SmtpCatcher } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'copper heron drifts at noon';
 const CONTACT = 'the Lakeside helpdesk on 555-0142';
+let fx: ApiFixture;
 let svc: TestService;
 let smtp: SmtpCatcher;
 let org: string;
@@ -31,12 +34,8 @@ let admin: ConsoleClient;
 let adminId: string;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  svc = await startTestService({ smtp });
-  org = await seedOrganization(svc.ctx, 'Lakeside Clinic', {
-    adminTotpExempt: true,
-    adminContact: CONTACT,
-  });
+  fx = await startApiFixture('Lakeside Clinic', CONTACT);
+  ({ svc, smtp, org } = fx);
   await seedAdmin(svc.ctx, { organizationId: org, username: 'desk1', role: 'helpdesk' });
   adminId = await seedAdmin(svc.ctx, {
     organizationId: org,
@@ -44,29 +43,14 @@ beforeAll(async () => {
     role: 'administrator',
   });
 });
-afterAll(async () => {
-  await svc?.close();
-  await smtp?.close();
-});
+afterAll(async () => fx?.close());
 // Access tokens live 15 minutes and some tests move the clock: every test signs in afresh.
 beforeEach(async () => {
   helpdesk = await signedIn(svc, 'desk1');
   admin = await signedIn(svc, 'boss1');
 });
 
-let counter = 0;
-async function person(stem: string, o: Partial<SeedAccount> = {}) {
-  const username = `${stem}${(counter += 1)}`;
-  const email = o.email ?? `${username}@example.org`;
-  const id = await seedAccount(svc.ctx, { organizationId: org, username, ...o, email });
-  return { id, username, email };
-}
-
-/** Five wrong passwords on the Log In page: the default policy's lockout. */
-async function lockOut(username: string) {
-  for (let i = 0; i < 5; i += 1)
-    expect((await logIn(svc, username, `wrong guess number ${i}`)).status).toBe(401);
-}
+const person = (stem: string, o: Partial<SeedAccount> = {}) => fx.person(stem, o);
 
 /** Opens an emailed reset link, answers the question and sets a new password. */
 async function completeReset(link: string) {
@@ -99,7 +83,7 @@ describe('the account view', () => {
     await completeReset(resetLinkIn(await mailTo(smtp, 'bob.holder@example.org', /^Reset/)));
     const session = await logIn(svc, p.username, NEW_PASSWORD);
     expect(session.location).toBe('/');
-    await lockOut(p.username);
+    await lockOut(svc, p.username);
     await svc.dispatcher.drain();
 
     const response = await admin.get(`/api/v1/accounts/${p.id}`);
@@ -202,7 +186,7 @@ describe('helpdesk actions', () => {
   });
 
   it('send-username-reminder: every username registered to the address', async () => {
-    const shared = `family${(counter += 1)}@example.org`;
+    const shared = 'family@example.org';
     const first = await person('rosa', { email: shared });
     const second = await person('rosa', { email: shared });
     const result = ok(await act(helpdesk, first.id, 'send-username-reminder'));
@@ -214,7 +198,7 @@ describe('helpdesk actions', () => {
 
   it('R47: unlock needs a verified caller, tells the owner, and sign-in works after', async () => {
     const p = await person('ursula');
-    await lockOut(p.username);
+    await lockOut(svc, p.username);
     expect((await logIn(svc, p.username, SEEDED_PASSWORD)).status).toBe(401);
     await mailTo(smtp, p.email, /is locked$/);
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../common/api/actions.ts';
 import { UNAMBIGUOUS_ALPHABET } from '../../service/domain/temporary-passwords.ts';
-import { seedAccount, seedOrganization, type SeedAccount } from '../support/accounts.ts';
+import type { SeedAccount } from '../support/accounts.ts';
+import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';
 import { seedAdmin } from '../support/admin.ts';
 import {
   act,
@@ -21,12 +22,13 @@ import {
   verifyCaller,
   type ConsoleClient,
 } from '../support/console.ts';
-import { startTestService, WebClient, type TestService } from '../support/service.ts';
-import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
+import { WebClient, type TestService } from '../support/service.ts';
+import { linksIn, type SmtpCatcher } from '../support/smtp.ts';
 
 const NEW_PASSWORD = 'violet canyon hums softly';
 const CONTACT = 'the Hilltop service desk on 555-0177';
 const TEMPORARY = new RegExp(`^[${UNAMBIGUOUS_ALPHABET}]{18}$`);
+let fx: ApiFixture;
 let svc: TestService;
 let smtp: SmtpCatcher;
 let org: string;
@@ -34,33 +36,20 @@ let admin: ConsoleClient;
 let adminId: string;
 
 beforeAll(async () => {
-  smtp = await startSmtp();
-  svc = await startTestService({ smtp });
-  org = await seedOrganization(svc.ctx, 'Hilltop Hospital', {
-    adminTotpExempt: true,
-    adminContact: CONTACT,
-  });
+  fx = await startApiFixture('Hilltop Hospital', CONTACT);
+  ({ svc, smtp, org } = fx);
   adminId = await seedAdmin(svc.ctx, {
     organizationId: org,
     username: 'chief1',
     role: 'administrator',
   });
 });
-afterAll(async () => {
-  await svc?.close();
-  await smtp?.close();
-});
+afterAll(async () => fx?.close());
 beforeEach(async () => {
   admin = await signedIn(svc, 'chief1');
 });
 
-let counter = 0;
-async function person(stem: string, o: Partial<SeedAccount> = {}) {
-  const username = `${stem}${(counter += 1)}`;
-  const email = `${username}@example.org`;
-  const id = await seedAccount(svc.ctx, { organizationId: org, username, email, ...o });
-  return { id, username, email };
-}
+const person = (stem: string, o: Partial<SeedAccount> = {}) => fx.person(stem, o);
 
 describe('set-temporary-password (R59)', () => {
   it('R59: 18 unambiguous characters, returned once; Log In forces a change; no email holds it', async () => {
@@ -192,11 +181,14 @@ describe('security questions (R35)', () => {
 });
 
 describe('shared logins (SPEC §2)', () => {
-  const holdersOf = (stem: string, n: number) =>
-    Array.from({ length: n }, (_, i) => ({
+  let sets = 0;
+  const holdersOf = (stem: string, n: number) => {
+    sets += 1;
+    return Array.from({ length: n }, (_, i) => ({
       name: `${stem} Holder ${i + 1}`,
-      email: `${stem.toLowerCase()}.h${i + 1}.${counter}@example.org`,
+      email: `${stem.toLowerCase()}.h${i + 1}.${sets}@example.org`,
     }));
+  };
 
   it('reset-shared-login: every holder is told, and no email holds the password', async () => {
     const holders = holdersOf('Nurse', 3);

@@ -3,9 +3,8 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { QUESTION, seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';
-import { act, mailTo, outboxOf, SEEDED_ANSWER, signedIn } from '../support/console.ts';
+import { act, lockOut, mailTo, outboxOf, SEEDED_ANSWER, signedIn } from '../support/console.ts';
 import {
-  lockOut,
   openAccount,
   openSignedIn,
   record,

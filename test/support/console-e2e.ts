@@ -7,7 +7,6 @@ import { launchBrowser, screenshot } from './browser.ts';
 import { buildBrowserPreload, buildRenderer } from './console-build.ts';
 import { startConsole, type ConsoleHarness } from './console-harness.ts';
 import { ADMIN_PASSWORD, ApiClient } from './admin.ts';
-import { logIn } from './console.ts';
 import { startTestService, type TestService } from './service.ts';
 import { startSmtp, type SmtpCatcher } from './smtp.ts';
 
@@ -143,12 +142,6 @@ export async function expectAccessible(page: Page, screen: string): Promise<void
 export async function record(page: Page, name: string): Promise<string> {
   await expectAccessible(page, name);
   return screenshot(page, name);
-}
-
-/** Five wrong passwords on the Log In page: the default policy's lockout. */
-export async function lockOut(svc: TestService, username: string): Promise<void> {
-  for (let i = 0; i < 5; i += 1)
-    expect((await logIn(svc, username, `wrong guess number ${i}`)).status).toBe(401);
 }
 
 /** Types into the search box; results follow after the debounce. */

@@ -189,6 +189,12 @@ export async function logIn(svc: TestService, identifier: string, password: stri
   return { browser, status: response.status, location: response.location };
 }
 
+/** Five wrong passwords on the Log In page: the default policy's lockout. */
+export async function lockOut(svc: TestService, username: string): Promise<void> {
+  for (let i = 0; i < 5; i += 1)
+    expect((await logIn(svc, username, `wrong guess number ${i}`)).status).toBe(401);
+}
+
 /** Audit events of an account, oldest first, with their detail parsed. */
 export async function auditOf(svc: TestService, accountId: string, type?: AuditType) {
   let query = svc.ctx.db
