@@ -28,10 +28,15 @@ function describeElectron(name: string, fn: () => void): void {
     describe(name, fn);
     return;
   }
+  // Say why, so a skip is never mistaken for a pass: usually the binary cannot be had here.
+  const binary = findElectronBinary();
+  const why = binary.path
+    ? 'ELECTRON_E2E is not 1'
+    : `${binary.reason ?? 'no Electron binary'} (electron downloads it at first launch, which needs the internet)`;
   process.stderr.write(
-    `\n!! ELECTRON SMOKE TEST NOT RUN: ${name}\n!! ELECTRON_E2E is not 1; it is reported as SKIPPED.\n\n`,
+    `\n!! ELECTRON SMOKE TEST NOT RUN: ${name}\n!! ${why}; reported as SKIPPED.\n\n`,
   );
-  describe.skip(`${name} — ${NOT_RUN}`, fn);
+  describe.skip(`${name} — ${NOT_RUN} (${why})`, fn);
 }
 
 describeElectron('the console in real Electron', () => {
