@@ -11,12 +11,11 @@ import {
 import { ManualClock } from '../../service/clock.ts';
 import { emailKey, usernameKey } from '../../service/domain/accounts.ts';
 import {
-  foldSearchText,
-  parseTerm,
   searchAccounts,
   searchTuning,
   type SearchScope,
 } from '../../service/domain/account-search.ts';
+import { foldSearchText, parseTerm } from '../../service/domain/search-query.ts';
 import { newId } from '../../service/ids.ts';
 import {
   PHONE_PUNCTUATION,
