@@ -15,6 +15,7 @@ import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { openTestStore } from '../support/store.ts';
+import { parseCsv } from '../support/csv.ts';
 
 interface AuditEvent {
   id: string;
@@ -85,36 +86,6 @@ async function all(api: ApiClient, query: Record<string, string | number>) {
     cursor = response.body.nextCursor;
   } while (cursor);
   return events;
-}
-
-/** An RFC 4180 reader: quoted fields, doubled quotes, CRLF records. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i += 1;
-    } else field += c;
-  }
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
 }
 
 async function csv(api: ApiClient, query: Record<string, string | number> = {}) {

@@ -13,6 +13,7 @@ import {
   type ConsoleSuite,
 } from '../support/console-e2e.ts';
 import type { ConsoleHarness } from '../support/console-harness.ts';
+import { parseCsv } from '../support/csv.ts';
 
 // The Audit screen of issue 5 as an auditor uses it: tens of thousands of events, filters, the
 // keyboard, an event's detail, a CSV export through the save dialog, and the chain check.
@@ -142,37 +143,6 @@ async function loadAll(): Promise<number> {
 
 /** The text of the rows the list has rendered. */
 const renderedRows = () => list().getByRole('option').allInnerTexts();
-
-/** An RFC 4180 reader: quoted fields, doubled quotes, CRLF records. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i += 1;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i += 1;
-    } else field += c;
-  }
-  if (quoted) throw new Error('The CSV ends inside a quoted field.');
-  if (field !== '' || row.length > 0) rows.push([...row, field]);
-  return rows;
-}
 
 describeBrowser('console: the Audit screen', () => {
   beforeAll(async () => {
