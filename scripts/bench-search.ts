@@ -11,8 +11,9 @@
  * query kinds (500 each, 50 results; drawn exactly as its bench-search.mjs draws them) with one
  * client, a warm-up pass then a measured pass per kind, as the peer does:
  *   direct   searchAccounts() in process;
- *   route    the service's own GET /api/v1/accounts (buildApp, bearer token of a
- *            super-administrator) over one keep-alive HTTP connection on loopback;
+ *   route    the service as deployed (`service/cli.ts serve` in its own process, as slapd is
+ *            the peer's), GET /api/v1/accounts with a super-administrator's bearer token, over
+ *            one keep-alive HTTP connection on loopback;
  *   minimal  a bare Fastify route calling searchAccounts, same client (no auth: its cost shows).
  * Each on the store as openStore() opens it and with prepared statements kept (--variant).
  * Loaded stores are cached (a SQLite file under --cache, a PostgreSQL schema) and reused while

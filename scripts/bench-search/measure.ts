@@ -132,6 +132,7 @@ async function openVariant(
 /** One mode on an open store: its name in the report and its results. */
 async function measureMode(
   store: Store,
+  location: string,
   mode: Options['modes'][number],
   label: string,
   cache: string,
@@ -150,15 +151,15 @@ async function measureMode(
   }
   const server =
     mode === 'route'
-      ? await startServiceRoute(store, cache)
-      : { ...(await startSearchServer(store)), token: undefined };
+      ? await startServiceRoute(store, location, cache)
+      : await startSearchServer(store);
   const client = httpRunner(server.port, server.token);
-  const name = mode === 'route' ? 'HTTP, service route (bearer)' : 'HTTP, bare route';
+  const name = mode === 'route' ? 'HTTP, the service process (bearer)' : 'HTTP, bare route';
   try {
     return { mode: name, results: await measure(`${label} ${name}`, client.run, queries) };
   } finally {
     client.close();
-    await server.app.close();
+    await server.close();
   }
 }
 
@@ -176,7 +177,14 @@ export async function measureOurs(
       const label = `${loaded.name} ${variant === 'service' ? '(openStore)' : '(statement cache)'}`;
       try {
         for (const mode of o.modes) {
-          const { mode: name, results } = await measureMode(store, mode, label, o.cache, queries);
+          const { mode: name, results } = await measureMode(
+            store,
+            loaded.location,
+            mode,
+            label,
+            o.cache,
+            queries,
+          );
           report.push({ round, store: label, mode: name, results });
         }
       } finally {

@@ -17,7 +17,7 @@ export interface Options {
   measureImport: number;
   /** 'service': the store as openStore opens it; 'cached': with prepared statements kept. */
   variants: Array<'service' | 'cached'>;
-  /** direct: searchAccounts; route: the service's GET /api/v1/accounts (bearer); minimal: a bare route. */
+  /** direct: searchAccounts; route: the service process's GET /api/v1/accounts (bearer); minimal: a bare route. */
   modes: Mode[];
   /** Rounds of (peer, ours), so drift on a shared machine shows. */
   rounds: number;

@@ -5,16 +5,13 @@ import {
   AccountSearchQuerySchema,
   type AccountSearchResult,
 } from '../../common/api/account-search.ts';
-import { buildApp } from '../../service/app.ts';
 import { systemClock } from '../../service/clock.ts';
-import { loadConfig } from '../../service/config.ts';
-import type { ServiceContext } from '../../service/context.ts';
 import { searchAccounts } from '../../service/domain/account-search.ts';
 import { issueTokens } from '../../service/domain/admin/api-tokens.ts';
-import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { defaultPolicy } from '../../service/domain/policy.ts';
 import { newId } from '../../service/ids.ts';
 import type { Store } from '../../service/store/database.ts';
+import { startServiceProcess } from '../service-process.ts';
 import { accountRow } from './load-accounts.ts';
 import type { Runner } from './measure.ts';
 import { RESULTS } from './queries.ts';
@@ -30,7 +27,7 @@ export async function startSearchServer(store: Store) {
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
-  return { app, port };
+  return { port, token: undefined, close: () => app.close() };
 }
 
 /** Searches GET /api/v1/accounts on the port over one keep-alive connection (bearer if token). */
@@ -122,22 +119,16 @@ async function ensureBenchAdmin(store: Store): Promise<{ id: string }> {
 }
 
 /**
- * The service itself (buildApp: every route, bearer auth) on the store, and an access token of
- * a super-administrator (a "qqx" account no query of the benchmark matches, created once).
+ * The service as deployed: `service/cli.ts serve` in its own process (as slapd is the peer's),
+ * on the loaded store, logging warnings only; and an access token of a super-administrator (a
+ * "qqx" account no query of the benchmark matches, created once), issued before it starts.
  */
-export async function startServiceRoute(store: Store, cache: string) {
-  const ctx: ServiceContext = {
-    db: store.db,
-    dialect: store.dialect,
-    clock: systemClock,
-    hasher: argon2Hasher,
-    config: loadConfig({ DATA_DIR: cache, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'silent' }),
-    mailQueued: () => {},
-  };
+export async function startServiceRoute(store: Store, location: string, cache: string) {
   const admin = await ensureBenchAdmin(store);
   const { accessToken } = await issueTokens(store.db, systemClock, admin.id);
-  const app = await buildApp(ctx);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const { port } = app.server.address() as AddressInfo;
-  return { app, port, token: accessToken };
+  const service = await startServiceProcess({
+    databaseUrl: location.startsWith('postgres') ? location : `sqlite:${location}`,
+    dataDir: cache,
+  });
+  return { port: service.port, token: accessToken, close: () => service.close() };
 }

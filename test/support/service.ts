@@ -8,6 +8,8 @@ import { openTestStore } from './store.ts';
 export interface TestService extends RunningService {
   clock: ManualClock;
   dataDir: string;
+  /** The store's URL when it is PostgreSQL (undefined: the SQLite file under dataDir). */
+  databaseUrl: string | undefined;
 }
 
 interface Options {
@@ -41,6 +43,7 @@ export async function startTestService(options: Options = {}): Promise<TestServi
     ...service,
     clock,
     dataDir: store.dataDir,
+    databaseUrl: store.databaseUrl,
     async close() {
       await service.close();
       await store.close();

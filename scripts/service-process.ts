@@ -1,0 +1,53 @@
+import { spawn } from 'node:child_process';
+
+/** The account service running in a process of its own, as deployed. */
+export interface ServiceProcess {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `service/cli.ts serve` on a store (DATABASE_URL, or the SQLite file under DATA_DIR) on
+ * a free loopback port, logging warnings only, and answers once it listens. The benchmarks use
+ * it so that the client's work and the service's do not share one event loop, as they never do.
+ */
+export async function startServiceProcess(store: {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+}): Promise<ServiceProcess> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: store.dataDir,
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+  };
+  if (store.databaseUrl) env.DATABASE_URL = store.databaseUrl;
+  else delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'service/cli.ts', 'serve'], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk: string) => {
+      out += chunk;
+      const m = /account service: http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`the service exited (${code}) before listening`)),
+    );
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
