@@ -3,7 +3,7 @@
  *
  *   npx tsx scripts/bench-search.ts [--n 1000000] [--queries 500] [--seed 42] [--orgs 2000]
  *     [--store sqlite|postgres|both] [--peer] [--peer-n N] [--rounds R]
- *     [--modes direct,route,minimal] [--variant service|cached|both]
+ *     [--modes direct,route,minimal]
  *     [--cache DIR] [--json FILE] [--measure-import K]
  *
  * Loads the N accounts of the peer's gen-users.mjs (same seed and organizations: the same
@@ -15,7 +15,6 @@
  *            the peer's), GET /api/v1/accounts with a super-administrator's bearer token, over
  *            one keep-alive HTTP connection on loopback;
  *   minimal  a bare Fastify route calling searchAccounts, same client (no auth: its cost shows).
- * Each on the store as openStore() opens it and with prepared statements kept (--variant).
  * Loaded stores are cached (a SQLite file under --cache, a PostgreSQL schema) and reused while
  * the generator, the accounts schema, the search index SQL and N are unchanged.
  * --peer loads slapd with the peer's run-slapd.sh at --peer-n (default N; reused while its

@@ -8,6 +8,8 @@ import type { Dialect } from './store/database.ts';
 /** What domain functions need from the outside world; tests supply their own clock and hasher. */
 export interface ServiceContext {
   db: Kysely<Database>;
+  /** The store's `plannedDb`: for the account search and the bearer-token lookup only. */
+  plannedDb: Kysely<Database>;
   dialect: Dialect;
   clock: Clock;
   hasher: Hasher;

@@ -47,6 +47,7 @@ export async function openService(
   let onMail = () => {};
   const ctx: ServiceContext = {
     db: store.db,
+    plannedDb: store.plannedDb,
     dialect: store.dialect,
     clock: options.clock ?? systemClock,
     hasher: options.hasher ?? argon2Hasher,

@@ -33,6 +33,7 @@ export async function measureImport(gen: Generator, o: Options, k: number): Prom
     }
     const ctx = {
       db: store.db,
+      plannedDb: store.plannedDb,
       dialect: store.dialect,
       clock: new ManualClock(),
       hasher: argon2Hasher,

@@ -9,7 +9,6 @@ import { openStore, type Store } from '../../service/store/database.ts';
 import { f2, log } from './format.ts';
 import type { Loaded } from './load.ts';
 import type { Options } from './options.ts';
-import { openTunedPostgres, openTunedSqlite } from './prepared-statements.ts';
 import { KINDS, type Kind, type Query, RESULTS } from './queries.ts';
 import { httpRunner, startSearchServer, startServiceRoute } from './search-servers.ts';
 
@@ -44,7 +43,7 @@ export interface KindResult {
   slowest: Array<{ term: string; ms: number }>;
 }
 
-/** The results of one store variant and mode in one round. */
+/** The results of one store and mode in one round. */
 export interface ReportRow {
   round: number;
   store: string;
@@ -114,21 +113,6 @@ export async function measure(
   return out;
 }
 
-async function openVariant(
-  loaded: Omit<Loaded, 'store'>,
-  variant: Options['variants'][number],
-  cache: string,
-): Promise<Store> {
-  return variant === 'service'
-    ? await openStore(
-        loaded.location.startsWith('postgres') ? loaded.location : `sqlite:${loaded.location}`,
-        cache,
-      )
-    : loaded.name === 'SQLite'
-      ? openTunedSqlite(loaded.location)
-      : openTunedPostgres(loaded.location);
-}
-
 /** One mode on an open store: its name in the report and its results. */
 async function measureMode(
   store: Store,
@@ -141,7 +125,7 @@ async function measureMode(
   if (mode === 'direct') {
     const direct: Runner = (term) =>
       searchAccounts(
-        store.db,
+        store.plannedDb,
         store.dialect,
         systemClock,
         AccountSearchQuerySchema.parse({ q: term, limit: RESULTS }),
@@ -163,7 +147,7 @@ async function measureMode(
   }
 }
 
-/** Every store variant and mode, once: the rows of one round. */
+/** Every store and mode, once: the rows of one round. */
 export async function measureOurs(
   o: Options,
   loads: Array<Omit<Loaded, 'store'>>,
@@ -172,24 +156,25 @@ export async function measureOurs(
 ): Promise<ReportRow[]> {
   const report: ReportRow[] = [];
   for (const loaded of loads) {
-    for (const variant of o.variants) {
-      const store = await openVariant(loaded, variant, o.cache);
-      const label = `${loaded.name} ${variant === 'service' ? '(openStore)' : '(statement cache)'}`;
-      try {
-        for (const mode of o.modes) {
-          const { mode: name, results } = await measureMode(
-            store,
-            loaded.location,
-            mode,
-            label,
-            o.cache,
-            queries,
-          );
-          report.push({ round, store: label, mode: name, results });
-        }
-      } finally {
-        await store.close();
+    const postgres = loaded.location.startsWith('postgres');
+    const store = await openStore(
+      postgres ? loaded.location : `sqlite:${loaded.location}`,
+      o.cache,
+    );
+    try {
+      for (const mode of o.modes) {
+        const { mode: name, results } = await measureMode(
+          store,
+          loaded.location,
+          mode,
+          loaded.name,
+          o.cache,
+          queries,
+        );
+        report.push({ round, store: loaded.name, mode: name, results });
       }
+    } finally {
+      await store.close();
     }
   }
   return report;

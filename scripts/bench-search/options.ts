@@ -15,8 +15,6 @@ export interface Options {
   cache: string;
   json: string | null;
   measureImport: number;
-  /** 'service': the store as openStore opens it; 'cached': with prepared statements kept. */
-  variants: Array<'service' | 'cached'>;
   /** direct: searchAccounts; route: the service process's GET /api/v1/accounts (bearer); minimal: a bare route. */
   modes: Mode[];
   /** Rounds of (peer, ours), so drift on a shared machine shows. */
@@ -35,7 +33,6 @@ function defaultOptions(): Options {
     cache: path.join(tmpdir(), 'latchkey-bench-search'),
     json: null,
     measureImport: 0,
-    variants: ['service', 'cached'],
     modes: ['direct', 'route', 'minimal'],
     rounds: 1,
   };
@@ -62,10 +59,7 @@ function applyArg(o: Options, a: string | undefined, value: () => string): void 
   else if (a === '--json') o.json = path.resolve(value());
   else if (a === '--measure-import') o.measureImport = Number(value());
   else if (a === '--rounds') o.rounds = Number(value());
-  else if (a === '--variant') {
-    const v = value();
-    o.variants = v === 'both' ? ['service', 'cached'] : v === 'cached' ? ['cached'] : ['service'];
-  } else throw new Error(`unknown argument ${a}`);
+  else throw new Error(`unknown argument ${a}`);
 }
 
 function checkOptions(o: Options): void {

@@ -23,7 +23,9 @@ export async function startSearchServer(store: Store) {
   const app = Fastify({ logger: false });
   app.get('/api/v1/accounts', async (request) => {
     const query = AccountSearchQuerySchema.parse(request.query);
-    return searchAccounts(store.db, store.dialect, systemClock, query, { organizationIds: null });
+    return searchAccounts(store.plannedDb, store.dialect, systemClock, query, {
+      organizationIds: null,
+    });
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;

@@ -56,7 +56,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
     }
     const scope = { organizationIds: visibleOrganizations(admin) };
-    return searchAccounts(ctx.db, ctx.dialect, ctx.clock, query, scope);
+    return searchAccounts(ctx.plannedDb, ctx.dialect, ctx.clock, query, scope);
   });
 
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {

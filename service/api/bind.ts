@@ -41,7 +41,7 @@ async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promi
   const header = request.headers.authorization ?? '';
   const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
   const admin = token
-    ? await adminOfAccessToken(ctx.db, ctx.clock.now(), hashToken(token))
+    ? await adminOfAccessToken(ctx.plannedDb, ctx.clock.now(), hashToken(token))
     : undefined;
   if (!admin)
     throw new ApiProblem(

@@ -26,6 +26,7 @@ beforeAll(async () => {
   store = await openTestStore();
   ctx = {
     db: store.db,
+    plannedDb: store.plannedDb,
     dialect: store.dialect,
     clock: new ManualClock(),
     hasher: argon2Hasher,

@@ -60,6 +60,7 @@ const accountNamed = async (username: string) => {
 function contextOf(testStore: TestStore): ServiceContext {
   return {
     db: testStore.db,
+    plannedDb: testStore.plannedDb,
     dialect: testStore.dialect,
     clock: new ManualClock(),
     hasher: argon2Hasher,

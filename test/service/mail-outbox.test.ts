@@ -49,6 +49,7 @@ beforeEach(async () => {
   clock = new ManualClock();
   ctx = {
     db: store.db,
+    plannedDb: store.plannedDb,
     dialect: store.dialect,
     clock,
     hasher: argon2Hasher,
