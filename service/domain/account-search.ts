@@ -197,6 +197,44 @@ function gramStream(
   };
 }
 
+/**
+ * Positions of grams whose windows (3 characters either side) cover every character of a
+ * pattern of length L outside `covered`, the part the driving list's window already checks.
+ */
+export function coverPositions(L: number, covered: [number, number]): number[] {
+  const out: number[] = [];
+  let start = 0;
+  while (start < L) {
+    if (start >= covered[0] && start < covered[1]) {
+      start = covered[1];
+      continue;
+    }
+    const j = Math.min(start + 3, L - 3);
+    out.push(j);
+    start = j + 6;
+  }
+  return out;
+}
+
+/**
+ * For a pattern longer than a window: the account must also hold, for each position of
+ * `coverPositions`, that gram with that part of the pattern around it (an index lookup each).
+ * Only the few accounts that do are then checked on their whole text.
+ */
+function probes(
+  dialect: Dialect,
+  chars: string[],
+  covered: [number, number],
+): RawBuilder<unknown>[] {
+  return coverPositions(chars.length, covered).map((j) => {
+    const gram = chars.slice(j, j + 3).join('');
+    const window = chars.slice(Math.max(0, j - 3), j + 6).join('');
+    // A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join reading the
+    // probed gram's whole list; this stays one index lookup per row.
+    return sql`(select 1 from search_grams y where y.g = ${gram} and y.k = s.k and ${instr(dialect, raw('y.w'), window)} limit 1) = 1`;
+  });
+}
+
 async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const { dialect } = ctx;
   if (term.mode === 'all') {
@@ -279,13 +317,11 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const P1 = SEARCH_MARK + P;
   const gramAt = (j: number) => chars.slice(j, j + 3).join('');
   // A gram's window holds 3 characters either side of it: P fits when the gram starts at j in
-  // [L-6, 3], mark + P when j ≤ 2 as well. A longer P is checked on 9 characters around the
-  // gram, then on the whole text.
-  const fits = L <= 9;
+  // [L-6, 3], mark + P when j ≤ 2 as well. Otherwise the rows are checked on the part of P
+  // around the gram, then probed for grams holding the rest, then on the whole text.
+  const fitsAt = (j: number) => j <= 3 && j >= L - 6;
   const positions: number[] = [];
-  for (let j = fits ? Math.max(0, L - 6) : 0; j <= (fits ? Math.min(3, L - 3) : L - 3); j += 1) {
-    positions.push(j);
-  }
+  for (let j = 0; j <= L - 3; j += 1) positions.push(j);
   // An anchor's window holds the mark and 9 characters: mark + P fits up to 9 characters.
   const anchor = SEARCH_MARK + chars.slice(0, L >= 4 ? 4 : 3).join('');
   const anchorFits = L <= 9;
@@ -294,12 +330,22 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const count = (g: string) => freq.get(g) ?? 0;
   const rarest = (js: number[]) =>
     js.reduce((best, j) => (count(gramAt(j)) < count(gramAt(best)) ? j : best));
-  const driverAt = rarest(positions);
+  // A driver that holds P in its window needs nothing more; another pays a probe or two and a
+  // look at the text for each row its window passes, so it drives only when far rarer
+  // ("alan tho": "tho" rather than "n ␂").
+  const fitting = positions.filter(fitsAt);
+  const rarestAt = rarest(positions);
+  const fittingAt = fitting.length > 0 ? rarest(fitting) : undefined;
+  const driverAt =
+    fittingAt !== undefined && count(gramAt(fittingAt)) <= 4 * count(gramAt(rarestAt))
+      ? fittingAt
+      : rarestAt;
+  const fits = fitsAt(driverAt);
   const driver = gramAt(driverAt);
-  const window = fits ? P : chars.slice(Math.max(0, driverAt - 3), driverAt + 6).join('');
+  const window = chars.slice(Math.max(0, driverAt - 3), driverAt + 6).join('');
   // Tiers 0 and 1 read the anchor's list, or a gram's whose window reaches the mark when that
   // list is much shorter (a long prefix whose first characters are common: "john.t").
-  const marked = fits ? positions.filter((j) => j <= 2) : [];
+  const marked = anchorFits ? fitting.filter((j) => j <= 2) : [];
   const gramAtMark = marked.length > 0 ? rarest(marked) : undefined;
   const useGram = gramAtMark !== undefined && count(gramAt(gramAtMark)) * 2 < count(anchor);
   const prefixDriver = useGram ? gramAt(gramAtMark) : anchor;
@@ -308,8 +354,16 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   // ASCII patterns (nearly all) are checked on a text folded with lower(): a far shorter statement.
   const ascii = /^[\p{ASCII}]*$/u.test(P);
   const document = raw(searchDocument(dialect, DOCUMENT_COLUMNS, ascii));
-  const verifyP = fits ? [] : [instr(dialect, document, P)];
-  const verifyP1 = prefixFits ? [] : [instr(dialect, document, P1)];
+  const verifyP = fits
+    ? []
+    : [
+        ...probes(dialect, chars, [Math.max(0, driverAt - 3), driverAt + 6]),
+        instr(dialect, document, P),
+      ];
+  // The anchor's window holds the first 9 characters of P.
+  const verifyP1 = prefixFits
+    ? []
+    : [...probes(dialect, chars, [0, 9]), instr(dialect, document, P1)];
 
   const starts = gramStream(ctx, prefixDriver, prefixWindow, verifyP1, raw('1'), !prefixFits);
   const all = gramStream(ctx, driver, window, verifyP, raw('2'), !fits);

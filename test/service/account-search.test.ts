@@ -281,7 +281,7 @@ function search(
   scope: SearchScope = ALL,
 ): Promise<AccountSearchResult> {
   const query = AccountSearchQuerySchema.parse({ q, ...extra });
-  return searchAccounts(store.db, store.dialect, clock, query, scope);
+  return searchAccounts(store.plannedDb, store.dialect, clock, query, scope);
 }
 
 /** Every page of a search, `limit` at a time. */
@@ -456,6 +456,47 @@ describe('account search: ranking and fields', () => {
       'ee',
     ];
     for (const p of people.slice(20, 40)) queries.push(p.name.slice(1, 5), p.username.slice(0, 4));
+    for (const q of queries) await expectSameAsOracle(q, 13);
+  });
+
+  it('finds patterns longer than a gram window exactly: full names, a name and part of a surname', async () => {
+    await store.db
+      .insertInto('organizations')
+      .values({ id: newId(), name: 'Andrew Meyer Trust', policy: '{}', created_at: clock.now() })
+      .execute();
+    const more: Person[] = [
+      {
+        username: 'mmeyer',
+        email: 'mm@post.example',
+        name: 'Matthew Meyer',
+        phone: '',
+        org: 'Riverside Hospital',
+      },
+      // Every gram of "matthew me", each with its neighbours, is in this account, but never
+      // together: only the look at the whole text can turn it away.
+      {
+        username: 'mjones',
+        email: 'mj@post.example',
+        name: 'Matthew Jones',
+        phone: '',
+        org: 'Andrew Meyer Trust',
+      },
+    ];
+    await insertPeople(more);
+    people.push(...more);
+    expect((await search('Matthew Me')).items.map((i) => i.username)).toEqual(['mmeyer']);
+    const queries = [
+      'matthew meyer',
+      'Andrew Meyer Trust',
+      'w meyer trus',
+      'Taunton Laboratories',
+      'North-East Care',
+      'john.smith@taunton-lab',
+      'Johnny Walker',
+    ];
+    for (const p of people.slice(40, 60)) {
+      queries.push(p.name, p.name.slice(0, p.name.indexOf(' ') + 4), p.email.slice(1, 14));
+    }
     for (const q of queries) await expectSameAsOracle(q, 13);
   });
 });
