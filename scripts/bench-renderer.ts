@@ -222,19 +222,22 @@ async function frameFloor(page: Page): Promise<number[]> {
 }
 
 /** The same searches sent by a plain HTTP client (first page, same size): what the service alone takes. */
-async function serviceAlone(url: string, queries: string[]): Promise<number[]> {
+async function serviceAlone(
+  url: string,
+  queries: string[],
+): Promise<Array<{ q: string; ms: number }>> {
   const api = new ApiClient(url);
   await api.signIn('bench.admin');
-  const times: number[] = [];
+  const times: Array<{ q: string; ms: number }> = [];
   for (const q of queries) {
     const started = performance.now();
     const response = await api.get(
       `/api/v1/accounts?limit=${SEARCH_FIRST_PAGE}&q=${encodeURIComponent(q)}`,
     );
     if (response.status !== 200) throw new Error(`search "${q}" answered ${response.status}`);
-    times.push(performance.now() - started);
+    times.push({ q, ms: performance.now() - started });
   }
-  return times.sort((a, b) => a - b);
+  return times.sort((a, b) => a.ms - b.ms);
 }
 
 const pct = (sorted: number[], p: number) =>
@@ -311,7 +314,15 @@ async function main(): Promise<void> {
         line('  React render and commit:', react),
         line('  to the next frame, painted:', frame),
         line('    (floor: a one-word change, painted)', floor),
-        line('the same queries straight to the service (HTTP):', alone),
+        line(
+          'the same queries straight to the service (HTTP):',
+          alone.map((t) => t.ms),
+        ),
+        `    slowest: ${alone
+          .slice(-5)
+          .reverse()
+          .map((t) => `"${t.q}" ${ms(t.ms)}`)
+          .join(', ')}`,
         `  rows in the page per search (virtual list): ${rows.toFixed(1)} on average`,
         `renderer bundle: ${(size.gzip / 1024).toFixed(1)} kB gzip`,
         ...size.files.map(
