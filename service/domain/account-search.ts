@@ -10,7 +10,11 @@ import { ApiProblem } from '../api/api-problem.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../context.ts';
 import type { Dialect } from '../store/database.ts';
-import { SEARCH_MARK, searchDocument } from '../store/migrations/002-search-indexes.ts';
+import {
+  SEARCH_MARK,
+  searchFields,
+  type SearchSource,
+} from '../store/migrations/002-search-indexes.ts';
 import { estimatedMatches, gramFrequencies } from './search-frequencies.ts';
 import { parseTerm, type Term } from './search-query.ts';
 
@@ -165,13 +169,27 @@ function filterSql(
   return out;
 }
 
-const DOCUMENT_COLUMNS = {
+/** The account `a`'s searchable fields; its organization's name by its key, one lookup. */
+const FIELD_COLUMNS: SearchSource = {
   usernameKey: 'a.username_key',
   emailKey: 'a.email_key',
   name: 'a.name',
   phone: 'a.phone',
-  organizationName: 'o.name',
+  organizationName: '(select o2.name from organizations o2 where o2.id = a.organization_id)',
 };
+
+/**
+ * Whether one of account `a`'s fields holds `needle`: field by field, so the check stops at
+ * the first that does (the name for a full name, the organization for its name).
+ */
+function textHolds(dialect: Dialect, ascii: boolean, needle: string): RawBuilder<unknown> {
+  const fields = searchFields(dialect, FIELD_COLUMNS, ascii);
+  const order = [2, 4, 0, 1, 3].map((i) => fields[i] ?? "''");
+  return sql`(${sql.join(
+    order.map((f) => instr(dialect, raw(f), needle)),
+    sql` or `,
+  )})`;
+}
 
 /** A stream over one gram's list; joins accounts only when filters (or a long pattern) need it. */
 function gramStream(
@@ -183,7 +201,7 @@ function gramStream(
   verify: boolean,
 ): Stream {
   const from = verify
-    ? 'search_grams s join accounts a on a.username_key = s.k join organizations o on o.id = a.organization_id'
+    ? 'search_grams s join accounts a on a.username_key = s.k'
     : ctx.filters.length > 0
       ? 'search_grams s join accounts a on a.username_key = s.k'
       : 'search_grams s';
@@ -353,17 +371,12 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
   const prefixFits = useGram || anchorFits;
   // ASCII patterns (nearly all) are checked on a text folded with lower(): a far shorter statement.
   const ascii = /^[\p{ASCII}]*$/u.test(P);
-  const document = raw(searchDocument(dialect, DOCUMENT_COLUMNS, ascii));
+  const holds = (needle: string) => textHolds(dialect, ascii, needle);
   const verifyP = fits
     ? []
-    : [
-        ...probes(dialect, chars, [Math.max(0, driverAt - 3), driverAt + 6]),
-        instr(dialect, document, P),
-      ];
+    : [...probes(dialect, chars, [Math.max(0, driverAt - 3), driverAt + 6]), holds(P)];
   // The anchor's window holds the first 9 characters of P.
-  const verifyP1 = prefixFits
-    ? []
-    : [...probes(dialect, chars, [0, 9]), instr(dialect, document, P1)];
+  const verifyP1 = prefixFits ? [] : [...probes(dialect, chars, [0, 9]), holds(P1)];
 
   const starts = gramStream(ctx, prefixDriver, prefixWindow, verifyP1, raw('1'), !prefixFits);
   const all = gramStream(ctx, driver, window, verifyP, raw('2'), !fits);
@@ -372,7 +385,7 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
     where x.g = ${anchor} and x.k = ${key} and ${instr(dialect, raw('x.w'), anchorWindow)})`;
   const notStart = anchorFits
     ? sql`not ${startsHere(raw('s.k'))}`
-    : sql`not (${startsHere(raw('s.k'))} and ${instr(dialect, document, P1)})`;
+    : sql`not (${startsHere(raw('s.k'))} and ${holds(P1)})`;
   return {
     prefixCount: starts,
     allCount: all,
