@@ -9,7 +9,7 @@
  * Loads the N accounts of the peer's gen-users.mjs (same seed and organizations: the same
  * people) into SQLite, and into PostgreSQL when DATABASE_URL is set, then runs the peer's four
  * query kinds (500 each, 50 results; drawn exactly as its bench-search.mjs draws them) with one
- * client, a warm-up pass then a measured pass per kind, as the peer does:
+ * client, a warm-up pass of every kind, then a measured pass per kind (the peer warms up per kind):
  *   direct   searchAccounts() in process;
  *   route    the service as deployed (`service/cli.ts serve` in its own process, as slapd is
  *            the peer's), GET /api/v1/accounts with a super-administrator's bearer token, over
