@@ -219,7 +219,7 @@ function gramStream(
  * Positions of grams whose windows (3 characters either side) cover every character of a
  * pattern of length L outside `covered`, the part the driving list's window already checks.
  */
-export function coverPositions(L: number, covered: [number, number]): number[] {
+function coverPositions(L: number, covered: [number, number]): number[] {
   const out: number[] = [];
   let start = 0;
   while (start < L) {
