@@ -1,5 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { API } from '../common/api/routes.ts';
@@ -25,6 +26,10 @@ function serviceFilters(input: {
   };
 }
 
+/** An export reports its progress after each 64 KiB (about 300 events), at most 4 times a second. */
+const PROGRESS_STEP = 64 * 1024;
+const PROGRESS_INTERVAL_MS = 250;
+
 /**
  * Counts the records of an RFC 4180 stream as it passes: a line break ends a record only
  * outside quotes (a detail may hold line breaks), and a doubled quote toggles twice.
@@ -33,12 +38,28 @@ export class CsvRecordCounter extends Transform {
   records = 0;
   bytes = 0;
   private quoted = false;
+  private reported = 0;
+  private reportedAt = -Infinity;
+
+  /** `onProgress` hears the counts as PROGRESS_STEP and PROGRESS_INTERVAL_MS allow. */
+  constructor(private readonly onProgress: (records: number, bytes: number) => void = () => {}) {
+    super();
+  }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
     this.bytes += chunk.length;
     for (const byte of chunk) {
       if (byte === 0x22) this.quoted = !this.quoted;
       else if (byte === 0x0a && !this.quoted) this.records += 1;
+    }
+    const now = performance.now();
+    if (
+      this.bytes - this.reported >= PROGRESS_STEP &&
+      now - this.reportedAt >= PROGRESS_INTERVAL_MS
+    ) {
+      this.reported = this.bytes;
+      this.reportedAt = now;
+      this.onProgress(this.records, this.bytes);
     }
     done(null, chunk);
   }
@@ -59,9 +80,16 @@ function defaultFileName(connectionName: string, now: Date): string {
  * is personal data), renamed into place only when complete, so a failed export never leaves a
  * file that looks whole.
  */
-async function saveStream(body: Readable, target: string) {
+async function saveStream(
+  body: Readable,
+  target: string,
+  onProgress: (progress: { events: number; bytes: number }) => void,
+) {
   const part = `${target}.part`;
-  const counter = new CsvRecordCounter();
+  // The first record is the header.
+  const counter = new CsvRecordCounter((records, bytes) =>
+    onProgress({ events: Math.max(0, records - 1), bytes }),
+  );
   try {
     await pipeline(body, counter, createWriteStream(part, { mode: 0o600 }));
     await rename(part, target);
@@ -100,7 +128,10 @@ export function createAuditHandlers(ctx: HandlerContext): HandlersOf<typeof AUDI
       const written = await client.download(
         API.auditCsv,
         { query: serviceFilters(input) },
-        (body) => saveStream(body, target),
+        (body) =>
+          saveStream(body, target, (progress) =>
+            ctx.deps.emit({ type: 'export-progress', connectionId: profile.id, ...progress }),
+          ),
       );
       return { cancelled: false as const, savedTo: target, ...written };
     },

@@ -32,7 +32,7 @@ const api = {
   copySecret: operation('copySecret'),
   ...adminBridge,
   ...auditBridge,
-  /** Subscribes to main's events (session expired, locked, connections changed); answers the unsubscribe. */
+  /** Subscribes to main's events (session expired, locked, connections changed, export progress); answers the unsubscribe. */
   onEvent(callback: (event: IpcEvent) => void): () => void {
     const listener = (_event: unknown, payload: IpcEvent) => callback(payload);
     ipcRenderer.on(EVENT_CHANNEL, listener);

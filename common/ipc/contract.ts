@@ -169,6 +169,8 @@ export type IpcResult<T> =
 export type IpcEvent =
   | { type: 'session-expired'; connectionId: string }
   | { type: 'locked'; connectionId: string }
-  | { type: 'connections-changed' };
+  | { type: 'connections-changed' }
+  /** An audit export under way: what main has written to the file so far. */
+  | { type: 'export-progress'; connectionId: string; events: number; bytes: number };
 
 export { channelOf, EVENT_CHANNEL } from './channels.ts';

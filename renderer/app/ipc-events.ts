@@ -43,6 +43,9 @@ function handle(qc: QueryClient, event: IpcEvent): void {
     case 'connections-changed':
       void refreshConnections(qc);
       return;
+    case 'export-progress':
+      // The Audit screen listens for it while its export runs (useExportProgress).
+      return;
     default: {
       const never: never = event;
       void never;

@@ -291,11 +291,26 @@ describeBrowser('console: the Audit screen', () => {
 
     const target = path.join(saveDir, 'audit export.csv');
     h.saveDialog.answer = target;
+    // Every progress line the screen shows while the export runs, however briefly.
+    await page().evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { progressSeen: string[] }).progressSeen = seen;
+      new MutationObserver(() => {
+        const line = document.querySelector('.audit-tool .progress')?.textContent ?? '';
+        if (line && seen.at(-1) !== line) seen.push(line);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await page().getByRole('button', { name: 'Export CSV…' }).click();
     const result = page().locator('.audit-result.audit-ok').first();
     await expect
       .poll(() => result.innerText(), { timeout: 60_000 })
       .toMatch(/^Saved [\d,]+ events to/);
+    const shown = await page().evaluate(
+      () => (window as unknown as { progressSeen: string[] }).progressSeen,
+    );
+    expect(shown, 'the export said how far it had come').toContainEqual(
+      expect.stringMatching(/^Exporting: [\d,]+ events \(\d+ (kB|MB)\) saved so far…$/),
+    );
     expect(h.saveDialog.asked.at(-1)).toMatch(/^latchkey-audit-production-\d{8}-\d{4}\.csv$/);
     expect(existsSync(`${target}.part`)).toBe(false);
     await record(page(), 'console-audit-export');

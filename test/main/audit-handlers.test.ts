@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditHandlers, CsvRecordCounter } from '../../main/audit-handlers.ts';
+import type { IpcEvent } from '../../common/ipc/contract.ts';
 import type { HandlerContext, HandlerDeps } from '../../main/handlers.ts';
 import { IpcFailure } from '../../main/ipc-failure.ts';
 import { recordAuditBatch } from '../../service/domain/audit.ts';
@@ -55,6 +56,7 @@ async function consoleAs(username: string, answer: () => string | null) {
   });
   await h.ok('signIn', { connectionId: connection.id, username, password: ADMIN_PASSWORD });
   const asked: string[] = [];
+  const events: IpcEvent[] = [];
   const profile = (id: string) => {
     const found = h.main.connections.get(id);
     if (!found) throw new IpcFailure('not_found', 'There is no such connection.', 'connectionId');
@@ -63,6 +65,7 @@ async function consoleAs(username: string, answer: () => string | null) {
   const ctx: HandlerContext = {
     deps: {
       vault: h.main.vault,
+      emit: (event: IpcEvent) => events.push(event),
       chooseSavePath: async (name: string) => {
         asked.push(name);
         return answer();
@@ -71,7 +74,7 @@ async function consoleAs(username: string, answer: () => string | null) {
     profile,
     client: (id) => h.main.clientFor(profile(id)),
   };
-  return { h, id: connection.id, asked, handlers: createAuditHandlers(ctx) };
+  return { h, id: connection.id, asked, events, handlers: createAuditHandlers(ctx) };
 }
 
 /** An export's input as the router hands it over: blank filters parsed to undefined. */
@@ -117,9 +120,18 @@ describe('audit handlers', () => {
 
   it('streams the export into the chosen file (owner-only), counting records, not lines', async () => {
     const target = path.join(dir, 'subject.csv');
-    const { id, handlers } = await consoleAs('ah.admin', () => target);
+    const { id, handlers, events } = await consoleAs('ah.admin', () => target);
     const result = await handlers.exportAuditCsv(exportOf(id, { account: 'ah.subject' }));
     const text = readFileSync(target, 'utf8');
+    // The screen hears how far the export has come: this connection's, part of the whole.
+    const progress = events.filter((e) => e.type === 'export-progress');
+    expect(progress.length).toBeGreaterThan(0);
+    for (const p of progress) {
+      expect(p).toMatchObject({ connectionId: id });
+      expect(p.events).toBeGreaterThan(0);
+      expect(p.events).toBeLessThan(1_234);
+      expect(p.bytes).toBeLessThan(Buffer.byteLength(text));
+    }
     expect(result).toEqual({
       cancelled: false,
       savedTo: target,

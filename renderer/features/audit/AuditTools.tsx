@@ -1,4 +1,6 @@
+import { useEffect, useState } from 'react';
 import type { AuditFilters } from '../../../common/ipc/audit-contract.ts';
+import { latchkey } from '../../ipc/latchkey.ts';
 import { formatClock, formatCount, plural } from '../../format/time.ts';
 import { useExportAudit, useVerifyAuditChain } from '../../queries/audit.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
@@ -11,9 +13,27 @@ function sizeText(bytes: number): string {
   return plural(bytes, 'byte');
 }
 
+/** What main has written so far while an export of `connectionId` runs (null before any). */
+function useExportProgress(
+  connectionId: string,
+  running: boolean,
+): { events: number; bytes: number } | null {
+  const [progress, setProgress] = useState<{ events: number; bytes: number } | null>(null);
+  useEffect(() => {
+    setProgress(null);
+    if (!running) return undefined;
+    return latchkey().onEvent((event) => {
+      if (event.type === 'export-progress' && event.connectionId === connectionId)
+        setProgress({ events: event.events, bytes: event.bytes });
+    });
+  }, [connectionId, running]);
+  return progress;
+}
+
 /** "Export CSV…": the file is chosen in main's save dialog; the result names it and the count. */
 function ExportCsv({ filters }: { filters: AuditFilters }) {
   const exporting = useExportAudit();
+  const progress = useExportProgress(filters.connectionId, exporting.isPending);
   const result = exporting.data;
   return (
     <div className="audit-tool">
@@ -24,7 +44,15 @@ function ExportCsv({ filters }: { filters: AuditFilters }) {
       >
         Export CSV…
       </button>
-      {exporting.isPending && <Progress label="Exporting the matching events…" />}
+      {exporting.isPending && (
+        <Progress
+          label={
+            progress
+              ? `Exporting: ${plural(progress.events, 'event')} (${sizeText(progress.bytes)}) saved so far…`
+              : 'Exporting the matching events…'
+          }
+        />
+      )}
       {!exporting.isPending && result?.cancelled === false && (
         <p className="audit-result audit-ok" role="status">
           Saved {plural(result.events, 'event')} to <code>{result.savedTo}</code> (
