@@ -10,11 +10,8 @@ import { ApiProblem } from '../api/api-problem.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../context.ts';
 import type { Dialect } from '../store/database.ts';
-import {
-  SEARCH_MARK,
-  searchFields,
-  type SearchSource,
-} from '../store/migrations/002-search-indexes.ts';
+import { SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
+import { instr, probes, textHolds } from './search-checks.ts';
 import { estimatedMatches, gramFrequencies } from './search-frequencies.ts';
 import { parseTerm, type Term } from './search-query.ts';
 
@@ -127,16 +124,6 @@ interface Context {
 
 const raw = (text: string) => sql.raw(text);
 
-function instr(
-  dialect: Dialect,
-  haystack: RawBuilder<unknown>,
-  needle: string,
-): RawBuilder<unknown> {
-  return dialect === 'sqlite'
-    ? sql`instr(${haystack}, ${needle}) > 0`
-    : sql`strpos(${haystack}, ${needle}) > 0`;
-}
-
 function accountKey(dialect: Dialect): RawBuilder<unknown> {
   return raw(dialect === 'sqlite' ? 'a.username_key' : 'a.username_key collate "C"');
 }
@@ -169,28 +156,6 @@ function filterSql(
   return out;
 }
 
-/** The account `a`'s searchable fields; its organization's name by its key, one lookup. */
-const FIELD_COLUMNS: SearchSource = {
-  usernameKey: 'a.username_key',
-  emailKey: 'a.email_key',
-  name: 'a.name',
-  phone: 'a.phone',
-  organizationName: '(select o2.name from organizations o2 where o2.id = a.organization_id)',
-};
-
-/**
- * Whether one of account `a`'s fields holds `needle`: field by field, so the check stops at
- * the first that does (the name for a full name, the organization for its name).
- */
-function textHolds(dialect: Dialect, ascii: boolean, needle: string): RawBuilder<unknown> {
-  const fields = searchFields(dialect, FIELD_COLUMNS, ascii);
-  const order = [2, 4, 0, 1, 3].map((i) => fields[i] ?? "''");
-  return sql`(${sql.join(
-    order.map((f) => instr(dialect, raw(f), needle)),
-    sql` or `,
-  )})`;
-}
-
 /** A stream over one gram's list; joins accounts only when filters (or a long pattern) need it. */
 function gramStream(
   ctx: Context,
@@ -213,44 +178,6 @@ function gramStream(
     key: raw('s.k'),
     tier,
   };
-}
-
-/**
- * Positions of grams whose windows (3 characters either side) cover every character of a
- * pattern of length L outside `covered`, the part the driving list's window already checks.
- */
-function coverPositions(L: number, covered: [number, number]): number[] {
-  const out: number[] = [];
-  let start = 0;
-  while (start < L) {
-    if (start >= covered[0] && start < covered[1]) {
-      start = covered[1];
-      continue;
-    }
-    const j = Math.min(start + 3, L - 3);
-    out.push(j);
-    start = j + 6;
-  }
-  return out;
-}
-
-/**
- * For a pattern longer than a window: the account must also hold, for each position of
- * `coverPositions`, that gram with that part of the pattern around it (an index lookup each).
- * Only the few accounts that do are then checked on their whole text.
- */
-function probes(
-  dialect: Dialect,
-  chars: string[],
-  covered: [number, number],
-): RawBuilder<unknown>[] {
-  return coverPositions(chars.length, covered).map((j) => {
-    const gram = chars.slice(j, j + 3).join('');
-    const window = chars.slice(Math.max(0, j - 3), j + 6).join('');
-    // A scalar subquery, not EXISTS: PostgreSQL would turn EXISTS into a join reading the
-    // probed gram's whole list; this stays one index lookup per row.
-    return sql`(select 1 from search_grams y where y.g = ${gram} and y.k = s.k and ${instr(dialect, raw('y.w'), window)} limit 1) = 1`;
-  });
 }
 
 async function planFor(db: Db, ctx: Context, term: Term): Promise<Plan> {

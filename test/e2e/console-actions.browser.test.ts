@@ -5,6 +5,8 @@ import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';
 import { act, lockOut, mailTo, outboxOf, SEEDED_ANSWER, signedIn } from '../support/console.ts';
 import {
+  closeDialog,
+  confirmInDialog,
   openAccount,
   openSignedIn,
   record,
@@ -45,22 +47,9 @@ async function verifyByAnswer(answer = SEEDED_ANSWER): Promise<void> {
     .waitFor();
 }
 
-/** Gives the reason and confirms; answers the summary the service wrote. */
-async function confirm(button: string, ticket?: string): Promise<string> {
-  await dialog()
-    .getByLabel(/^Why\?/)
-    .fill(REASON);
-  if (ticket) await dialog().getByLabel('Ticket number (optional)').fill(ticket);
-  await dialog().getByRole('button', { name: button, exact: true }).click();
-  const done = dialog().locator('.done-summary');
-  await done.waitFor();
-  return (await done.innerText()).replace(/^✓\s*/, '');
-}
-
-async function closeDialog(): Promise<void> {
-  await dialog().getByRole('button', { name: 'Close', exact: true }).first().click();
-  await dialog().waitFor({ state: 'detached' });
-}
+/** Gives the reason (and ticket) and confirms; answers the summary the service wrote. */
+const confirm = (button: string, ticket?: string) =>
+  confirmInDialog(h.page, button, REASON, ticket);
 
 describeBrowser('console: actions on accounts', () => {
   beforeAll(async () => {
@@ -91,7 +80,7 @@ describeBrowser('console: actions on accounts', () => {
     expect(summary).toMatch(/^Reset email queued for a…@example\.org, link valid until \d\d:\d\d/);
     const mail = await mailTo(suite.smtp, 'alex.reset@example.org', /Reset the password/);
     expect(mail.text).toContain('/reset/');
-    await closeDialog();
+    await closeDialog(h.page);
     // The email's delivery shows in the account view.
     await h.page.getByRole('button', { name: 'Refresh' }).click();
     const emails = h.page.getByRole('region', { name: 'Recent emails' });
@@ -116,7 +105,7 @@ describeBrowser('console: actions on accounts', () => {
     await record(h.page, 'console-action-unlock-verified');
     const summary = await confirm('Unlock account');
     expect(summary).toBe('erin.locked unlocked; the owner was told by email');
-    await closeDialog();
+    await closeDialog(h.page);
     await expect
       .poll(() => h.page.getByRole('region', { name: 'Status' }).innerText())
       .toMatch(/State\s+Active/);
@@ -140,7 +129,7 @@ describeBrowser('console: actions on accounts', () => {
       .waitFor();
     const summary = await confirm('Clear security question');
     expect(summary).toMatch(/^Security question of quinn\.q cleared/);
-    await closeDialog();
+    await closeDialog(h.page);
     await expect
       .poll(() => h.page.getByRole('region', { name: 'Sign-in and password' }).innerText())
       .toMatch(/None: a forgotten-password email tells the holder to call an administrator/);
@@ -198,7 +187,7 @@ describeBrowser('console: actions on accounts', () => {
     h.timers.advance(1_000);
     await expect.poll(() => h.clipboard.text).toBe('');
 
-    await closeDialog();
+    await closeDialog(h.page);
     expect(await h.page.content()).not.toContain(password);
 
     const login = await suite.browser.newPage();
@@ -239,7 +228,7 @@ describeBrowser('console: actions on accounts', () => {
       /^Temporary password set for frontdesk\.er; 0 sessions ended; the owner and 3 holders were told by email/,
     );
     await record(h.page, 'console-shared-login-reset');
-    await closeDialog();
+    await closeDialog(h.page);
     for (const holder of holders) {
       const mail = await mailTo(suite.smtp, holder.email, /was reset by an administrator/);
       expect(mail.text).not.toMatch(/[2-9A-Z]{18}/);
@@ -269,7 +258,7 @@ describeBrowser('console: actions on accounts', () => {
     const done = dialog().locator('.done-summary');
     await done.waitFor();
     expect(await done.innerText()).toMatch(/Reset email queued/);
-    await closeDialog();
+    await closeDialog(h.page);
   });
 
   it('a helpdesk user is offered none of the administrator actions', async () => {
@@ -318,7 +307,7 @@ describeBrowser('console: actions on accounts', () => {
     expect(await confirm('Send username reminder')).toBe(
       'Username reminder queued for r…@example.org',
     );
-    await closeDialog();
+    await closeDialog(h.page);
     // The dispatcher retries with backoff for hours, then gives up and marks it failed.
     for (let step = 0; step < 10; step += 1) {
       svc.clock.advance(75 * 60_000);
@@ -340,7 +329,7 @@ describeBrowser('console: actions on accounts', () => {
     await dialog().waitFor();
     const summary = await confirm('Resend email');
     expect(summary).toBe('“Your username” queued again for rita.resend@example.org');
-    await closeDialog();
+    await closeDialog(h.page);
     await mailTo(smtp, 'rita.resend@example.org', /Your username/);
   });
 });

@@ -6,6 +6,8 @@ import { describeBrowser } from '../support/browser.ts';
 import { act, SEEDED_PASSWORD, signedIn } from '../support/console.ts';
 import { expectSignInRefused, signInOnLogInPage } from '../support/console-admin.ts';
 import {
+  closeDialog,
+  confirmInDialog,
   openAccount,
   openSignedIn,
   record,
@@ -25,20 +27,7 @@ const REASON = 'Requested by the ward manager, CHG-77';
 const dialog = () => h.page.getByRole('dialog');
 const actions = () => h.page.getByRole('region', { name: 'Actions' });
 
-async function confirmIn(button: string): Promise<string> {
-  await dialog()
-    .getByLabel(/^Why\?/)
-    .fill(REASON);
-  await dialog().getByRole('button', { name: button, exact: true }).click();
-  const done = dialog().locator('.done-summary');
-  await done.waitFor();
-  return (await done.innerText()).replace(/^✓\s*/, '');
-}
-
-async function closeDialog(): Promise<void> {
-  await dialog().getByRole('button', { name: 'Close', exact: true }).first().click();
-  await dialog().waitFor({ state: 'detached' });
-}
+const confirmIn = (button: string) => confirmInDialog(h.page, button, REASON);
 
 describeBrowser('console: administrators’ actions', () => {
   beforeAll(async () => {
@@ -65,7 +54,7 @@ describeBrowser('console: administrators’ actions', () => {
     expect(await confirmIn('Disable account')).toBe(
       'dana.disable disabled; sessions and reset links ended',
     );
-    await closeDialog();
+    await closeDialog(h.page);
     await h.page
       .getByRole('region', { name: 'Status' })
       .getByText(/Disabled since/)
@@ -80,7 +69,7 @@ describeBrowser('console: administrators’ actions', () => {
 
     await actions().getByRole('button', { name: 'Enable', exact: true }).click();
     expect(await confirmIn('Enable account')).toBe('dana.disable enabled');
-    await closeDialog();
+    await closeDialog(h.page);
     await expect
       .poll(() => h.page.getByRole('region', { name: 'Status' }).innerText())
       .toMatch(/State\s+Active/);
@@ -134,7 +123,7 @@ describeBrowser('console: administrators’ actions', () => {
     const done = dialog().locator('.done-summary');
     await done.waitFor();
     expect(await done.innerText()).toContain('lab.shared now has 2 holders');
-    await closeDialog();
+    await closeDialog(h.page);
     const holders = h.page.getByRole('region', { name: /Holders of this shared login \(2\)/ });
     await holders.waitFor();
     expect(await holders.innerText()).toMatch(
@@ -157,7 +146,7 @@ describeBrowser('console: administrators’ actions', () => {
     expect(await confirmIn('Grant role')).toBe(
       'gil.grantee now holds the helpdesk role in Northside Health',
     );
-    await closeDialog();
+    await closeDialog(h.page);
     await roles.getByText('helpdesk in Northside Health').waitFor();
 
     const grantee = new ApiClient(suite.svc.url);
@@ -188,7 +177,7 @@ describeBrowser('console: administrators’ actions', () => {
     expect(await done.innerText()).toContain(
       'gil.grantee no longer holds the helpdesk role in Northside Health',
     );
-    await closeDialog();
+    await closeDialog(h.page);
     await roles.getByText('No role: this account cannot sign in to the console.').waitFor();
     expect((await grantee.get('/api/v1/me')).status).toBe(401);
   }, 120_000);

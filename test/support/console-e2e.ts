@@ -159,3 +159,26 @@ export async function openAccount(page: Page, text: string, username: string): P
     .click();
   await page.getByRole('heading', { level: 2, name: new RegExp(`^${username}`) }).waitFor();
 }
+
+/** Gives the open dialog's reason (and ticket) and confirms; answers the summary the service wrote. */
+export async function confirmInDialog(
+  page: Page,
+  button: string,
+  reason: string,
+  ticket?: string,
+): Promise<string> {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel(/^Why\?/).fill(reason);
+  if (ticket) await dialog.getByLabel('Ticket number (optional)').fill(ticket);
+  await dialog.getByRole('button', { name: button, exact: true }).click();
+  const done = dialog.locator('.done-summary');
+  await done.waitFor();
+  return (await done.innerText()).replace(/^✓\s*/, '');
+}
+
+/** Closes the open dialog and waits until it is gone. */
+export async function closeDialog(page: Page): Promise<void> {
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('button', { name: 'Close', exact: true }).first().click();
+  await dialog.waitFor({ state: 'detached' });
+}

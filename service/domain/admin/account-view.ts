@@ -215,6 +215,23 @@ export async function loadAccountView(
   };
 }
 
+/**
+ * Makes a new version of the account if it is still at the version the caller saw (If-Match):
+ * true when it was, false when another change came first.
+ */
+export async function bumpVersion(
+  db: Db,
+  account: { id: string; version: number },
+): Promise<boolean> {
+  const bumped = await db
+    .updateTable('accounts')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', account.id)
+    .where('version', '=', account.version)
+    .executeTakeFirst();
+  return Number(bumped.numUpdatedRows) === 1;
+}
+
 /** The ETag of an account view: its version. */
 export const etagOf = (version: number): string => `"v${version}"`;
 

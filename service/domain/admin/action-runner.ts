@@ -6,7 +6,7 @@ import type { Db, ServiceContext } from '../../context.ts';
 import type { Account } from '../../store/schema.ts';
 import { findAccountById, organizationOf, type OrganizationInfo } from '../accounts.ts';
 import { recordAudit } from '../audit.ts';
-import { loadAccountView } from './account-view.ts';
+import { bumpVersion, loadAccountView } from './account-view.ts';
 import { accountRank, holds, rankIn, visibleOrganizations } from './permissions.ts';
 
 /** What an action's body sees: the locked-in account, who acts, why and how the caller was verified. */
@@ -190,13 +190,7 @@ export async function runAction(
   const result = await ctx.db
     .transaction()
     .execute(async (trx) => {
-      const bumped = await trx
-        .updateTable('accounts')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', account.id)
-        .where('version', '=', account.version)
-        .executeTakeFirst();
-      if (Number(bumped.numUpdatedRows) !== 1) return undefined;
+      if (!(await bumpVersion(trx, account))) return undefined;
       const outcome = await call.spec.run({
         trx,
         ctx,

@@ -5,7 +5,7 @@ import type { Db, ServiceContext } from '../../context.ts';
 import { newId } from '../../ids.ts';
 import type { Account } from '../../store/schema.ts';
 import { recordAudit } from '../audit.ts';
-import { versionFromIfMatch } from './account-view.ts';
+import { bumpVersion, versionFromIfMatch } from './account-view.ts';
 import { accountInScope, staleAccount } from './action-runner.ts';
 import { accountRank, holds, rankIn, ROLE_RANK } from './permissions.ts';
 
@@ -151,13 +151,7 @@ async function applyRoleChange(
     const existing = await grantRow(trx, change);
     if (kind === 'grant' && existing) return { changed: false };
     // The account view lists roles: a change makes a new version, unless another came first.
-    const bumped = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', account.id)
-      .where('version', '=', account.version)
-      .executeTakeFirst();
-    if (Number(bumped.numUpdatedRows) !== 1) return 'stale' as const;
+    if (!(await bumpVersion(trx, account))) return 'stale' as const;
     if (kind === 'grant') {
       await trx
         .insertInto('role_grants')
