@@ -85,7 +85,7 @@ export async function buildApp(
 
   app.get('/healthz', async (_request, reply) => {
     await sql`select 1`.execute(ctx.db);
-    return reply.send({ status: 'ok' });
+    return reply.send({ status: 'ok', searchIndex: ctx.search.indexState });
   });
   app.get('/static/latchkey.css', async (_request, reply) =>
     reply

@@ -40,6 +40,7 @@ const EnvSchema = z.object({
   RESET_LINK_TTL: duration.default(60 * 60_000),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
+  SEARCH_INDEX: z.enum(['memory', 'store']).default('memory'),
 });
 
 export interface Config {
@@ -55,6 +56,8 @@ export interface Config {
   resetLinkTtlMs: number;
   trustProxy: boolean;
   logLevel: string;
+  /** memory: searches answered from an in-memory index (built at start); store: by SQL alone. */
+  searchIndex: 'memory' | 'store';
 }
 
 /** Thrown at start-up when the environment is wrong; its message names every bad variable. */
@@ -84,5 +87,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     resetLinkTtlMs: e.RESET_LINK_TTL,
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     logLevel: e.LOG_LEVEL,
+    searchIndex: e.SEARCH_INDEX,
   };
 }

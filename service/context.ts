@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Hasher } from './domain/passwords.ts';
+import type { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import type { Database } from './store/schema.ts';
 import type { Dialect } from './store/database.ts';
 
@@ -11,6 +12,8 @@ export interface ServiceContext {
   /** The store's `plannedDb`: for the account search and the bearer-token lookup only. */
   plannedDb: Kysely<Database>;
   dialect: Dialect;
+  /** The account search (in-memory index, or the store's while it builds). */
+  search: AccountSearcher;
   clock: Clock;
   hasher: Hasher;
   config: Config;

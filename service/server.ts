@@ -5,6 +5,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
 import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
+import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
 import { openStore, type Store } from './store/database.ts';
@@ -45,11 +46,13 @@ export async function openService(
   const store = options.store ?? (await openStore(config.databaseUrl, config.dataDir));
   await migrateToLatest(store);
   let onMail = () => {};
+  const clock = options.clock ?? systemClock;
   const ctx: ServiceContext = {
     db: store.db,
     plannedDb: store.plannedDb,
     dialect: store.dialect,
-    clock: options.clock ?? systemClock,
+    search: new AccountSearcher(store.plannedDb, store.dialect, clock, config.searchIndex),
+    clock,
     hasher: options.hasher ?? argon2Hasher,
     config,
     mailQueued: () => onMail(),
@@ -66,6 +69,7 @@ export async function startService(
   // Made before the first request, or the first unknown sign-in would cost two hashes (R4).
   await dummyPasswordHash(ctx.hasher);
   const app = await buildApp(ctx, { logger: options.logger ?? false });
+  ctx.search.logTo((message, fields) => app.log.info(fields, message));
   const dispatcher = new MailDispatcher(ctx, {
     transport: mailTransportFor(config),
     from: config.mailFrom,
@@ -76,6 +80,7 @@ export async function startService(
   wake(() => dispatcher.wake());
   dispatcher.start();
   const address = await app.listen({ port: config.port, host: config.host });
+  ctx.search.warm();
   const url = address.replace('[::1]', '127.0.0.1');
   // Without PUBLIC_URL, links point at the address actually bound (port 0 picks one).
   if (!config.publicUrlFromEnv) ctx.config.publicUrl = url;
@@ -87,6 +92,7 @@ export async function startService(
     url,
     async close() {
       await app.close();
+      ctx.search.close();
       await dispatcher.stop();
       if (!options.store) await store.close();
     },

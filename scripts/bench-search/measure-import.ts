@@ -8,6 +8,8 @@ import { log } from './format.ts';
 import { PRODUCT_NAMES } from './load-accounts.ts';
 import type { Options } from './options.ts';
 import type { Generator } from './queries.ts';
+import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { systemClock } from '../../service/clock.ts';
 
 /** Times importCsv (--measure-import K) on the generator's first k people, on a fresh SQLite. */
 export async function measureImport(gen: Generator, o: Options, k: number): Promise<void> {
@@ -34,6 +36,7 @@ export async function measureImport(gen: Generator, o: Options, k: number): Prom
     const ctx = {
       db: store.db,
       plannedDb: store.plannedDb,
+      search: new AccountSearcher(store.plannedDb, store.dialect, systemClock, 'store'),
       dialect: store.dialect,
       clock: new ManualClock(),
       hasher: argon2Hasher,

@@ -5,7 +5,6 @@ import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { accountInScope, runAction, type ActionSpec } from '../domain/admin/action-runner.ts';
 import { holds, visibleOrganizations } from '../domain/admin/permissions.ts';
-import { searchAccounts } from '../domain/account-search.ts';
 import { ApiProblem } from './api-problem.ts';
 import { etagOf, loadAccountView, versionFromIfMatch } from '../domain/admin/account-view.ts';
 import { ACTION_SPECS } from '../domain/admin/actions/registry.ts';
@@ -56,7 +55,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
     }
     const scope = { organizationIds: visibleOrganizations(admin) };
-    return searchAccounts(ctx.plannedDb, ctx.dialect, ctx.clock, query, scope);
+    return ctx.search.search(query, scope);
   });
 
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {

@@ -3,15 +3,23 @@ import {
   SEARCH_TOTAL_CAP,
   type AccountSearchQuery,
   type AccountSearchResult,
-  type AccountSummary,
   type SearchFilter,
 } from '../../common/api/account-search.ts';
-import { ApiProblem } from '../api/api-problem.ts';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../context.ts';
 import type { Dialect } from '../store/database.ts';
 import { SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
 import { instr, probes, textHolds } from './search-checks.ts';
+import {
+  decodeCursor,
+  pageJoin,
+  pageJson,
+  parseRows,
+  searchResult,
+  type Cursor,
+  type Row,
+  type Tier,
+} from './search-page.ts';
 import { estimatedMatches, gramFrequencies } from './search-frequencies.ts';
 import { parseTerm, type Term } from './search-query.ts';
 
@@ -47,44 +55,6 @@ export const searchTuning: { substringRead: 'auto' | 'once' | 'twice' } = {
 export interface SearchScope {
   /** The organizations the caller may see; null for all. */
   organizationIds: string[] | null;
-}
-
-type Tier = 0 | 1 | 2 | 3;
-
-// ---------------------------------------------------------------------------------------------
-// Cursors: base64url JSON of the last row shown, plus the total so later pages need not count.
-
-interface Cursor {
-  /** Tier and username_key of the last row shown. */
-  t: Tier;
-  k: string;
-  /** The total page 1 counted (CAP + 1: more than CAP). */
-  n: number;
-}
-
-function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
-}
-
-function decodeCursor(text: string): Cursor {
-  try {
-    const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
-    if (
-      typeof v === 'object' &&
-      v !== null &&
-      'k' in v &&
-      't' in v &&
-      'n' in v &&
-      typeof v.k === 'string' &&
-      (v.t === 0 || v.t === 1 || v.t === 2 || v.t === 3) &&
-      typeof v.n === 'number'
-    ) {
-      return { t: v.t, k: v.k, n: v.n };
-    }
-  } catch {
-    // answered below
-  }
-  throw new ApiProblem('validation_failed', 'The cursor is not valid: search again.', 'cursor');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -331,48 +301,6 @@ async function gramPlan(db: Db, ctx: Context, term: Term): Promise<Plan> {
 // ---------------------------------------------------------------------------------------------
 // Reading pages.
 
-/**
- * One result row as the statement answers it: a JSON array built by the database (one string
- * for the whole page: handing a driver 15 columns × 51 rows costs more than the search).
- */
-type Row = [
-  k: string,
-  tier: number,
-  id: string,
-  username: string,
-  email: string,
-  name: string,
-  phone: string,
-  organizationId: string,
-  organizationName: string,
-  lockedAt: number | null,
-  lockedUntil: number | null,
-  disabledAt: number | null,
-  shared: number | boolean,
-  mustChangePassword: number | boolean,
-  hasQuestion: number | boolean,
-];
-
-/** The JSON array of the page's rows `p` (k, tier) joined to accounts `a` and organizations `o`. */
-function pageJson(dialect: Dialect): RawBuilder<unknown> {
-  const fields = `p.k, p.tier, a.id, a.username, a.email, a.name, a.phone, a.organization_id, o.name,
-    a.locked_at, a.locked_until, a.disabled_at, a.shared, a.must_change_password,
-    a.security_answer_hash is not null`;
-  return raw(
-    dialect === 'sqlite'
-      ? `json_group_array(json_array(${fields}) order by p.tier, p.k)`
-      : `coalesce(json_agg(json_build_array(${fields}) order by p.tier, p.k), '[]'::json)`,
-  );
-}
-
-function parseRows(value: unknown): Row[] {
-  if (typeof value === 'string') return JSON.parse(value) as Row[];
-  return Array.isArray(value) ? (value as Row[]) : [];
-}
-
-const keyOf = (row: Row) => row[0];
-const tierOf = (row: Row) => Number(row[1]);
-
 function whereOf(stream: Stream, after: string | null): RawBuilder<unknown> {
   const parts = [...stream.where];
   if (after !== null) parts.push(sql`${stream.key} > ${after}`);
@@ -394,18 +322,6 @@ function streamRows(
   const rows = guard ? sql`(case when ${guard} then ${limit} else 0 end)` : sql`${limit}`;
   return sql`select k, tier from (select ${stream.key} as k, ${stream.tier} as tier
     from ${stream.from} ${whereOf(stream, after)} order by ${stream.key} limit ${rows}) ${raw(alias)}`;
-}
-
-/**
- * The page's rows (`p`, at most a page) joined to their accounts. The planners cannot see that
- * the tiers' limits keep `p` small (they depend on the counts) and may start from accounts,
- * reading every one: SQLite keeps a CROSS JOIN's order; PostgreSQL sees `p`'s own LIMIT.
- */
-function pageJoin(dialect: Dialect): RawBuilder<unknown> {
-  const join = dialect === 'sqlite' ? 'cross join' : 'join';
-  return raw(
-    `${join} accounts a on a.username_key = p.k ${join} organizations o on o.id = a.organization_id`,
-  );
 }
 
 /** The rows of one tier stream after `after`, with their details. */
@@ -486,26 +402,6 @@ async function readFirstPage(
   return { rows: parseRows(row?.rows), total };
 }
 
-function summarize(row: Row, now: number): AccountSummary {
-  const [, tier, id, username, email, name, phone, organizationId, organizationName] = row;
-  const [lockedAt, lockedUntil, disabledAt, shared, mustChange, hasQuestion] = row.slice(9);
-  const t = Number(tier);
-  return {
-    id,
-    username,
-    email,
-    name,
-    phone,
-    organization: { id: organizationId, name: organizationName },
-    locked: lockedAt !== null && (lockedUntil === null || Number(lockedUntil) > now),
-    disabled: disabledAt !== null,
-    shared: Boolean(Number(shared)),
-    mustChangePassword: Boolean(Number(mustChange)),
-    hasSecurityQuestion: Boolean(Number(hasQuestion)),
-    matchTier: t === 0 || t === 1 || t === 2 ? t : 3,
-  };
-}
-
 /**
  * Searches accounts (SPEC §3): `query.q` against username, email, name, phone and organization,
  * with filters, restricted to `scope`; ranked exact username, prefix, substring, then by
@@ -537,18 +433,7 @@ export async function searchAccounts(
     total = cursor.n;
     rows = await readAfter(db, dialect, plan, cursor, limit + 1);
   }
-  const page = rows.slice(0, limit);
-  const lastShown = page[page.length - 1];
-  const nextCursor =
-    rows.length > limit && lastShown
-      ? encodeCursor({ t: tierOf(lastShown) as Tier, k: keyOf(lastShown), n: total })
-      : null;
-  return {
-    items: page.map((r) => summarize(r, now)),
-    total: Math.min(total, CAP),
-    totalCapped: total > CAP,
-    nextCursor,
-  };
+  return searchResult(rows, total, limit, now);
 }
 
 /** Rows after the cursor: the rest of its tier, then the next tiers from their start. */

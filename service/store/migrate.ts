@@ -5,6 +5,7 @@ import { searchIndexes } from './migrations/002-search-indexes.ts';
 import { adminSchema } from './migrations/003-admin.ts';
 import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
 import { auditIndexes } from './migrations/005-audit-indexes.ts';
+import { searchChanges } from './migrations/006-search-changes.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -14,6 +15,7 @@ function migrations(store: Store): Record<string, Migration> {
     '003-admin': adminSchema(store.dialect),
     '004-recovery-requests': recoveryRequestsSchema(store.dialect),
     '005-audit-indexes': auditIndexes(store.dialect),
+    '006-search-changes': searchChanges(store.dialect),
   };
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../service/clock.ts';
+import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
 import { findAccountsByIdentifier, holdersOf, productsOf } from '../../service/domain/accounts.ts';
@@ -14,6 +14,7 @@ import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { parsePolicy } from '../../service/domain/policy.ts';
 import { normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { openTestStore } from '../support/store.ts';
+import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 
@@ -27,6 +28,7 @@ beforeAll(async () => {
   ctx = {
     db: store.db,
     plannedDb: store.plannedDb,
+    search: new AccountSearcher(store.plannedDb, store.dialect, systemClock, 'store'),
     dialect: store.dialect,
     clock: new ManualClock(),
     hasher: argon2Hasher,

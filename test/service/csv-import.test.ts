@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../service/clock.ts';
+import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
 import { parseCsv } from '../../service/csv-parser.ts';
@@ -12,6 +12,7 @@ import { parsePolicy } from '../../service/domain/policy.ts';
 import { normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { importCsv } from '../../service/import-csv.ts';
 import { openTestStore } from '../support/store.ts';
+import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 
@@ -61,6 +62,7 @@ function contextOf(testStore: TestStore): ServiceContext {
   return {
     db: testStore.db,
     plannedDb: testStore.plannedDb,
+    search: new AccountSearcher(testStore.plannedDb, testStore.dialect, systemClock, 'store'),
     dialect: testStore.dialect,
     clock: new ManualClock(),
     hasher: argon2Hasher,

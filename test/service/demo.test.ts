@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../service/clock.ts';
+import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
 import { seedDemo, type DemoAccount } from '../../service/demo.ts';
@@ -16,6 +16,7 @@ import { normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { signIn } from '../../service/domain/sign-in.ts';
 import type { Database } from '../../service/store/schema.ts';
 import { openTestStore } from '../support/store.ts';
+import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 
@@ -28,6 +29,7 @@ beforeAll(async () => {
   ctx = {
     db: store.db,
     plannedDb: store.plannedDb,
+    search: new AccountSearcher(store.plannedDb, store.dialect, systemClock, 'store'),
     dialect: store.dialect,
     clock: new ManualClock(),
     hasher: argon2Hasher,

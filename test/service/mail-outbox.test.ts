@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../service/clock.ts';
+import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { Db, ServiceContext } from '../../service/context.ts';
 import { queueMail, type QueuedMail } from '../../service/domain/outbox.ts';
@@ -17,6 +17,7 @@ import {
 import type { OutboxMessage } from '../../service/store/schema.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
 import { openTestStore } from '../support/store.ts';
+import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -50,6 +51,7 @@ beforeEach(async () => {
   ctx = {
     db: store.db,
     plannedDb: store.plannedDb,
+    search: new AccountSearcher(store.plannedDb, store.dialect, systemClock, 'store'),
     dialect: store.dialect,
     clock,
     hasher: argon2Hasher,

@@ -1,0 +1,54 @@
+/**
+ * Numbers the 3-code-unit grams of the indexed texts. Each code unit gets a small number in
+ * the order first seen; grams of three numbers below 128 (nearly all: the texts use a few
+ * dozen characters) are found in a table, the rest in a map.
+ *
+ * Grams are UTF-16 code units, not characters: a text that holds a pattern holds every
+ * 3-unit run of it, which is all a candidate list needs.
+ */
+export class GramIds {
+  private readonly letters = new Uint16Array(65536);
+  private letterCount = 0;
+  private readonly table = new Int32Array(1 << 21).fill(-1);
+  private readonly others = new Map<string, number>();
+  /** Grams numbered so far: ids are 0 … size - 1. */
+  size = 0;
+
+  private letter(text: string, i: number, add: boolean): number {
+    const unit = text.charCodeAt(i);
+    let n = this.letters[unit] ?? 0;
+    if (n === 0 && add && this.letterCount < 65535) {
+      this.letterCount += 1;
+      n = this.letterCount;
+      this.letters[unit] = n;
+    }
+    return n;
+  }
+
+  /** The id of the gram at `text[i..i+3)`: -1 when never numbered (and `add` is false). */
+  id(text: string, i: number, add: boolean): number {
+    const a = this.letter(text, i, add);
+    const b = this.letter(text, i + 1, add);
+    const c = this.letter(text, i + 2, add);
+    if (a === 0 || b === 0 || c === 0) return -1;
+    if (a < 128 && b < 128 && c < 128) {
+      const cell = (a << 14) | (b << 7) | c;
+      let id = this.table[cell] ?? -1;
+      if (id < 0 && add) {
+        id = this.size;
+        this.size += 1;
+        this.table[cell] = id;
+      }
+      return id;
+    }
+    const gram = text.slice(i, i + 3);
+    let id = this.others.get(gram);
+    if (id === undefined) {
+      if (!add) return -1;
+      id = this.size;
+      this.size += 1;
+      this.others.set(gram, id);
+    }
+    return id;
+  }
+}
