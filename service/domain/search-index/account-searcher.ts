@@ -157,7 +157,13 @@ export class AccountSearcher {
   private async isSmall(): Promise<boolean> {
     const limit = this.options.buildInlineUpTo;
     const rows = await this.db
-      .selectFrom((eb) => eb.selectFrom('accounts').select('id').limit(limit + 1).as('x'))
+      .selectFrom((eb) =>
+        eb
+          .selectFrom('accounts')
+          .select('id')
+          .limit(limit + 1)
+          .as('x'),
+      )
       .select((eb) => eb.fn.countAll<number | string>().as('n'))
       .execute();
     return Number(rows[0]?.n ?? 0) <= limit;
@@ -269,10 +275,7 @@ export class AccountSearcher {
     if (ready.kind !== 'ready' || this.closed) return;
     const { maxChanges } = this.options;
     const feed = await readFeed(this.db, this.dialect, ready.position, maxChanges + 1);
-    if (
-      this.isBehind(feed.prunedThrough, ready.position) ||
-      feed.changes.length > maxChanges
-    ) {
+    if (this.isBehind(feed.prunedThrough, ready.position) || feed.changes.length > maxChanges) {
       this.options.log('search index: rebuilding (the store changed too much to catch up)', {
         changes: feed.changes.length,
       });

@@ -352,7 +352,10 @@ export class MemoryIndex {
       stream(1, this.driver(starts), (s) => passes(s) && keys[s] !== exact && startsHere(s)),
     ];
     if (term.mode === 'two') {
-      return { count: stream(1, this.driver(starts), (s) => passes(s) && startsHere(s)), tiers: prefixTiers };
+      return {
+        count: stream(1, this.driver(starts), (s) => passes(s) && startsHere(s)),
+        tiers: prefixTiers,
+      };
     }
     const anywhere = this.driver(pattern);
     const holds = (s: number) => (texts[s] ?? '').includes(pattern);

@@ -66,9 +66,11 @@ export async function* allAccounts(
   let after: string | null = null;
   for (;;) {
     const where: RawBuilder<unknown> = after === null ? sql`` : sql`where ${key} > ${after}`;
-    const { rows }: { rows: AccountRecord[] } = await accountsSelect(dialect, where, sql`order by ${key} limit ${chunk}`).execute(
-      db,
-    );
+    const { rows }: { rows: AccountRecord[] } = await accountsSelect(
+      dialect,
+      where,
+      sql`order by ${key} limit ${chunk}`,
+    ).execute(db);
     if (rows.length === 0) return;
     yield rows.map(indexed);
     after = rows[rows.length - 1]?.k ?? null;
@@ -85,7 +87,11 @@ export async function accountsById(
   const out: IndexedAccount[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const part = ids.slice(i, i + 500);
-    const { rows } = await accountsSelect(dialect, sql`where a.id in (${sql.join(part)})`, sql``).execute(db);
+    const { rows } = await accountsSelect(
+      dialect,
+      sql`where a.id in (${sql.join(part)})`,
+      sql``,
+    ).execute(db);
     out.push(...rows.map(indexed));
   }
   return out;
@@ -93,9 +99,10 @@ export async function accountsById(
 
 /** The feed's position now: what an index built from reads after this has applied. */
 export async function feedPosition(db: Db, dialect: Dialect): Promise<string> {
-  const { rows } = await (dialect === 'sqlite'
-    ? sql<{ p: number | string }>`select coalesce(max(seq), 0) as p from search_changes`
-    : sql<{ p: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as p`
+  const { rows } = await (
+    dialect === 'sqlite'
+      ? sql<{ p: number | string }>`select coalesce(max(seq), 0) as p from search_changes`
+      : sql<{ p: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as p`
   ).execute(db);
   return String(rows[0]?.p ?? '0');
 }
@@ -116,8 +123,12 @@ export async function readFeed(
 ): Promise<FeedRead> {
   if (dialect === 'sqlite') {
     const { rows } = await sql<{ seq: number; account_id: string }>`
-      select seq, account_id from search_changes where seq > ${Number(position)} order by seq limit ${limit}`.execute(db);
-    const pruned = await sql<{ p: number }>`select pruned_through as p from search_state`.execute(db);
+      select seq, account_id from search_changes where seq > ${Number(position)} order by seq limit ${limit}`.execute(
+      db,
+    );
+    const pruned = await sql<{ p: number }>`select pruned_through as p from search_state`.execute(
+      db,
+    );
     const last = rows[rows.length - 1];
     return {
       changes: rows.map((r) => ({ token: String(r.seq), accountId: r.account_id })),
@@ -125,7 +136,11 @@ export async function readFeed(
       prunedThrough: String(pruned.rows[0]?.p ?? 0),
     };
   }
-  const { rows } = await sql<{ changes: Array<[string, string]> | null; p: string; pruned: string }>`
+  const { rows } = await sql<{
+    changes: Array<[string, string]> | null;
+    p: string;
+    pruned: string;
+  }>`
     select (select json_agg(json_build_array(x.xid::text, x.account_id)) from
         (select xid, account_id from search_changes where xid >= ${position}::xid8 limit ${limit}) x)
         as changes,
