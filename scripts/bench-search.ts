@@ -3,17 +3,19 @@
  *
  *   npx tsx scripts/bench-search.ts [--n 1000000] [--queries 500] [--seed 42] [--orgs 2000]
  *     [--store sqlite|postgres|both] [--peer] [--peer-n N] [--rounds R]
- *     [--modes direct,route,minimal]
+ *     [--modes direct,route,store-route,minimal]
  *     [--cache DIR] [--json FILE] [--measure-import K]
  *
  * Loads the N accounts of the peer's gen-users.mjs (same seed and organizations: the same
  * people) into SQLite, and into PostgreSQL when DATABASE_URL is set, then runs the peer's four
  * query kinds (500 each, 50 results; drawn exactly as its bench-search.mjs draws them) with one
  * client, a warm-up pass of every kind, then a measured pass per kind (the peer warms up per kind):
- *   direct   searchAccounts() in process;
+ *   direct   searchAccounts() in process: the store's own search (SQL over search_grams);
  *   route    the service as deployed (`service/cli.ts serve` in its own process, as slapd is
  *            the peer's), GET /api/v1/accounts with a super-administrator's bearer token, over
- *            one keep-alive HTTP connection on loopback;
+ *            one keep-alive HTTP connection on loopback, once its in-memory search index is
+ *            built (the time it took is printed);
+ *   store-route  the same with SEARCH_INDEX=store: the store's search behind the route;
  *   minimal  a bare Fastify route calling searchAccounts, same client (no auth: its cost shows).
  * Loaded stores are cached (a SQLite file under --cache, a PostgreSQL schema) and reused while
  * the generator, the accounts schema, the search index SQL and N are unchanged.

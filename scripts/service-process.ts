@@ -4,6 +4,11 @@ import { spawn } from 'node:child_process';
 export interface ServiceProcess {
   url: string;
   port: number;
+  /**
+   * Waits until the search index is built (GET /healthz says 'ready', or 'store' under
+   * SEARCH_INDEX=store) and answers that state and how long the wait took.
+   */
+  searchIndexSettled(timeoutMs?: number): Promise<{ state: string; ms: number }>;
   close(): Promise<void>;
 }
 
@@ -12,16 +17,20 @@ export interface ServiceProcess {
  * a free loopback port, logging warnings only, and answers once it listens. The benchmarks use
  * it so that the client's work and the service's do not share one event loop, as they never do.
  */
-export async function startServiceProcess(store: {
-  databaseUrl?: string | undefined;
-  dataDir: string;
-}): Promise<ServiceProcess> {
+export async function startServiceProcess(
+  store: {
+    databaseUrl?: string | undefined;
+    dataDir: string;
+  },
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<ServiceProcess> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DATA_DIR: store.dataDir,
     HOST: '127.0.0.1',
     PORT: '0',
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   if (store.databaseUrl) env.DATABASE_URL = store.databaseUrl;
   else delete env.DATABASE_URL;
@@ -48,9 +57,24 @@ export async function startServiceProcess(store: {
       reject(new Error(`the service exited (${code}) before listening`)),
     );
   });
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     port,
+    async searchIndexSettled(timeoutMs = 600_000) {
+      const started = performance.now();
+      for (;;) {
+        const health = (await (await fetch(`${url}/healthz`)).json()) as { searchIndex?: string };
+        const state = health.searchIndex ?? 'unknown';
+        if (state !== 'building' && state !== 'none') {
+          return { state, ms: performance.now() - started };
+        }
+        if (performance.now() - started > timeoutMs) {
+          throw new Error(`the search index was not built within ${timeoutMs} ms`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    },
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

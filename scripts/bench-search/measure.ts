@@ -137,11 +137,16 @@ async function measureMode(
     return { mode: 'direct', results: await measure(`${label} direct`, direct, queries) };
   }
   const server =
-    mode === 'route'
-      ? await startServiceRoute(store, location, cache)
-      : await startSearchServer(store);
+    mode === 'minimal'
+      ? await startSearchServer(store)
+      : await startServiceRoute(store, location, cache, mode === 'route' ? 'memory' : 'store');
   const client = httpRunner(server.port, server.token);
-  const name = mode === 'route' ? 'HTTP, the service process (bearer)' : 'HTTP, bare route';
+  const name =
+    mode === 'route'
+      ? 'HTTP, the service process (bearer)'
+      : mode === 'store-route'
+        ? 'HTTP, the service process, SEARCH_INDEX=store'
+        : 'HTTP, bare route';
   try {
     return { mode: name, results: await measure(`${label} ${name}`, client.run, queries) };
   } finally {

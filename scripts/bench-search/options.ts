@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-type Mode = 'direct' | 'route' | 'minimal';
+type Mode = 'direct' | 'route' | 'store-route' | 'minimal';
 
 /** The benchmark's command-line options (see scripts/bench-search.ts for their meaning). */
 export interface Options {
@@ -15,7 +15,11 @@ export interface Options {
   cache: string;
   json: string | null;
   measureImport: number;
-  /** direct: searchAccounts; route: the service process's GET /api/v1/accounts (bearer); minimal: a bare route. */
+  /**
+   * direct: searchAccounts (the store's search) in process; route: the service process's
+   * GET /api/v1/accounts (bearer), from its in-memory index; store-route: the same with
+   * SEARCH_INDEX=store; minimal: a bare route over searchAccounts.
+   */
   modes: Mode[];
   /** Rounds of (peer, ours), so drift on a shared machine shows. */
   rounds: number;
@@ -33,7 +37,7 @@ function defaultOptions(): Options {
     cache: path.join(tmpdir(), 'latchkey-bench-search'),
     json: null,
     measureImport: 0,
-    modes: ['direct', 'route', 'minimal'],
+    modes: ['direct', 'route', 'store-route', 'minimal'],
     rounds: 1,
   };
 }
@@ -54,7 +58,7 @@ function applyArg(o: Options, a: string | undefined, value: () => string): void 
   else if (a === '--modes') {
     o.modes = value()
       .split(',')
-      .filter((m): m is Mode => ['direct', 'route', 'minimal'].includes(m));
+      .filter((m): m is Mode => ['direct', 'route', 'store-route', 'minimal'].includes(m));
   } else if (a === '--cache') o.cache = path.resolve(value());
   else if (a === '--json') o.json = path.resolve(value());
   else if (a === '--measure-import') o.measureImport = Number(value());

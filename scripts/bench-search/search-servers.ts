@@ -12,6 +12,7 @@ import { defaultPolicy } from '../../service/domain/policy.ts';
 import { newId } from '../../service/ids.ts';
 import type { Store } from '../../service/store/database.ts';
 import { startServiceProcess } from '../service-process.ts';
+import { log } from './format.ts';
 import { accountRow } from './load-accounts.ts';
 import type { Runner } from './measure.ts';
 import { RESULTS } from './queries.ts';
@@ -125,12 +126,28 @@ async function ensureBenchAdmin(store: Store): Promise<{ id: string }> {
  * on the loaded store, logging warnings only; and an access token of a super-administrator (a
  * "qqx" account no query of the benchmark matches, created once), issued before it starts.
  */
-export async function startServiceRoute(store: Store, location: string, cache: string) {
+export async function startServiceRoute(
+  store: Store,
+  location: string,
+  cache: string,
+  searchIndex: 'memory' | 'store',
+) {
   const admin = await ensureBenchAdmin(store);
   const { accessToken } = await issueTokens(store.db, systemClock, admin.id);
-  const service = await startServiceProcess({
-    databaseUrl: location.startsWith('postgres') ? location : `sqlite:${location}`,
-    dataDir: cache,
-  });
+  const service = await startServiceProcess(
+    {
+      databaseUrl: location.startsWith('postgres') ? location : `sqlite:${location}`,
+      dataDir: cache,
+    },
+    { SEARCH_INDEX: searchIndex },
+  );
+  const settled = await service.searchIndexSettled();
+  if (settled.state !== (searchIndex === 'memory' ? 'ready' : 'store')) {
+    await service.close();
+    throw new Error(`the service's search index is ${settled.state}, not ${searchIndex}`);
+  }
+  if (searchIndex === 'memory') {
+    log(`  search index built ${(settled.ms / 1000).toFixed(1)} s after the service listened`);
+  }
   return { port: service.port, token: accessToken, close: () => service.close() };
 }

@@ -101,7 +101,9 @@ export async function accountsById(
 export async function feedPosition(db: Db, dialect: Dialect): Promise<string> {
   const { rows } = await (
     dialect === 'sqlite'
-      ? sql<{ p: number | string }>`select coalesce(max(seq), 0) as p from search_changes`
+      ? // Rows up to pruned_through may be gone: the position is never below it.
+        sql<{ p: number | string }>`select max(coalesce((select max(seq) from search_changes), 0),
+          (select pruned_through from search_state)) as p`
       : sql<{ p: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as p`
   ).execute(db);
   return String(rows[0]?.p ?? '0');
