@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountSearchQuerySchema,
@@ -104,7 +105,7 @@ describe('search index: in step with the store', () => {
     expect(elsewhere.answered.store).toBe(0);
   });
 
-  it('rebuilds when feed rows it had not read were pruned, and answers right', async () => {
+  it('rebuilds when struck off the feed and its unread rows deleted, and answers right', async () => {
     const logged: string[] = [];
     const searcher = searcherOn(store, { log: (message) => logged.push(message) });
     await searcher.search(query('amelia'), { organizationIds: null });
@@ -114,12 +115,27 @@ describe('search index: in step with the store', () => {
       .set({ email: 'zelda@example.org', email_key: 'zelda@example.org' })
       .where('username_key', '=', 'amelia.stone')
       .execute();
-    await pruneFeed(store.db, store.dialect, -60_000);
+    // Struck off the feed's readers (as when it has not read the feed for some minutes) and
+    // the rows it had not read deleted.
+    await sql`delete from search_readers`.execute(store.db);
+    await pruneFeed(store.db, store.dialect, 60_000);
     const result = await searcher.search(query('ame'), { organizationIds: null });
     expect(usernames(result)).not.toContain('amelia.stone');
     expect(result).toEqual(await fromStore('ame'));
     expect(logged.some((m) => m.startsWith('search index: rebuilding'))).toBe(true);
     expect(searcher.answered.store).toBe(0);
+  });
+
+  it('keeps its index when the feed rows deleted are ones it had read', async () => {
+    const logged: string[] = [];
+    const searcher = searcherOn(store, { log: (message) => logged.push(message) });
+    await seedAccount(ctx, { organizationId: orgId, username: 'amara.quist', password: null });
+    await searcher.search(query('amara'), { organizationIds: null });
+    await pruneFeed(store.db, store.dialect, 60_000);
+    const result = await searcher.search(query('amara'), { organizationIds: null });
+    expect(usernames(result)).toEqual(['amara.quist']);
+    expect(logged.filter((m) => m.startsWith('search index: rebuilding'))).toEqual([]);
+    expect(searcher.answered).toEqual({ index: 2, store: 0 });
   });
 
   it('rebuilds rather than apply more changes than maxChanges one by one', async () => {

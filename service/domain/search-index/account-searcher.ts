@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type {
   AccountSearchQuery,
   AccountSearchResult,
@@ -6,17 +7,19 @@ import type { Clock } from '../../clock.ts';
 import type { Db } from '../../context.ts';
 import type { Dialect } from '../../store/database.ts';
 import { searchAccounts, type SearchScope } from '../account-search.ts';
-import { decodeCursor, keyOf, searchResult, type Row } from '../search-page.ts';
+import { decodeCursor, searchResult, type Row } from '../search-page.ts';
 import { parseTerm } from '../search-query.ts';
-import { MemoryIndex, type PageRow } from './memory-index.ts';
+import { MemoryIndex } from './memory-index.ts';
 import {
   accountsById,
   allAccounts,
   feedPosition,
   pruneFeed,
   readFeed,
-  readPage,
-  type PageRead,
+  readFeedState,
+  registerReader,
+  unregisterReader,
+  type FeedState,
 } from './store-reads.ts';
 
 /*
@@ -24,10 +27,10 @@ import {
  * from the store (account-search.ts) otherwise — while a large index builds in the background,
  * or with SEARCH_INDEX=store.
  *
- * Never older than the store: the statement that reads a page's rows also asks whether the
+ * Never older than the store: once the index has answered, one statement asks whether the
  * feed (migration 006) holds a change after the index's position. If it does, the index
  * applies the changes (re-reading those accounts) and the search runs again; an index too far
- * behind (many changes, or changes pruned before it read them) is rebuilt.
+ * behind (many changes, or struck off the feed's readers for not reading it) is rebuilt.
  */
 
 export type SearchIndexMode = 'memory' | 'store';
@@ -37,8 +40,8 @@ export interface SearchIndexOptions {
   buildInlineUpTo: number;
   /** How often a built index reads the feed when no search does. */
   pollMs: number;
-  /** Feed rows older than this are deleted (by whichever process reads the feed). */
-  pruneAfterMs: number;
+  /** A reader of the feed not seen for this long is struck off (see migration 006). */
+  staleReaderMs: number;
   /** More changes than this at once: rebuild rather than apply them one by one. */
   maxChanges: number;
   log: (message: string, fields: Record<string, unknown>) => void;
@@ -47,7 +50,7 @@ export interface SearchIndexOptions {
 const DEFAULTS: SearchIndexOptions = {
   buildInlineUpTo: 50_000,
   pollMs: 30_000,
-  pruneAfterMs: 10 * 60_000,
+  staleReaderMs: 10 * 60_000,
   maxChanges: 2000,
   log: () => {},
 };
@@ -80,6 +83,8 @@ export class AccountSearcher {
   private lastPrune = 0;
   private closed = false;
   private readonly options: SearchIndexOptions;
+  /** This index's name among the feed's readers. */
+  private readonly reader = randomUUID();
   /** Searches answered so far, by which side. */
   readonly answered = { index: 0, store: 0 };
 
@@ -117,6 +122,8 @@ export class AccountSearcher {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // Best effort: a reader left behind is struck off when it goes stale.
+    unregisterReader(this.db, this.reader).catch(() => {});
   }
 
   async search(query: AccountSearchQuery, scope: SearchScope): Promise<AccountSearchResult> {
@@ -179,6 +186,8 @@ export class AccountSearcher {
     const started = performance.now();
     try {
       const position = await feedPosition(this.db, this.dialect);
+      // Registered first, so no row after `position` is deleted before the index reads it.
+      await registerReader(this.db, this.dialect, this.reader, position);
       const index = await MemoryIndex.build(
         allAccounts(this.db, this.dialect),
         () => new Promise((resolve) => setImmediate(resolve)),
@@ -228,39 +237,26 @@ export class AccountSearcher {
       now,
     };
     const want = query.limit + 1;
-    let page: PageRow[];
+    let rows: Row[];
     let total: number;
     if (query.cursor === undefined) {
-      ({ rows: page, total } = index.firstPage(q, want));
+      ({ rows, total } = index.firstPage(q, want));
     } else {
       const cursor = decodeCursor(query.cursor);
       total = cursor.n;
-      page = index.after(q, { tier: cursor.t, key: cursor.k }, want);
+      rows = index.after(q, { tier: cursor.t, key: cursor.k }, want);
     }
-    const read = await readPage(this.db, this.dialect, page, position);
-    if (this.isStale(read, position, applied)) return null;
-    const byKey = new Map(read.rows.map((row) => [keyOf(row), row]));
-    const rows: Row[] = [];
-    for (const { key } of page) {
-      const row = byKey.get(key);
-      if (!row) return null;
-      rows.push(row);
-    }
+    // Asked after the rows were taken: if nothing followed the position, they were current.
+    const state = await readFeedState(this.db, this.dialect, this.reader, position);
+    if (this.isStale(state, applied)) return null;
     return searchResult(rows, total, query.limit, now);
   }
 
-  private isStale(read: PageRead, position: string, applied: Set<string>): boolean {
-    if (this.isBehind(read.prunedThrough, position)) return true;
-    return typeof read.newer === 'boolean'
-      ? read.newer
-      : read.newer.some((token) => !applied.has(token));
-  }
-
-  /** Whether feed rows the index has not read were deleted. */
-  private isBehind(prunedThrough: string, position: string): boolean {
-    const pruned = BigInt(prunedThrough);
-    const at = BigInt(position);
-    return this.dialect === 'sqlite' ? pruned > at : pruned >= at;
+  private isStale(state: FeedState, applied: Set<string>): boolean {
+    if (!state.registered) return true;
+    return typeof state.newer === 'boolean'
+      ? state.newer
+      : state.newer.some((token) => !applied.has(token));
   }
 
   /** Applies the feed's changes, one catch-up at a time so they apply in order. */
@@ -274,10 +270,11 @@ export class AccountSearcher {
     const ready = this.state;
     if (ready.kind !== 'ready' || this.closed) return;
     const { maxChanges } = this.options;
-    const feed = await readFeed(this.db, this.dialect, ready.position, maxChanges + 1);
-    if (this.isBehind(feed.prunedThrough, ready.position) || feed.changes.length > maxChanges) {
-      this.options.log('search index: rebuilding (the store changed too much to catch up)', {
+    const feed = await readFeed(this.db, this.dialect, this.reader, ready.position, maxChanges + 1);
+    if (!feed.registered || feed.changes.length > maxChanges) {
+      this.options.log('search index: rebuilding (it fell too far behind the store)', {
         changes: feed.changes.length,
+        registered: feed.registered,
       });
       this.state = { kind: 'none' };
       return;
@@ -303,9 +300,10 @@ export class AccountSearcher {
     }
     ready.position = feed.position;
     ready.applied = applied;
+    await registerReader(this.db, this.dialect, this.reader, feed.position);
     if (Date.now() - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = Date.now();
-      await pruneFeed(this.db, this.dialect, this.options.pruneAfterMs);
+      await pruneFeed(this.db, this.dialect, this.options.staleReaderMs);
     }
   }
 }

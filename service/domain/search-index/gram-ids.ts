@@ -1,5 +1,6 @@
 /**
- * Numbers the 3-code-unit grams of the indexed texts. Each code unit gets a small number in
+ * Numbers the 3-code-unit grams of the indexed texts, and their anchors (the start mark and
+ * 3 or 4 more units, at the start of a field or word: the lists of prefix matches). Each code unit gets a small number in
  * the order first seen; grams of three numbers below 128 (nearly all: the texts use a few
  * dozen characters) are found in a table, the rest in a map.
  *
@@ -11,6 +12,7 @@ export class GramIds {
   private letterCount = 0;
   private readonly table = new Int32Array(1 << 21).fill(-1);
   private readonly others = new Map<string, number>();
+  private readonly anchors = new Map<string, number>();
   /** Grams numbered so far: ids are 0 … size - 1. */
   size = 0;
 
@@ -48,6 +50,19 @@ export class GramIds {
       id = this.size;
       this.size += 1;
       this.others.set(gram, id);
+    }
+    return id;
+  }
+
+  /** The id of the anchor `text[i..i+length)`: -1 when never numbered (and `add` is false). */
+  anchorId(text: string, i: number, length: number, add: boolean): number {
+    const anchor = text.slice(i, i + length);
+    let id = this.anchors.get(anchor);
+    if (id === undefined) {
+      if (!add) return -1;
+      id = this.size;
+      this.size += 1;
+      this.anchors.set(anchor, id);
     }
     return id;
   }

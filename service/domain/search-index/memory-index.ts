@@ -1,31 +1,38 @@
 import { SEARCH_TOTAL_CAP, type SearchFilter } from '../../../common/api/account-search.ts';
 import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
-import type { Tier } from '../search-page.ts';
+import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
 import { SlotList, compareKeys } from './sorted-lists.ts';
 
 /*
  * The account search of account-search.ts, answered from memory: the same matches, tiers,
- * order and capped total (test/service/search-index.test.ts compares the two).
+ * order and capped total (test/service/search-index.test.ts runs the store's tests on it).
  *
  * Each account has a slot: its username_key, its searchable document (migration 002's
- * searchDocument, read from the store so the folding is the store's own), organization and
- * status. Every 3-code-unit gram of the documents has a list of the slots holding it, in
- * username_key order, so a tier is a walk of one list in the order results are shown,
- * checking each slot's document for the whole pattern, until the page is full; the count
- * walks the pattern's rarest gram until it passes the cap.
+ * searchDocument, read from the store so the folding is the store's own), its row as a
+ * search answers it, organization and status. Every 3-code-unit gram of the documents, and
+ * every anchor (the start mark and 3 or 4 units: a field or word starting so), has a list of
+ * the slots holding it in username_key order. A needle (the pattern, or mark + pattern for
+ * the prefix tiers) is read from its shortest list, each slot checked against the next two
+ * shortest (integer work, by rank) and then, unless one list is exactly the needle's, its
+ * document; a tier is such a walk until the page is full, the count one until past the cap.
  */
 
-/** An account as the index holds it. */
+/** An account as the index holds it: what it searches and what an answer shows. */
 export interface IndexedAccount {
   id: string;
   key: string;
   text: string;
+  username: string;
+  email: string;
+  name: string;
+  phone: string;
   organizationId: string;
+  organizationName: string;
   lockedAt: number | null;
   lockedUntil: number | null;
-  disabled: boolean;
+  disabledAt: number | null;
   shared: boolean;
   mustChangePassword: boolean;
   hasQuestion: boolean;
@@ -41,11 +48,6 @@ export interface IndexQuery {
   now: number;
 }
 
-export interface PageRow {
-  key: string;
-  tier: Tier;
-}
-
 const LIVE = 1;
 const SHARED = 2;
 const MUST_CHANGE = 4;
@@ -59,13 +61,22 @@ const FILTER_FLAGS: Record<Exclude<SearchFilter, 'locked'>, number> = {
   disabled: DISABLED,
 };
 
-/** The slots list[from..to) that pass `holds`, in order, are one tier's rows. */
+/** Where a needle's matches are: `list`, narrowed by `also`, then `text` checked if not exact. */
+interface Needle {
+  text: string;
+  list: SlotList;
+  also: SlotList[];
+  exact: boolean;
+}
+
+/** One tier (or the count): the slots of a needle passing `passes`, minus another needle's. */
 interface Stream {
   tier: Tier;
-  list: SlotList;
+  needle: Needle;
   from: number;
   to: number;
-  holds: (slot: number) => boolean;
+  passes: ((slot: number) => boolean) | null;
+  without: Needle | null;
 }
 
 interface Plan {
@@ -75,6 +86,41 @@ interface Plan {
 
 const EMPTY = SlotList.empty();
 const PAUSE_EVERY = 20_000;
+const NEWLINE = '\n';
+
+/** Steps through a list in rank order, answering whether it holds a slot of a given rank. */
+class Gallop {
+  private at = 0;
+
+  constructor(
+    private readonly list: SlotList,
+    private readonly rank: Int32Array,
+  ) {}
+
+  has(slot: number): boolean {
+    const { list, rank } = this;
+    const r = rank[slot] ?? -1;
+    const n = list.length;
+    let lo = this.at;
+    if (lo >= n) return false;
+    if ((rank[list.at(lo)] ?? -1) >= r) return rank[list.at(lo)] === r;
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < n && (rank[list.at(hi)] ?? -1) < r) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    hi = Math.min(hi, n);
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((rank[list.at(mid)] ?? -1) < r) lo = mid;
+      else hi = mid;
+    }
+    this.at = hi;
+    return hi < n && rank[list.at(hi)] === r;
+  }
+}
 
 export class MemoryIndex {
   private readonly grams = new GramIds();
@@ -82,10 +128,19 @@ export class MemoryIndex {
   private all = SlotList.empty();
   private readonly keys: string[] = [];
   private readonly texts: string[] = [];
+  private readonly ids: string[] = [];
+  private readonly usernames: string[] = [];
+  private readonly emails: string[] = [];
+  private readonly names: string[] = [];
+  private readonly phones: string[] = [];
+  private readonly organizationIds: string[] = [];
+  private readonly organizationNames: string[] = [];
+  private rank = new Int32Array(1024);
   private org = new Int32Array(1024);
   private flags = new Uint8Array(1024);
   private lockedAt = new Float64Array(1024);
   private lockedUntil = new Float64Array(1024);
+  private disabledAt = new Float64Array(1024);
   private readonly slotOfId = new Map<string, number>();
   private readonly organizations = new Map<string, number>();
 
@@ -115,10 +170,28 @@ export class MemoryIndex {
     }
     const slots = index.keys.length;
     const all = new Int32Array(slots);
-    for (let s = 0; s < slots; s += 1) all[s] = s;
+    for (let s = 0; s < slots; s += 1) {
+      all[s] = s;
+      index.rank[s] = s;
+    }
     index.all = new SlotList(all, slots);
     await index.buildLists(pause);
     return index;
+  }
+
+  /** Calls `each` with the id of every gram and anchor of `text` (repeats included). */
+  private forEachGram(text: string, add: boolean, each: (id: number) => void): void {
+    for (let i = 0; i + 3 <= text.length; i += 1) {
+      const id = this.grams.id(text, i, add);
+      if (id >= 0) each(id);
+      if (text[i] === SEARCH_MARK) {
+        for (const length of [4, 5]) {
+          if (i + length > text.length || text.slice(i, i + length).includes(NEWLINE)) break;
+          const anchor = this.grams.anchorId(text, i, length, add);
+          if (anchor >= 0) each(anchor);
+        }
+      }
+    }
   }
 
   /** Two passes: count each gram's slots, then fill one array holding every list. */
@@ -126,20 +199,20 @@ export class MemoryIndex {
     const slots = this.keys.length;
     let counts = new Int32Array(1 << 16);
     let last = new Int32Array(1 << 16);
-    for (let s = 0; s < slots; s += 1) {
-      const text = this.texts[s] ?? '';
-      for (let i = 0; i + 3 <= text.length; i += 1) {
-        const id = this.grams.id(text, i, true);
-        if (id >= counts.length) {
-          counts = grown(counts, id + 1);
-          last = grown(last, id + 1);
-        }
-        if (last[id] !== s + 1) {
-          last[id] = s + 1;
-          counts[id] = (counts[id] ?? 0) + 1;
-        }
+    let slot = 0;
+    const count = (id: number) => {
+      if (id >= counts.length) {
+        counts = grown(counts, id + 1);
+        last = grown(last, id + 1);
       }
-      if (s % PAUSE_EVERY === 0) await pause();
+      if (last[id] !== slot + 1) {
+        last[id] = slot + 1;
+        counts[id] = (counts[id] ?? 0) + 1;
+      }
+    };
+    for (slot = 0; slot < slots; slot += 1) {
+      this.forEachGram(this.texts[slot] ?? '', true, count);
+      if (slot % PAUSE_EVERY === 0) await pause();
     }
     const ids = this.grams.size;
     const start = new Float64Array(ids + 1);
@@ -147,18 +220,17 @@ export class MemoryIndex {
     const pool = new Int32Array(start[ids] ?? 0);
     const fill = start.slice(0, ids);
     last.fill(0);
-    for (let s = 0; s < slots; s += 1) {
-      const text = this.texts[s] ?? '';
-      for (let i = 0; i + 3 <= text.length; i += 1) {
-        const id = this.grams.id(text, i, false);
-        if (last[id] !== s + 1) {
-          last[id] = s + 1;
-          const at = fill[id] ?? 0;
-          pool[at] = s;
-          fill[id] = at + 1;
-        }
+    const put = (id: number) => {
+      if (last[id] !== slot + 1) {
+        last[id] = slot + 1;
+        const at = fill[id] ?? 0;
+        pool[at] = slot;
+        fill[id] = at + 1;
       }
-      if (s % PAUSE_EVERY === 0) await pause();
+    };
+    for (slot = 0; slot < slots; slot += 1) {
+      this.forEachGram(this.texts[slot] ?? '', false, put);
+      if (slot % PAUSE_EVERY === 0) await pause();
     }
     this.lists = new Array<SlotList>(ids);
     for (let id = 0; id < ids; id += 1) {
@@ -168,42 +240,48 @@ export class MemoryIndex {
     }
   }
 
-  /** Writes an account's values into `slot` (lists untouched). */
+  /** Writes an account's values into `slot` (lists and ranks untouched). */
   private place(slot: number, a: IndexedAccount): void {
     if (slot >= this.flags.length) {
       const capacity = Math.ceil(slot * 1.5) + 1024;
+      this.rank = grown(this.rank, capacity);
       this.org = grown(this.org, capacity);
       this.flags = grown(this.flags, capacity);
       this.lockedAt = grown(this.lockedAt, capacity);
       this.lockedUntil = grown(this.lockedUntil, capacity);
+      this.disabledAt = grown(this.disabledAt, capacity);
     }
     this.keys[slot] = a.key;
     this.texts[slot] = a.text;
+    this.ids[slot] = a.id;
+    this.usernames[slot] = a.username;
+    this.emails[slot] = a.email;
+    this.names[slot] = a.name;
+    this.phones[slot] = a.phone;
     let org = this.organizations.get(a.organizationId);
     if (org === undefined) {
       org = this.organizations.size;
       this.organizations.set(a.organizationId, org);
+      this.organizationIds[org] = a.organizationId;
     }
+    this.organizationNames[org] = a.organizationName;
     this.org[slot] = org;
     this.flags[slot] =
       LIVE |
       (a.shared ? SHARED : 0) |
       (a.mustChangePassword ? MUST_CHANGE : 0) |
       (a.hasQuestion ? 0 : NO_QUESTION) |
-      (a.disabled ? DISABLED : 0);
+      (a.disabledAt !== null ? DISABLED : 0);
     this.lockedAt[slot] = a.lockedAt ?? Number.NaN;
     this.lockedUntil[slot] = a.lockedUntil ?? Number.POSITIVE_INFINITY;
+    this.disabledAt[slot] = a.disabledAt ?? Number.NaN;
     this.slotOfId.set(a.id, slot);
   }
 
-  /** The distinct gram ids of a text (numbering new ones when `add`). */
-  private gramsOf(text: string, add: boolean): number[] {
+  private gramsOf(text: string, add: boolean): Set<number> {
     const ids = new Set<number>();
-    for (let i = 0; i + 3 <= text.length; i += 1) {
-      const id = this.grams.id(text, i, add);
-      if (id >= 0) ids.add(id);
-    }
-    return [...ids];
+    this.forEachGram(text, add, (id) => ids.add(id));
+    return ids;
   }
 
   private unlist(slot: number): void {
@@ -259,9 +337,38 @@ export class MemoryIndex {
       this.place(slot, account);
       this.list(slot);
     }
+    if (relist.length > 0 || removed.length > 0) {
+      for (let i = 0; i < this.all.length; i += 1) this.rank[this.all.at(i)] = i;
+    }
   }
 
-  private filterOf(q: IndexQuery): (slot: number) => boolean {
+  /** The row of a slot as the store's search answers it (search-page.ts). */
+  private rowOf(slot: number, tier: Tier): Row {
+    const org = this.org[slot] ?? 0;
+    const nullable = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
+    const until = this.lockedUntil[slot];
+    const flags = this.flags[slot] ?? 0;
+    return [
+      this.keys[slot] ?? '',
+      tier,
+      this.ids[slot] ?? '',
+      this.usernames[slot] ?? '',
+      this.emails[slot] ?? '',
+      this.names[slot] ?? '',
+      this.phones[slot] ?? '',
+      this.organizationIds[org] ?? '',
+      this.organizationNames[org] ?? '',
+      nullable(this.lockedAt[slot]),
+      until === Number.POSITIVE_INFINITY ? null : nullable(until),
+      nullable(this.disabledAt[slot]),
+      (flags & SHARED) !== 0,
+      (flags & MUST_CHANGE) !== 0,
+      (flags & NO_QUESTION) === 0,
+    ];
+  }
+
+  /** Filters and scope as one test, or null when there are none. */
+  private filterOf(q: IndexQuery): ((slot: number) => boolean) | null {
     let required = LIVE;
     let locked = false;
     for (const filter of q.filters) {
@@ -279,6 +386,7 @@ export class MemoryIndex {
         }
       }
     }
+    if (required === LIVE && !locked && allowed === null) return null;
     const { flags, org, lockedAt, lockedUntil } = this;
     const now = q.now;
     return (s) =>
@@ -287,39 +395,50 @@ export class MemoryIndex {
       (!locked || (!Number.isNaN(lockedAt[s]) && (lockedUntil[s] ?? 0) > now));
   }
 
-  /** The list of a gram of `m` with the fewest slots: every text holding `m` is in it. */
-  private driver(m: string): SlotList {
-    let best: SlotList | null = null;
-    for (let i = 0; i + 3 <= m.length; i += 1) {
-      const id = this.grams.id(m, i, false);
-      const list = id < 0 ? undefined : this.lists[id];
-      if (!list || list.length === 0) return EMPTY;
-      if (!best || list.length < best.length) best = list;
+  /** Where the documents holding `text` (3 units or more) are. */
+  private needle(text: string): Needle {
+    const lists: SlotList[] = [];
+    const listOf = (id: number) => (id < 0 ? EMPTY : (this.lists[id] ?? EMPTY));
+    let exact: SlotList | null = null;
+    if (text[0] === SEARCH_MARK && text.length >= 4) {
+      const length = Math.min(text.length, 5);
+      const anchor = listOf(this.grams.anchorId(text, 0, length, false));
+      if (length === text.length) exact = anchor;
+      lists.push(anchor);
     }
-    return best ?? EMPTY;
-  }
-
-  /** The slot whose username_key is `key`, as a list of one (or none). */
-  private exactly(key: string): SlotList {
-    const slot = this.all.at(this.all.bound(this.keys, key, false));
-    if (slot < 0 || this.keys[slot] !== key) return EMPTY;
-    return new SlotList(Int32Array.of(slot), 1, true);
+    for (let i = 0; i + 3 <= text.length; i += 1) {
+      lists.push(listOf(this.grams.id(text, i, false)));
+    }
+    if (text.length === 3) exact = lists[0] ?? EMPTY;
+    if (exact) return { text, list: exact, also: [], exact: true };
+    lists.sort((a, b) => a.length - b.length);
+    const [list = EMPTY, ...rest] = lists;
+    return { text, list, also: rest.slice(0, 2), exact: false };
   }
 
   private plan(q: IndexQuery): Plan {
-    const { keys, texts } = this;
-    const passes = this.filterOf(q);
+    const { keys } = this;
+    const filter = this.filterOf(q);
     const { term } = q;
     const exact = term.exact;
-    const stream = (tier: Tier, list: SlotList, holds: (s: number) => boolean): Stream => ({
-      tier,
-      list,
-      from: 0,
-      to: list.length,
-      holds,
-    });
+    const notExact = filter
+      ? (s: number) => filter(s) && keys[s] !== exact
+      : (s: number) => keys[s] !== exact;
+    const stream = (
+      tier: Tier,
+      needle: Needle,
+      passes: ((s: number) => boolean) | null,
+      without: Needle | null = null,
+    ): Stream => ({ tier, needle, from: 0, to: needle.list.length, passes, without });
+    const whole = (list: SlotList): Needle => ({ text: '', list, also: [], exact: true });
+    const one = (slot: number): Needle =>
+      whole(slot < 0 ? EMPTY : new SlotList(Int32Array.of(slot), 1, true));
+    const exactSlot = (() => {
+      const slot = this.all.at(this.all.bound(keys, exact, false));
+      return slot >= 0 && keys[slot] === exact ? slot : -1;
+    })();
     if (term.mode === 'all') {
-      const all = stream(3, this.all, passes);
+      const all = stream(3, whole(this.all), filter);
       return { count: all, tiers: [all] };
     }
     if (term.mode === 'one') {
@@ -327,78 +446,104 @@ export class MemoryIndex {
       const next = String.fromCodePoint((c.codePointAt(0) ?? 0) + 1);
       const from = this.all.bound(keys, c, false);
       const to = this.all.bound(keys, next, false);
-      const range = (tier: Tier, holds: (s: number) => boolean): Stream => ({
-        ...stream(tier, this.all, holds),
+      const range = (tier: Tier, passes: ((s: number) => boolean) | null): Stream => ({
+        ...stream(tier, whole(this.all), passes),
         from,
         to,
       });
-      const inRange = (s: number) => {
-        const key = keys[s] ?? '';
-        return compareKeys(key, c) >= 0 && compareKeys(key, next) < 0;
-      };
+      const rank = this.rank[exactSlot] ?? -1;
+      const inRange = exactSlot >= 0 && rank >= from && rank < to;
       return {
-        count: range(1, passes),
-        tiers: [
-          stream(0, this.exactly(exact), (s) => passes(s) && inRange(s)),
-          range(1, (s) => passes(s) && keys[s] !== exact),
-        ],
+        count: range(1, filter),
+        tiers: [stream(0, one(inRange ? exactSlot : -1), filter), range(1, notExact)],
       };
     }
     const pattern = term.chars.join('');
-    const starts = SEARCH_MARK + pattern;
-    const startsHere = (s: number) => (texts[s] ?? '').includes(starts);
+    const starts = this.needle(SEARCH_MARK + pattern);
+    const startsHere = this.holder(starts);
     const prefixTiers = [
-      stream(0, this.exactly(exact), (s) => passes(s) && startsHere(s)),
-      stream(1, this.driver(starts), (s) => passes(s) && keys[s] !== exact && startsHere(s)),
+      stream(0, one(exactSlot >= 0 && startsHere(exactSlot) ? exactSlot : -1), filter),
+      stream(1, starts, notExact),
     ];
-    if (term.mode === 'two') {
-      return {
-        count: stream(1, this.driver(starts), (s) => passes(s) && startsHere(s)),
-        tiers: prefixTiers,
-      };
-    }
-    const anywhere = this.driver(pattern);
-    const holds = (s: number) => (texts[s] ?? '').includes(pattern);
+    if (term.mode === 'two') return { count: stream(1, starts, filter), tiers: prefixTiers };
+    const anywhere = this.needle(pattern);
     return {
-      count: stream(2, anywhere, (s) => passes(s) && holds(s)),
-      tiers: [
-        ...prefixTiers,
-        stream(2, anywhere, (s) => passes(s) && keys[s] !== exact && holds(s) && !startsHere(s)),
-      ],
+      count: stream(2, anywhere, filter),
+      tiers: [...prefixTiers, stream(2, anywhere, notExact, starts)],
     };
   }
 
-  private static walk(stream: Stream, from: number, want: number, keys: string[], out: PageRow[]) {
-    const { list, holds, tier } = stream;
-    for (let i = from; i < stream.to && out.length < want; i += 1) {
+  /** Whether a slot's document holds a needle (one slot at a time: no gallop). */
+  private holder(needle: Needle): (slot: number) => boolean {
+    if (needle.exact && needle.text === '') return () => true;
+    return (slot) => (this.texts[slot] ?? '').includes(needle.text);
+  }
+
+  /**
+   * Walks a stream from position `from`, calling `take` with each slot it holds until `take`
+   * answers false.
+   */
+  private walk(stream: Stream, from: number, take: (slot: number) => boolean): void {
+    const { needle, passes, without } = stream;
+    const { list, exact } = needle;
+    const also = needle.also.map((l) => new Gallop(l, this.rank));
+    const exclude = without?.exact ? new Gallop(without.list, this.rank) : null;
+    const texts = this.texts;
+    for (let i = from; i < stream.to; i += 1) {
       const slot = list.at(i);
-      if (holds(slot)) out.push({ key: keys[slot] ?? '', tier });
+      if (passes !== null && !passes(slot)) continue;
+      let inAll = true;
+      for (const g of also) {
+        if (!g.has(slot)) {
+          inAll = false;
+          break;
+        }
+      }
+      if (!inAll) continue;
+      if (exclude ? exclude.has(slot) : false) continue;
+      const text = texts[slot] ?? '';
+      if (!exact && !text.includes(needle.text)) continue;
+      if (without && !without.exact && text.includes(without.text)) continue;
+      if (!take(slot)) return;
     }
   }
 
   /** The first `limit` rows and the total, counted up to SEARCH_TOTAL_CAP + 1. */
-  firstPage(q: IndexQuery, limit: number): { rows: PageRow[]; total: number } {
+  firstPage(q: IndexQuery, limit: number): { rows: Row[]; total: number } {
     const plan = this.plan(q);
     const { count } = plan;
     let total = 0;
-    for (let i = count.from; i < count.to && total <= SEARCH_TOTAL_CAP; i += 1) {
-      if (count.holds(count.list.at(i))) total += 1;
+    const trivially = count.passes === null && count.needle.exact && count.needle.also.length === 0;
+    if (trivially) total = Math.min(count.to - count.from, SEARCH_TOTAL_CAP + 1);
+    else {
+      this.walk(count, count.from, () => {
+        total += 1;
+        return total <= SEARCH_TOTAL_CAP;
+      });
     }
-    const rows: PageRow[] = [];
-    for (const stream of plan.tiers) MemoryIndex.walk(stream, stream.from, limit, this.keys, rows);
+    const rows: Row[] = [];
+    for (const stream of plan.tiers) this.take(stream, stream.from, limit, rows);
     return { rows, total };
   }
 
+  private take(stream: Stream, from: number, limit: number, rows: Row[]): void {
+    if (rows.length >= limit) return;
+    this.walk(stream, from, (slot) => {
+      rows.push(this.rowOf(slot, stream.tier));
+      return rows.length < limit;
+    });
+  }
+
   /** `limit` rows after the row (tier, key) a page ended with. */
-  after(q: IndexQuery, last: PageRow, limit: number): PageRow[] {
-    const rows: PageRow[] = [];
+  after(q: IndexQuery, last: { tier: Tier; key: string }, limit: number): Row[] {
+    const rows: Row[] = [];
     for (const stream of this.plan(q).tiers) {
       if (stream.tier < last.tier) continue;
       const from =
         stream.tier === last.tier
-          ? Math.max(stream.from, stream.list.bound(this.keys, last.key, true))
+          ? Math.max(stream.from, stream.needle.list.bound(this.keys, last.key, true))
           : stream.from;
-      MemoryIndex.walk(stream, from, limit, this.keys, rows);
+      this.take(stream, from, limit, rows);
       if (rows.length >= limit) break;
     }
     return rows;

@@ -2,12 +2,11 @@ import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../../context.ts';
 import type { Dialect } from '../../store/database.ts';
 import { searchDocument } from '../../store/migrations/002-search-indexes.ts';
-import { pageJoin, pageJson, parseRows, type Row } from '../search-page.ts';
-import type { IndexedAccount, PageRow } from './memory-index.ts';
+import type { IndexedAccount } from './memory-index.ts';
 
 /*
- * What the in-memory index reads from the store: accounts as it holds them, the change feed
- * of migration 006, and the rows of a page. The feed's position is SQLite's `seq` or
+ * What the in-memory index reads from the store: accounts as it holds them, and the change
+ * feed of migration 006. The feed's position is SQLite's `seq` or
  * PostgreSQL's snapshot xmin (a transaction id), both as decimal strings.
  */
 
@@ -17,10 +16,15 @@ interface AccountRecord {
   id: string;
   k: string;
   text: string;
+  username: string;
+  email: string;
+  name: string;
+  phone: string;
   org: string;
+  org_name: string;
   locked_at: number | null;
   locked_until: number | null;
-  disabled: number | boolean;
+  disabled_at: number | null;
   shared: number | boolean;
   must_change: number | boolean;
   has_question: number | boolean;
@@ -35,8 +39,8 @@ function accountsSelect(dialect: Dialect, where: RawBuilder<unknown>, tail: RawB
     organizationName: 'o.name',
   });
   return sql<AccountRecord>`select a.id, a.username_key as k, ${raw(text)} as text,
-      a.organization_id as org, a.locked_at, a.locked_until,
-      a.disabled_at is not null as disabled, a.shared, a.must_change_password as must_change,
+      a.username, a.email, a.name, a.phone, a.organization_id as org, o.name as org_name,
+      a.locked_at, a.locked_until, a.disabled_at, a.shared, a.must_change_password as must_change,
       a.security_answer_hash is not null as has_question
     from accounts a join organizations o on o.id = a.organization_id ${where} ${tail}`;
 }
@@ -46,10 +50,15 @@ function indexed(r: AccountRecord): IndexedAccount {
     id: r.id,
     key: r.k,
     text: r.text,
+    username: r.username,
+    email: r.email,
+    name: r.name,
+    phone: r.phone,
     organizationId: r.org,
+    organizationName: r.org_name,
     lockedAt: r.locked_at === null ? null : Number(r.locked_at),
     lockedUntil: r.locked_until === null ? null : Number(r.locked_until),
-    disabled: Boolean(Number(r.disabled)),
+    disabledAt: r.disabled_at === null ? null : Number(r.disabled_at),
     shared: Boolean(Number(r.shared)),
     mustChangePassword: Boolean(Number(r.must_change)),
     hasQuestion: Boolean(Number(r.has_question)),
@@ -101,9 +110,7 @@ export async function accountsById(
 export async function feedPosition(db: Db, dialect: Dialect): Promise<string> {
   const { rows } = await (
     dialect === 'sqlite'
-      ? // Rows up to pruned_through may be gone: the position is never below it.
-        sql<{ p: number | string }>`select max(coalesce((select max(seq) from search_changes), 0),
-          (select pruned_through from search_state)) as p`
+      ? sql<{ p: number | string }>`select coalesce(max(seq), 0) as p from search_changes`
       : sql<{ p: string }>`select pg_snapshot_xmin(pg_current_snapshot())::text as p`
   ).execute(db);
   return String(rows[0]?.p ?? '0');
@@ -114,105 +121,120 @@ export interface FeedRead {
   changes: Array<{ token: string; accountId: string }>;
   /** SQLite: the last seq read; PostgreSQL: the snapshot's xmin. */
   position: string;
-  prunedThrough: string;
+  /** Whether `reader` is registered: if not, rows it had not read may have been deleted. */
+  registered: boolean;
 }
 
 export async function readFeed(
   db: Db,
   dialect: Dialect,
+  reader: string,
   position: string,
   limit: number,
 ): Promise<FeedRead> {
   if (dialect === 'sqlite') {
-    const { rows } = await sql<{ seq: number; account_id: string }>`
-      select seq, account_id from search_changes where seq > ${Number(position)} order by seq limit ${limit}`.execute(
-      db,
-    );
-    const pruned = await sql<{ p: number }>`select pruned_through as p from search_state`.execute(
-      db,
-    );
-    const last = rows[rows.length - 1];
-    return {
-      changes: rows.map((r) => ({ token: String(r.seq), accountId: r.account_id })),
-      position: last ? String(last.seq) : position,
-      prunedThrough: String(pruned.rows[0]?.p ?? 0),
-    };
+    return db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ seq: number; account_id: string }>`
+        select seq, account_id from search_changes where seq > ${Number(position)}
+        order by seq limit ${limit}`.execute(trx);
+      const known = await sql<{ n: number }>`select count(*) as n from search_readers
+        where id = ${reader}`.execute(trx);
+      const last = rows[rows.length - 1];
+      return {
+        changes: rows.map((r) => ({ token: String(r.seq), accountId: r.account_id })),
+        position: last ? String(last.seq) : position,
+        registered: Number(known.rows[0]?.n ?? 0) > 0,
+      };
+    });
   }
   const { rows } = await sql<{
     changes: Array<[string, string]> | null;
     p: string;
-    pruned: string;
+    known: boolean;
   }>`
     select (select json_agg(json_build_array(x.xid::text, x.account_id)) from
         (select xid, account_id from search_changes where xid >= ${position}::xid8 limit ${limit}) x)
         as changes,
       pg_snapshot_xmin(pg_current_snapshot())::text as p,
-      (select pruned_through::text from search_state) as pruned`.execute(db);
+      exists (select 1 from search_readers where id = ${reader}) as known`.execute(db);
   const row = rows[0];
   return {
     changes: (row?.changes ?? []).map(([token, accountId]) => ({ token, accountId })),
     position: row?.p ?? position,
-    prunedThrough: row?.pruned ?? '0',
+    registered: Boolean(row?.known),
   };
 }
 
-/** The page's rows from the store, with what the feed holds after `position`. */
-export interface PageRead {
-  rows: Row[];
-  /** SQLite: whether any change follows the position; PostgreSQL: the transactions at or after it. */
-  newer: boolean | string[];
-  prunedThrough: string;
-}
-
-export async function readPage(
+/** Records (or first registers) a reader's position; rows before it may then go. */
+export async function registerReader(
   db: Db,
   dialect: Dialect,
-  page: readonly PageRow[],
+  reader: string,
   position: string,
-): Promise<PageRead> {
-  if (dialect === 'sqlite') {
-    const { rows } = await sql<{ rows: unknown; newer: number; pruned: number }>`
-      select (select ${pageJson(dialect)} from
-          (select j.value ->> 0 as k, j.value ->> 1 as tier from json_each(${JSON.stringify(
-            page.map((r) => [r.key, r.tier]),
-          )}) j) p ${pageJoin(dialect)}) as rows,
-        exists (select 1 from search_changes where seq > ${Number(position)}) as newer,
-        (select pruned_through from search_state) as pruned`.execute(db);
-    const row = rows[0];
-    return {
-      rows: parseRows(row?.rows),
-      newer: Boolean(row?.newer),
-      prunedThrough: String(row?.pruned ?? 0),
-    };
-  }
-  const { rows } = await sql<{ rows: unknown; newer: string[] | null; pruned: string }>`
-    select (select ${pageJson(dialect)} from
-        unnest(${page.map((r) => r.key)}::text[], ${page.map((r) => r.tier)}::int[]) as p(k, tier)
-        ${pageJoin(dialect)}) as rows,
-      (select array_agg(distinct xid::text) from search_changes where xid >= ${position}::xid8)
-        as newer,
-      (select pruned_through::text from search_state) as pruned`.execute(db);
-  const row = rows[0];
-  return {
-    rows: parseRows(row?.rows),
-    newer: row?.newer ?? [],
-    prunedThrough: row?.pruned ?? '0',
-  };
+): Promise<void> {
+  await (
+    dialect === 'sqlite'
+      ? sql`insert into search_readers (id, position, seen_at)
+        values (${reader}, ${Number(position)}, cast(strftime('%s', 'now') as integer) * 1000)
+        on conflict (id) do update set position = excluded.position, seen_at = excluded.seen_at`
+      : sql`insert into search_readers (id, position, seen_at)
+        values (${reader}, ${position}::xid8, clock_timestamp())
+        on conflict (id) do update set position = excluded.position, seen_at = excluded.seen_at`
+  ).execute(db);
 }
 
-/** Deletes feed rows older than `ageMs` and records how far they went. */
-export async function pruneFeed(db: Db, dialect: Dialect, ageMs: number): Promise<void> {
+export async function unregisterReader(db: Db, reader: string): Promise<void> {
+  await sql`delete from search_readers where id = ${reader}`.execute(db);
+}
+
+/** What the feed holds after `position`: whether an index there is still the store's state. */
+export interface FeedState {
+  /** SQLite: whether any change follows the position; PostgreSQL: the transactions at or after it. */
+  newer: boolean | string[];
+  registered: boolean;
+}
+
+export async function readFeedState(
+  db: Db,
+  dialect: Dialect,
+  reader: string,
+  position: string,
+): Promise<FeedState> {
   if (dialect === 'sqlite') {
-    await db.transaction().execute(async (trx) => {
-      await sql`update search_state set pruned_through = max(pruned_through, coalesce(
-          (select max(seq) from search_changes where at < ${Date.now() - ageMs}), 0))`.execute(trx);
-      await sql`delete from search_changes
-        where seq <= (select pruned_through from search_state)`.execute(trx);
-    });
-    return;
+    const { rows } = await sql<{ newer: number; known: number }>`
+      select exists (select 1 from search_changes where seq > ${Number(position)}) as newer,
+        exists (select 1 from search_readers where id = ${reader}) as known`.execute(db);
+    const row = rows[0];
+    return { newer: Boolean(row?.newer), registered: Boolean(row?.known) };
   }
-  await sql`with gone as (delete from search_changes
-      where at < clock_timestamp() - make_interval(secs => ${ageMs / 1000}) returning xid)
-    update search_state set pruned_through =
-      greatest(pruned_through, coalesce((select max(xid) from gone), '0'::xid8))`.execute(db);
+  const { rows } = await sql<{ newer: string[] | null; known: boolean }>`
+    select (select array_agg(distinct xid::text) from search_changes where xid >= ${position}::xid8)
+        as newer,
+      exists (select 1 from search_readers where id = ${reader}) as known`.execute(db);
+  const row = rows[0];
+  return { newer: row?.newer ?? [], registered: Boolean(row?.known) };
+}
+
+/**
+ * Strikes off readers not seen for `staleMs`, then deletes the feed rows every remaining
+ * reader has passed (all of them when none remains: a reader back later must rebuild).
+ */
+export async function pruneFeed(db: Db, dialect: Dialect, staleMs: number): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (dialect === 'sqlite') {
+      await sql`delete from search_readers
+        where seen_at < cast(strftime('%s', 'now') as integer) * 1000 - ${staleMs}`.execute(trx);
+      await sql`delete from search_changes where seq <= coalesce(
+          (select min(position) from search_readers), (select max(seq) from search_changes))`.execute(
+        trx,
+      );
+      return;
+    }
+    await sql`delete from search_readers
+      where seen_at < clock_timestamp() - make_interval(secs => ${staleMs / 1000})`.execute(trx);
+    await sql`delete from search_changes where xid < coalesce(
+        (select min(position) from search_readers), pg_snapshot_xmin(pg_current_snapshot()))`.execute(
+      trx,
+    );
+  });
 }

@@ -16,8 +16,9 @@ type AnyDb = Kysely<unknown>;
  *           reader keeps as its position the oldest transaction still running when it read
  *           (`pg_snapshot_xmin`) and reads from there again next time, skipping the
  *           transactions it has already applied.
- * `search_state.pruned_through` is the last position whose rows were deleted (rows older than
- * a few minutes are); an index behind it rebuilds from the accounts themselves.
+ * `search_readers` holds each index's position, updated whenever it reads the feed (at least
+ * every 30 seconds). Rows every registered reader has passed are deleted; a reader not seen for
+ * some minutes is struck off, and rebuilds from the accounts if it comes back.
  */
 
 /** The account columns a search reads besides its text: a change to any is in the feed. */
@@ -36,25 +37,21 @@ export const SEARCH_FEED_COLUMNS = [
 ] as const;
 
 function sqliteStatements(): string[] {
-  const at = `cast(strftime('%s', 'now') as integer) * 1000`;
   const changed = SEARCH_FEED_COLUMNS.map((c) => `old.${c} is not new.${c}`).join(' or ');
-  const insert = (id: string) =>
-    `insert into search_changes (account_id, at) values (${id}, ${at});`;
+  const insert = (id: string) => `insert into search_changes (account_id) values (${id});`;
   return [
     `create table search_changes (seq integer primary key autoincrement,
-       account_id text not null, at integer not null)`,
-    'create index search_changes_at on search_changes (at)',
-    `create table search_state (id integer primary key check (id = 1),
-       pruned_through integer not null)`,
-    'insert into search_state (id, pruned_through) values (1, 0)',
+       account_id text not null)`,
+    `create table search_readers (id text primary key, position integer not null,
+       seen_at integer not null)`,
     `create trigger search_changes_ai after insert on accounts begin ${insert('new.id')} end`,
     `create trigger search_changes_ad after delete on accounts begin ${insert('old.id')} end`,
     `create trigger search_changes_au after update on accounts when ${changed}
        begin ${insert('new.id')} end`,
     `create trigger search_changes_org_au after update of name on organizations
        when old.name is not new.name
-       begin insert into search_changes (account_id, at)
-         select id, ${at} from accounts where organization_id = new.id; end`,
+       begin insert into search_changes (account_id)
+         select id from accounts where organization_id = new.id; end`,
   ];
 }
 
@@ -65,12 +62,10 @@ function postgresStatements(): string[] {
      begin insert into search_changes (account_id) ${body}; return null; end $fn$`;
   return [
     `create table search_changes (xid xid8 not null default pg_current_xact_id(),
-       account_id text not null, at timestamptz not null default clock_timestamp())`,
+       account_id text not null)`,
     'create index search_changes_xid on search_changes (xid)',
-    'create index search_changes_at on search_changes (at)',
-    `create table search_state (id integer primary key check (id = 1),
-       pruned_through xid8 not null)`,
-    `insert into search_state (id, pruned_through) values (1, '0')`,
+    `create table search_readers (id text primary key, position xid8 not null,
+       seen_at timestamptz not null)`,
     fn('search_changes_ins', 'select id from new_rows'),
     fn('search_changes_del', 'select id from old_rows'),
     fn(
