@@ -69,7 +69,7 @@ interface Needle {
   exact: boolean;
 }
 
-/** One tier (or the count): the slots of a needle passing `passes`, minus another needle's. */
+/** One tier: the slots of a needle passing `passes`, minus another needle's. */
 interface Stream {
   tier: Tier;
   needle: Needle;
@@ -79,9 +79,15 @@ interface Stream {
   without: Needle | null;
 }
 
+/**
+ * The matches: `exact` (tier 0, the account whose username_key is the query), then each
+ * section's slots in order, the exact one left out (it is tier 0). Walking a section once
+ * both counts it and lists its first rows.
+ */
 interface Plan {
-  count: Stream;
-  tiers: Stream[];
+  exact: Stream | null;
+  exactKey: string | null;
+  sections: Stream[];
 }
 
 const EMPTY = SlotList.empty();
@@ -421,56 +427,46 @@ export class MemoryIndex {
     const filter = this.filterOf(q);
     const { term } = q;
     const exact = term.exact;
-    const notExact = filter
-      ? (s: number) => filter(s) && keys[s] !== exact
-      : (s: number) => keys[s] !== exact;
-    const stream = (
-      tier: Tier,
-      needle: Needle,
-      passes: ((s: number) => boolean) | null,
-      without: Needle | null = null,
-    ): Stream => ({ tier, needle, from: 0, to: needle.list.length, passes, without });
+    const stream = (tier: Tier, needle: Needle, without: Needle | null = null): Stream => ({
+      tier,
+      needle,
+      from: 0,
+      to: needle.list.length,
+      passes: filter,
+      without,
+    });
     const whole = (list: SlotList): Needle => ({ text: '', list, also: [], exact: true });
-    const one = (slot: number): Needle =>
-      whole(slot < 0 ? EMPTY : new SlotList(Int32Array.of(slot), 1, true));
+    const one = (slot: number): Stream =>
+      stream(0, whole(slot < 0 ? EMPTY : new SlotList(Int32Array.of(slot), 1, true)));
     const exactSlot = (() => {
       const slot = this.all.at(this.all.bound(keys, exact, false));
       return slot >= 0 && keys[slot] === exact ? slot : -1;
     })();
     if (term.mode === 'all') {
-      const all = stream(3, whole(this.all), filter);
-      return { count: all, tiers: [all] };
+      return { exact: null, exactKey: null, sections: [stream(3, whole(this.all))] };
     }
     if (term.mode === 'one') {
       const c = term.chars[0] ?? '';
       const next = String.fromCodePoint((c.codePointAt(0) ?? 0) + 1);
       const from = this.all.bound(keys, c, false);
       const to = this.all.bound(keys, next, false);
-      const range = (tier: Tier, passes: ((s: number) => boolean) | null): Stream => ({
-        ...stream(tier, whole(this.all), passes),
-        from,
-        to,
-      });
       const rank = this.rank[exactSlot] ?? -1;
       const inRange = exactSlot >= 0 && rank >= from && rank < to;
       return {
-        count: range(1, filter),
-        tiers: [stream(0, one(inRange ? exactSlot : -1), filter), range(1, notExact)],
+        exact: one(inRange ? exactSlot : -1),
+        exactKey: exact,
+        sections: [{ ...stream(1, whole(this.all)), from, to }],
       };
     }
     const pattern = term.chars.join('');
     const starts = this.needle(SEARCH_MARK + pattern);
     const startsHere = this.holder(starts);
-    const prefixTiers = [
-      stream(0, one(exactSlot >= 0 && startsHere(exactSlot) ? exactSlot : -1), filter),
-      stream(1, starts, notExact),
-    ];
-    if (term.mode === 'two') return { count: stream(1, starts, filter), tiers: prefixTiers };
-    const anywhere = this.needle(pattern);
-    return {
-      count: stream(2, anywhere, filter),
-      tiers: [...prefixTiers, stream(2, anywhere, notExact, starts)],
+    const head = {
+      exact: one(exactSlot >= 0 && startsHere(exactSlot) ? exactSlot : -1),
+      exactKey: exact,
     };
+    if (term.mode === 'two') return { ...head, sections: [stream(1, starts)] };
+    return { ...head, sections: [stream(1, starts), stream(2, this.needle(pattern), starts)] };
   }
 
   /** Whether a slot's document holds a needle (one slot at a time: no gallop). */
@@ -510,40 +506,61 @@ export class MemoryIndex {
 
   /** The first `limit` rows and the total, counted up to SEARCH_TOTAL_CAP + 1. */
   firstPage(q: IndexQuery, limit: number): { rows: Row[]; total: number } {
-    const plan = this.plan(q);
-    const { count } = plan;
+    const { exact, exactKey, sections } = this.plan(q);
+    const rows: Row[] = [];
     let total = 0;
-    const trivially = count.passes === null && count.needle.exact && count.needle.also.length === 0;
-    if (trivially) total = Math.min(count.to - count.from, SEARCH_TOTAL_CAP + 1);
-    else {
-      this.walk(count, count.from, () => {
-        total += 1;
-        return total <= SEARCH_TOTAL_CAP;
+    if (exact) {
+      this.walk(exact, 0, (slot) => {
+        rows.push(this.rowOf(slot, 0));
+        return false;
       });
     }
-    const rows: Row[] = [];
-    for (const stream of plan.tiers) this.take(stream, stream.from, limit, rows);
-    return { rows, total };
+    for (const section of sections) {
+      if (total > SEARCH_TOTAL_CAP && rows.length >= limit) break;
+      const { needle } = section;
+      if (section.passes === null && section.without === null && needle.exact) {
+        // The list is the section: its length is the count, no need to walk it.
+        total += section.to - section.from;
+        this.listRows(section, section.from, exactKey, limit, rows);
+        continue;
+      }
+      this.walk(section, section.from, (slot) => {
+        total += 1;
+        if (rows.length < limit && this.keys[slot] !== exactKey) {
+          rows.push(this.rowOf(slot, section.tier));
+        }
+        return total <= SEARCH_TOTAL_CAP || rows.length < limit;
+      });
+    }
+    return { rows, total: Math.min(total, SEARCH_TOTAL_CAP + 1) };
   }
 
-  private take(stream: Stream, from: number, limit: number, rows: Row[]): void {
+  /** Adds the section's rows from `from` on (not the exact one) until there are `limit`. */
+  private listRows(
+    section: Stream,
+    from: number,
+    exactKey: string | null,
+    limit: number,
+    rows: Row[],
+  ): void {
     if (rows.length >= limit) return;
-    this.walk(stream, from, (slot) => {
-      rows.push(this.rowOf(slot, stream.tier));
+    this.walk(section, from, (slot) => {
+      if (this.keys[slot] !== exactKey) rows.push(this.rowOf(slot, section.tier));
       return rows.length < limit;
     });
   }
 
   /** `limit` rows after the row (tier, key) a page ended with. */
   after(q: IndexQuery, last: { tier: Tier; key: string }, limit: number): Row[] {
+    const { exactKey, sections } = this.plan(q);
     const rows: Row[] = [];
-    for (const stream of this.plan(q).tiers) {
-      if (stream.tier < last.tier) continue;
+    for (const section of sections) {
+      if (section.tier < last.tier) continue;
       const from =
-        stream.tier === last.tier
-          ? Math.max(stream.from, stream.needle.list.bound(this.keys, last.key, true))
-          : stream.from;
-      this.take(stream, from, limit, rows);
+        section.tier === last.tier
+          ? Math.max(section.from, section.needle.list.bound(this.keys, last.key, true))
+          : section.from;
+      this.listRows(section, from, exactKey, limit, rows);
       if (rows.length >= limit) break;
     }
     return rows;
