@@ -651,11 +651,16 @@ describe('R50: long inputs', () => {
 });
 
 describe('health and unknown paths', () => {
-  it('/healthz answers 200 {"status":"ok"} as JSON', async () => {
+  it('/healthz answers 200 {"status":"ok"} as JSON, with the search index\'s state', async () => {
     const response = await fetch(new URL('/healthz', svc.url));
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(await response.json()).toEqual({ status: 'ok' });
+    // The service builds its index as it starts: a store this small is indexed at once.
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      searchIndex: expect.stringMatching(/^(building|ready)$/),
+    });
+    expect(await svc.ctx.search.settled()).toBe('ready');
   });
 
   it('an unknown path gives the 404 page, with a way back to Log In', async () => {
