@@ -43,26 +43,21 @@ export class GramIds {
       }
       return id;
     }
-    const gram = text.slice(i, i + 3);
-    let id = this.others.get(gram);
-    if (id === undefined) {
-      if (!add) return -1;
-      id = this.size;
-      this.size += 1;
-      this.others.set(gram, id);
-    }
-    return id;
+    return this.numbered(this.others, text.slice(i, i + 3), add);
   }
 
   /** The id of the anchor `text[i..i+length)`: -1 when never numbered (and `add` is false). */
   anchorId(text: string, i: number, length: number, add: boolean): number {
-    const anchor = text.slice(i, i + length);
-    let id = this.anchors.get(anchor);
+    return this.numbered(this.anchors, text.slice(i, i + length), add);
+  }
+
+  private numbered(ids: Map<string, number>, gram: string, add: boolean): number {
+    let id = ids.get(gram);
     if (id === undefined) {
       if (!add) return -1;
       id = this.size;
       this.size += 1;
-      this.anchors.set(anchor, id);
+      ids.set(gram, id);
     }
     return id;
   }

@@ -3,7 +3,7 @@ import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
-import { SlotList, compareKeys } from './sorted-lists.ts';
+import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
 
 /*
  * The account search of account-search.ts, answered from memory: the same matches, tiers,
@@ -93,40 +93,6 @@ interface Plan {
 const EMPTY = SlotList.empty();
 const PAUSE_EVERY = 20_000;
 const NEWLINE = '\n';
-
-/** Steps through a list in rank order, answering whether it holds a slot of a given rank. */
-class Gallop {
-  private at = 0;
-
-  constructor(
-    private readonly list: SlotList,
-    private readonly rank: Int32Array,
-  ) {}
-
-  has(slot: number): boolean {
-    const { list, rank } = this;
-    const r = rank[slot] ?? -1;
-    const n = list.length;
-    let lo = this.at;
-    if (lo >= n) return false;
-    if ((rank[list.at(lo)] ?? -1) >= r) return rank[list.at(lo)] === r;
-    let step = 1;
-    let hi = lo + 1;
-    while (hi < n && (rank[list.at(hi)] ?? -1) < r) {
-      lo = hi;
-      step *= 2;
-      hi = lo + step;
-    }
-    hi = Math.min(hi, n);
-    while (lo + 1 < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((rank[list.at(mid)] ?? -1) < r) lo = mid;
-      else hi = mid;
-    }
-    this.at = hi;
-    return hi < n && rank[list.at(hi)] === r;
-  }
-}
 
 export class MemoryIndex {
   private readonly grams = new GramIds();
@@ -384,12 +350,13 @@ export class MemoryIndex {
     let allowed: Uint8Array | null = null;
     if (q.organization !== undefined || q.organizationIds !== null) {
       allowed = new Uint8Array(this.organizations.size);
-      const ids = q.organizationIds ?? [...this.organizations.keys()];
+      const ids =
+        q.organization === undefined
+          ? (q.organizationIds ?? [])
+          : (q.organizationIds ?? [q.organization]).filter((id) => id === q.organization);
       for (const id of ids) {
         const ordinal = this.organizations.get(id);
-        if (ordinal !== undefined && (q.organization === undefined || q.organization === id)) {
-          allowed[ordinal] = 1;
-        }
+        if (ordinal !== undefined) allowed[ordinal] = 1;
       }
     }
     if (required === LIVE && !locked && allowed === null) return null;

@@ -81,3 +81,37 @@ export class SlotList {
     this.length -= 1;
   }
 }
+
+/** Steps through a list in rank order, answering whether it holds a slot of a given rank. */
+export class Gallop {
+  private at = 0;
+
+  constructor(
+    private readonly list: SlotList,
+    private readonly rank: Int32Array,
+  ) {}
+
+  has(slot: number): boolean {
+    const { list, rank } = this;
+    const r = rank[slot] ?? -1;
+    const n = list.length;
+    let lo = this.at;
+    if (lo >= n) return false;
+    if ((rank[list.at(lo)] ?? -1) >= r) return rank[list.at(lo)] === r;
+    let step = 1;
+    let hi = lo + 1;
+    while (hi < n && (rank[list.at(hi)] ?? -1) < r) {
+      lo = hi;
+      step *= 2;
+      hi = lo + step;
+    }
+    hi = Math.min(hi, n);
+    while (lo + 1 < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((rank[list.at(mid)] ?? -1) < r) lo = mid;
+      else hi = mid;
+    }
+    this.at = hi;
+    return hi < n && rank[list.at(hi)] === r;
+  }
+}
