@@ -229,6 +229,10 @@ export class AccountSearcher {
     // Taken together, before any await: the rows below are the index as of this position.
     const { index, position, applied } = ready;
     const now = this.clock.now();
+    // Asked while the rows are taken (the index cannot change meanwhile): if nothing
+    // followed the position when the store answered, the rows were current then.
+    const feedState = readFeedState(this.db, this.dialect, this.reader, position);
+    feedState.catch(() => {}); // awaited below, unless taking the rows throws first
     const q = {
       term: parseTerm(query.q),
       filters: query.filter,
@@ -246,9 +250,7 @@ export class AccountSearcher {
       total = cursor.n;
       rows = index.after(q, { tier: cursor.t, key: cursor.k }, want);
     }
-    // Asked after the rows were taken: if nothing followed the position, they were current.
-    const state = await readFeedState(this.db, this.dialect, this.reader, position);
-    if (this.isStale(state, applied)) return null;
+    if (this.isStale(await feedState, applied)) return null;
     return searchResult(rows, total, query.limit, now);
   }
 

@@ -3,6 +3,8 @@ import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
+import { SlotIds } from './slot-ids.ts';
+import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
 
 /*
@@ -11,7 +13,7 @@ import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
  *
  * Each account has a slot: its username_key, its searchable document (migration 002's
  * searchDocument, read from the store so the folding is the store's own), its row as a
- * search answers it, organization and status. Every 3-code-unit gram of the documents, and
+ * search answers it, organization and status; the strings in slot-records.ts, off the heap. Every 3-code-unit gram of the documents, and
  * every anchor (the start mark and 3 or 4 units: a field or word starting so), has a list of
  * the slots holding it in username_key order. A needle (the pattern, or mark + pattern for
  * the prefix tiers) is read from its shortest list, each slot checked against the next two
@@ -86,7 +88,7 @@ interface Stream {
  */
 interface Plan {
   exact: Stream | null;
-  exactKey: string | null;
+  exactKey: Uint8Array | null;
   sections: Stream[];
 }
 
@@ -98,13 +100,10 @@ export class MemoryIndex {
   private readonly grams = new GramIds();
   private lists: Array<SlotList | undefined> = [];
   private all = SlotList.empty();
-  private readonly keys: string[] = [];
+  private readonly records = new SlotRecords();
   private readonly texts: string[] = [];
-  private readonly ids: string[] = [];
-  private readonly usernames: string[] = [];
-  private readonly emails: string[] = [];
-  private readonly names: string[] = [];
-  private readonly phones: string[] = [];
+  /** Slots used so far (a removed account's slot stays, empty). */
+  private slots = 0;
   private readonly organizationIds: string[] = [];
   private readonly organizationNames: string[] = [];
   private rank = new Int32Array(1024);
@@ -113,7 +112,7 @@ export class MemoryIndex {
   private lockedAt = new Float64Array(1024);
   private lockedUntil = new Float64Array(1024);
   private disabledAt = new Float64Array(1024);
-  private readonly slotOfId = new Map<string, number>();
+  private readonly slotOfId = new SlotIds(this.records);
   private readonly organizations = new Map<string, number>();
 
   /** Accounts held. */
@@ -137,10 +136,10 @@ export class MemoryIndex {
           throw new Error('search index: accounts must come in username_key order');
         }
         previous = account.key;
-        index.place(index.keys.length, account);
+        index.place(index.slots, account);
       }
     }
-    const slots = index.keys.length;
+    const slots = index.slots;
     const all = new Int32Array(slots);
     for (let s = 0; s < slots; s += 1) {
       all[s] = s;
@@ -168,7 +167,7 @@ export class MemoryIndex {
 
   /** Two passes: count each gram's slots, then fill one array holding every list. */
   private async buildLists(pause: () => Promise<void>): Promise<void> {
-    const slots = this.keys.length;
+    const slots = this.slots;
     let counts = new Int32Array(1 << 16);
     let last = new Int32Array(1 << 16);
     let slot = 0;
@@ -223,13 +222,10 @@ export class MemoryIndex {
       this.lockedUntil = grown(this.lockedUntil, capacity);
       this.disabledAt = grown(this.disabledAt, capacity);
     }
-    this.keys[slot] = a.key;
+    this.records.set(slot, [a.key, a.id, a.username, a.email, a.name, a.phone]);
     this.texts[slot] = a.text;
-    this.ids[slot] = a.id;
-    this.usernames[slot] = a.username;
-    this.emails[slot] = a.email;
-    this.names[slot] = a.name;
-    this.phones[slot] = a.phone;
+    if (this.slotOfId.get(a.id) === undefined) this.slotOfId.add(slot);
+    this.slots = Math.max(this.slots, slot + 1);
     let org = this.organizations.get(a.organizationId);
     if (org === undefined) {
       org = this.organizations.size;
@@ -247,7 +243,6 @@ export class MemoryIndex {
     this.lockedAt[slot] = a.lockedAt ?? Number.NaN;
     this.lockedUntil[slot] = a.lockedUntil ?? Number.POSITIVE_INFINITY;
     this.disabledAt[slot] = a.disabledAt ?? Number.NaN;
-    this.slotOfId.set(a.id, slot);
   }
 
   private gramsOf(text: string, add: boolean): Set<number> {
@@ -256,24 +251,29 @@ export class MemoryIndex {
     return ids;
   }
 
+  /** Compares a slot's key with `key` (code point order). */
+  private keyOrder(key: Uint8Array): (slot: number) => number {
+    return (slot) => this.records.compareKey(slot, key);
+  }
+
   private unlist(slot: number): void {
-    const key = this.keys[slot] ?? '';
-    this.all.remove(this.keys, slot, key);
+    const order = this.keyOrder(utf8(this.records.field(slot, KEY)));
+    this.all.remove(order, slot);
     for (const id of this.gramsOf(this.texts[slot] ?? '', false)) {
-      this.lists[id]?.remove(this.keys, slot, key);
+      this.lists[id]?.remove(order, slot);
     }
   }
 
   private list(slot: number): void {
-    const key = this.keys[slot] ?? '';
-    this.all.insert(this.keys, slot, key);
+    const order = this.keyOrder(utf8(this.records.field(slot, KEY)));
+    this.all.insert(order, slot);
     for (const id of this.gramsOf(this.texts[slot] ?? '', true)) {
       let list = this.lists[id];
       if (!list) {
         list = SlotList.empty();
         this.lists[id] = list;
       }
-      list.insert(this.keys, slot, key);
+      list.insert(order, slot);
     }
   }
 
@@ -287,10 +287,12 @@ export class MemoryIndex {
     for (const account of accounts) {
       const slot = this.slotOfId.get(account.id);
       if (slot === undefined) {
-        relist.push([this.keys.length, account]);
-        this.keys.push(account.key);
-        this.texts.push('');
-      } else if (this.keys[slot] !== account.key || this.texts[slot] !== account.text) {
+        relist.push([this.slots, account]);
+        this.slots += 1;
+      } else if (
+        this.records.field(slot, KEY) !== account.key ||
+        (this.texts[slot] ?? '') !== account.text
+      ) {
         this.unlist(slot);
         relist.push([slot, account]);
       } else {
@@ -302,8 +304,9 @@ export class MemoryIndex {
       if (slot === undefined) continue;
       this.unlist(slot);
       this.flags[slot] = 0;
-      this.texts[slot] = '';
       this.slotOfId.delete(id);
+      this.records.clear(slot);
+      this.texts[slot] = '';
     }
     for (const [slot, account] of relist) {
       this.place(slot, account);
@@ -320,14 +323,15 @@ export class MemoryIndex {
     const nullable = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
     const until = this.lockedUntil[slot];
     const flags = this.flags[slot] ?? 0;
+    const field = (f: number) => this.records.field(slot, f);
     return [
-      this.keys[slot] ?? '',
+      field(KEY),
       tier,
-      this.ids[slot] ?? '',
-      this.usernames[slot] ?? '',
-      this.emails[slot] ?? '',
-      this.names[slot] ?? '',
-      this.phones[slot] ?? '',
+      field(ID),
+      field(USERNAME),
+      field(EMAIL),
+      field(NAME),
+      field(PHONE),
       this.organizationIds[org] ?? '',
       this.organizationNames[org] ?? '',
       nullable(this.lockedAt[slot]),
@@ -390,10 +394,10 @@ export class MemoryIndex {
   }
 
   private plan(q: IndexQuery): Plan {
-    const { keys } = this;
+    const { records } = this;
     const filter = this.filterOf(q);
     const { term } = q;
-    const exact = term.exact;
+    const exact = utf8(term.exact);
     const stream = (tier: Tier, needle: Needle, without: Needle | null = null): Stream => ({
       tier,
       needle,
@@ -402,21 +406,29 @@ export class MemoryIndex {
       passes: filter,
       without,
     });
-    const whole = (list: SlotList): Needle => ({ text: '', list, also: [], exact: true });
+    const whole = (list: SlotList): Needle => ({
+      text: '',
+      list,
+      also: [],
+      exact: true,
+    });
     const one = (slot: number): Stream =>
       stream(0, whole(slot < 0 ? EMPTY : new SlotList(Int32Array.of(slot), 1, true)));
     const exactSlot = (() => {
-      const slot = this.all.at(this.all.bound(keys, exact, false));
-      return slot >= 0 && keys[slot] === exact ? slot : -1;
+      const slot = this.all.at(this.all.bound(this.keyOrder(exact), false));
+      return slot >= 0 && records.compareKey(slot, exact) === 0 ? slot : -1;
     })();
     if (term.mode === 'all') {
       return { exact: null, exactKey: null, sections: [stream(3, whole(this.all))] };
     }
     if (term.mode === 'one') {
-      const c = term.chars[0] ?? '';
-      const next = String.fromCodePoint((c.codePointAt(0) ?? 0) + 1);
-      const from = this.all.bound(keys, c, false);
-      const to = this.all.bound(keys, next, false);
+      const c = utf8(term.chars[0] ?? '');
+      const from = this.all.bound(this.keyOrder(c), false);
+      // Past every key starting with c: those come right after c itself.
+      const to = this.all.bound(
+        (slot) => (records.keyStartsWith(slot, c) ? -1 : records.compareKey(slot, c)),
+        false,
+      );
       const rank = this.rank[exactSlot] ?? -1;
       const inRange = exactSlot >= 0 && rank >= from && rank < to;
       return {
@@ -451,7 +463,7 @@ export class MemoryIndex {
     const { list, exact } = needle;
     const also = needle.also.map((l) => new Gallop(l, this.rank));
     const exclude = without?.exact ? new Gallop(without.list, this.rank) : null;
-    const texts = this.texts;
+    const { texts } = this;
     for (let i = from; i < stream.to; i += 1) {
       const slot = list.at(i);
       if (passes !== null && !passes(slot)) continue;
@@ -493,7 +505,7 @@ export class MemoryIndex {
       }
       this.walk(section, section.from, (slot) => {
         total += 1;
-        if (rows.length < limit && this.keys[slot] !== exactKey) {
+        if (rows.length < limit && !this.isKey(slot, exactKey)) {
           rows.push(this.rowOf(slot, section.tier));
         }
         return total <= SEARCH_TOTAL_CAP || rows.length < limit;
@@ -506,26 +518,31 @@ export class MemoryIndex {
   private listRows(
     section: Stream,
     from: number,
-    exactKey: string | null,
+    exactKey: Uint8Array | null,
     limit: number,
     rows: Row[],
   ): void {
     if (rows.length >= limit) return;
     this.walk(section, from, (slot) => {
-      if (this.keys[slot] !== exactKey) rows.push(this.rowOf(slot, section.tier));
+      if (!this.isKey(slot, exactKey)) rows.push(this.rowOf(slot, section.tier));
       return rows.length < limit;
     });
+  }
+
+  private isKey(slot: number, key: Uint8Array | null): boolean {
+    return key !== null && this.records.compareKey(slot, key) === 0;
   }
 
   /** `limit` rows after the row (tier, key) a page ended with. */
   after(q: IndexQuery, last: { tier: Tier; key: string }, limit: number): Row[] {
     const { exactKey, sections } = this.plan(q);
+    const lastKey = utf8(last.key);
     const rows: Row[] = [];
     for (const section of sections) {
       if (section.tier < last.tier) continue;
       const from =
         section.tier === last.tier
-          ? Math.max(section.from, section.needle.list.bound(this.keys, last.key, true))
+          ? Math.max(section.from, section.needle.list.bound(this.keyOrder(lastKey), true))
           : section.from;
       this.listRows(section, from, exactKey, limit, rows);
       if (rows.length >= limit) break;

@@ -41,22 +41,25 @@ export class SlotList {
     return this.data[i] ?? -1;
   }
 
-  /** The first position whose key is ≥ key (strict: > key). */
-  bound(keys: readonly string[], key: string, strict: boolean): number {
+  /**
+   * The first position whose key is ≥ the target (strict: > the target); `compare` answers a
+   * slot's key against the target (negative, 0 or positive).
+   */
+  bound(compare: (slot: number) => number, strict: boolean): number {
     let lo = 0;
     let hi = this.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareKeys(keys[this.at(mid)] ?? '', key);
+      const c = compare(this.at(mid));
       if (c < 0 || (strict && c === 0)) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
-  /** Inserts `slot`, whose key is `key`, in order (keys are unique). */
-  insert(keys: readonly string[], slot: number, key: string): void {
-    const at = this.bound(keys, key, false);
+  /** Inserts `slot`, whose key `compare` compares with (keys are unique). */
+  insert(compare: (slot: number) => number, slot: number): void {
+    const at = this.bound(compare, false);
     if (this.length === this.data.length || !this.owned) {
       const next = new Int32Array(Math.max(8, Math.ceil((this.length + 1) * 1.25)));
       next.set(this.data.subarray(0, this.length));
@@ -68,10 +71,10 @@ export class SlotList {
     this.length += 1;
   }
 
-  /** Removes `slot`, found by the key it was inserted under. */
-  remove(keys: readonly string[], slot: number, key: string): void {
-    let at = this.bound(keys, key, false);
-    while (at < this.length && this.at(at) !== slot && keys[this.at(at)] === key) at += 1;
+  /** Removes `slot`, found by the key it was inserted under (`compare` compares with it). */
+  remove(compare: (slot: number) => number, slot: number): void {
+    let at = this.bound(compare, false);
+    while (at < this.length && this.at(at) !== slot && compare(this.at(at)) === 0) at += 1;
     if (at >= this.length || this.at(at) !== slot) return;
     if (!this.owned) {
       this.data = this.data.slice(0, this.length);
