@@ -150,11 +150,19 @@ export class MemoryIndex {
     return index;
   }
 
-  /** Calls `each` with the id of every gram and anchor of `text` (repeats included). */
+  /**
+   * Calls `each` with the id of every gram and anchor of `text` (repeats included). 4-grams
+   * leave out those starting with the mark (the anchors of 4 units are those) and those
+   * across two fields (no pattern holds a newline).
+   */
   private forEachGram(text: string, add: boolean, each: (id: number) => void): void {
     for (let i = 0; i + 3 <= text.length; i += 1) {
       const id = this.grams.id(text, i, add);
       if (id >= 0) each(id);
+      if (i + 4 <= text.length && text[i] !== SEARCH_MARK && isQuad(text, i)) {
+        const quad = this.grams.quadId(text, i, add);
+        if (quad >= 0) each(quad);
+      }
       if (text[i] === SEARCH_MARK) {
         for (const length of [4, 5]) {
           if (i + length > text.length || text.slice(i, i + length).includes(NEWLINE)) break;
@@ -387,6 +395,12 @@ export class MemoryIndex {
       lists.push(listOf(this.grams.id(text, i, false)));
     }
     if (text.length === 3) exact = lists[0] ?? EMPTY;
+    for (let i = 0; i + 4 <= text.length; i += 1) {
+      if (text[i] === SEARCH_MARK) continue;
+      const quad = listOf(this.grams.quadId(text, i, false));
+      if (text.length === 4) exact = quad;
+      lists.push(quad);
+    }
     if (exact) return { text, list: exact, also: [], exact: true };
     lists.sort((a, b) => a.length - b.length);
     const [list = EMPTY, ...rest] = lists;
@@ -549,6 +563,16 @@ export class MemoryIndex {
     }
     return rows;
   }
+}
+
+/** Whether `text[i..i+4)` is a 4-gram the lists hold (see forEachGram). */
+function isQuad(text: string, i: number): boolean {
+  return (
+    text[i + 1] !== NEWLINE &&
+    text[i + 2] !== NEWLINE &&
+    text[i + 3] !== NEWLINE &&
+    text[i] !== NEWLINE
+  );
 }
 
 function grown<T extends Int32Array | Uint8Array | Float64Array>(array: T, length: number): T {
