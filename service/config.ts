@@ -40,7 +40,7 @@ const EnvSchema = z.object({
   RESET_LINK_TTL: duration.default(60 * 60_000),
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
-  SEARCH_INDEX: z.enum(['memory', 'store']).default('store'),
+  SEARCH_INDEX: z.enum(['memory', 'store']).default('memory'),
 });
 
 export interface Config {
@@ -56,7 +56,7 @@ export interface Config {
   resetLinkTtlMs: number;
   trustProxy: boolean;
   logLevel: string;
-  /** store: searches answered by SQL (default); memory: from an in-memory index built at start. */
+  /** memory: searches answered from an in-memory index (built at start); store: by SQL alone. */
   searchIndex: 'memory' | 'store';
 }
 
