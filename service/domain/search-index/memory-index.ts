@@ -13,12 +13,13 @@ import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
  *
  * Each account has a slot: its username_key, its searchable document (migration 002's
  * searchDocument, read from the store so the folding is the store's own), its row as a
- * search answers it, organization and status; the strings in slot-records.ts, off the heap. Every 3-code-unit gram of the documents, and
- * every anchor (the start mark and 3 or 4 units: a field or word starting so), has a list of
- * the slots holding it in username_key order. A needle (the pattern, or mark + pattern for
- * the prefix tiers) is read from its shortest list, each slot checked against the next two
- * shortest (integer work, by rank) and then, unless one list is exactly the needle's, its
- * document; a tier is such a walk until the page is full, the count one until past the cap.
+ * search answers it, organization and status (the row's strings in slot-records.ts, off the
+ * heap). Every 3- and 4-code-unit gram of the documents, and every anchor (the start mark and
+ * 3 or 4 units: a field or word starting so), has a list of the slots holding it in
+ * username_key order. A needle (the pattern, or mark + pattern for the prefix tiers) is read
+ * from its shortest list, each slot checked against the next two shortest (integer work, by
+ * rank) and then, unless one list is exactly the needle's, its document; a tier is such a
+ * walk until the page is full, the count one until past the cap.
  */
 
 /** An account as the index holds it: what it searches and what an answer shows. */
@@ -420,12 +421,7 @@ export class MemoryIndex {
       passes: filter,
       without,
     });
-    const whole = (list: SlotList): Needle => ({
-      text: '',
-      list,
-      also: [],
-      exact: true,
-    });
+    const whole = (list: SlotList): Needle => ({ text: '', list, also: [], exact: true });
     const one = (slot: number): Stream =>
       stream(0, whole(slot < 0 ? EMPTY : new SlotList(Int32Array.of(slot), 1, true)));
     const exactSlot = (() => {
