@@ -3,6 +3,7 @@ import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
+import { buildGramLists, forEachGram, grown } from './gram-lists.ts';
 import { SlotIds } from './slot-ids.ts';
 import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
@@ -94,8 +95,6 @@ interface Plan {
 }
 
 const EMPTY = SlotList.empty();
-const PAUSE_EVERY = 20_000;
-const NEWLINE = '\n';
 
 export class MemoryIndex {
   private readonly grams = new GramIds();
@@ -147,80 +146,14 @@ export class MemoryIndex {
       index.rank[s] = s;
     }
     index.all = new SlotList(all, slots);
-    await index.buildLists(pause);
+    index.lists = await buildGramLists(index.grams, index.texts, pause);
     return index;
   }
 
   /**
-   * Calls `each` with the id of every gram and anchor of `text` (repeats included). 4-grams
-   * leave out those starting with the mark (the anchors of 4 units are those) and those
-   * across two fields (no pattern holds a newline).
+   * Writes an account's values into `slot` (lists and ranks untouched); the next unused slot
+   * takes a new account.
    */
-  private forEachGram(text: string, add: boolean, each: (id: number) => void): void {
-    for (let i = 0; i + 3 <= text.length; i += 1) {
-      const id = this.grams.id(text, i, add);
-      if (id >= 0) each(id);
-      if (i + 4 <= text.length && text[i] !== SEARCH_MARK && isQuad(text, i)) {
-        const quad = this.grams.quadId(text, i, add);
-        if (quad >= 0) each(quad);
-      }
-      if (text[i] === SEARCH_MARK) {
-        for (const length of [4, 5]) {
-          if (i + length > text.length || text.slice(i, i + length).includes(NEWLINE)) break;
-          const anchor = this.grams.anchorId(text, i, length, add);
-          if (anchor >= 0) each(anchor);
-        }
-      }
-    }
-  }
-
-  /** Two passes: count each gram's slots, then fill one array holding every list. */
-  private async buildLists(pause: () => Promise<void>): Promise<void> {
-    const slots = this.slots;
-    let counts = new Int32Array(1 << 16);
-    let last = new Int32Array(1 << 16);
-    let slot = 0;
-    const count = (id: number) => {
-      if (id >= counts.length) {
-        counts = grown(counts, id + 1);
-        last = grown(last, id + 1);
-      }
-      if (last[id] !== slot + 1) {
-        last[id] = slot + 1;
-        counts[id] = (counts[id] ?? 0) + 1;
-      }
-    };
-    for (slot = 0; slot < slots; slot += 1) {
-      this.forEachGram(this.texts[slot] ?? '', true, count);
-      if (slot % PAUSE_EVERY === 0) await pause();
-    }
-    const ids = this.grams.size;
-    const start = new Float64Array(ids + 1);
-    for (let id = 0; id < ids; id += 1) start[id + 1] = (start[id] ?? 0) + (counts[id] ?? 0);
-    const pool = new Int32Array(start[ids] ?? 0);
-    const fill = start.slice(0, ids);
-    last.fill(0);
-    const put = (id: number) => {
-      if (last[id] !== slot + 1) {
-        last[id] = slot + 1;
-        const at = fill[id] ?? 0;
-        pool[at] = slot;
-        fill[id] = at + 1;
-      }
-    };
-    for (slot = 0; slot < slots; slot += 1) {
-      this.forEachGram(this.texts[slot] ?? '', false, put);
-      if (slot % PAUSE_EVERY === 0) await pause();
-    }
-    this.lists = new Array<SlotList>(ids);
-    for (let id = 0; id < ids; id += 1) {
-      const from = start[id] ?? 0;
-      const to = start[id + 1] ?? 0;
-      this.lists[id] = new SlotList(pool.subarray(from, to), to - from);
-    }
-  }
-
-  /** Writes an account's values into `slot` (lists and ranks untouched). */
   private place(slot: number, a: IndexedAccount): void {
     if (slot >= this.flags.length) {
       const capacity = Math.ceil(slot * 1.5) + 1024;
@@ -233,8 +166,10 @@ export class MemoryIndex {
     }
     this.records.set(slot, [a.key, a.id, a.username, a.email, a.name, a.phone]);
     this.texts[slot] = a.text;
-    if (this.slotOfId.get(a.id) === undefined) this.slotOfId.add(slot);
-    this.slots = Math.max(this.slots, slot + 1);
+    if (slot >= this.slots) {
+      this.slotOfId.add(slot);
+      this.slots = slot + 1;
+    }
     let org = this.organizations.get(a.organizationId);
     if (org === undefined) {
       org = this.organizations.size;
@@ -256,7 +191,7 @@ export class MemoryIndex {
 
   private gramsOf(text: string, add: boolean): Set<number> {
     const ids = new Set<number>();
-    this.forEachGram(text, add, (id) => ids.add(id));
+    forEachGram(this.grams, text, add, (id) => ids.add(id));
     return ids;
   }
 
@@ -293,11 +228,12 @@ export class MemoryIndex {
    */
   apply(accounts: readonly IndexedAccount[], removed: readonly string[]): void {
     const relist: Array<[number, IndexedAccount]> = [];
+    let fresh = this.slots;
     for (const account of accounts) {
       const slot = this.slotOfId.get(account.id);
       if (slot === undefined) {
-        relist.push([this.slots, account]);
-        this.slots += 1;
+        relist.push([fresh, account]);
+        fresh += 1;
       } else if (
         this.records.field(slot, KEY) !== account.key ||
         (this.texts[slot] ?? '') !== account.text
@@ -559,20 +495,4 @@ export class MemoryIndex {
     }
     return rows;
   }
-}
-
-/** Whether `text[i..i+4)` is a 4-gram the lists hold (see forEachGram). */
-function isQuad(text: string, i: number): boolean {
-  return (
-    text[i + 1] !== NEWLINE &&
-    text[i + 2] !== NEWLINE &&
-    text[i + 3] !== NEWLINE &&
-    text[i] !== NEWLINE
-  );
-}
-
-function grown<T extends Int32Array | Uint8Array | Float64Array>(array: T, length: number): T {
-  const next = new (array.constructor as new (n: number) => T)(Math.max(length, array.length * 2));
-  next.set(array);
-  return next;
 }
