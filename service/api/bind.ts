@@ -4,18 +4,20 @@ import type { AdminIdentity } from '../../common/api/auth.ts';
 import type { RouteContract } from '../../common/api/contract.ts';
 import type { ServiceContext } from '../context.ts';
 import { recordAudit } from '../domain/audit.ts';
-import { adminOfAccessToken } from '../domain/admin/permissions.ts';
+import { adminOfAccessToken, type TokenRider } from '../domain/admin/permissions.ts';
 import { hashToken } from '../ids.ts';
 import { ApiProblem } from './api-problem.ts';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export interface Call<C extends RouteContract> {
+export interface Call<C extends RouteContract, R = undefined> {
   params: Infer<C['params']>;
   query: Infer<C['query']>;
   body: Infer<C['body']>;
   /** The signed-in administrator (routes with `auth: false` get a placeholder they must not use). */
   admin: AdminIdentity;
+  /** What the route's rider read in the token lookup (undefined when it had none to ask). */
+  ridden: R | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -37,18 +39,22 @@ function parse<T extends z.ZodType | undefined>(
   );
 }
 
-async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<AdminIdentity> {
+async function authenticate<R>(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  rider: TokenRider<R> | undefined,
+) {
   const header = request.headers.authorization ?? '';
   const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
-  const admin = token
-    ? await adminOfAccessToken(ctx.plannedDb, ctx.clock.now(), hashToken(token))
+  const found = token
+    ? await adminOfAccessToken(ctx.plannedDb, ctx.clock.now(), hashToken(token), rider)
     : undefined;
-  if (!admin)
+  if (!found)
     throw new ApiProblem(
       'unauthorized',
       'Sign in again: the session has ended or the token is not valid.',
     );
-  return admin;
+  return found;
 }
 
 const NOBODY: AdminIdentity = {
@@ -64,7 +70,7 @@ const NOBODY: AdminIdentity = {
 async function recordRefusal(
   ctx: ServiceContext,
   contract: RouteContract,
-  call: Call<RouteContract>,
+  call: Call<RouteContract, unknown>,
   error: ApiProblem,
 ): Promise<void> {
   const params = (call.params ?? {}) as Record<string, unknown>;
@@ -78,26 +84,33 @@ async function recordRefusal(
   });
 }
 
-/** Registers a handler for a contract: auth, parsing with the shared schemas, the documented status. */
-export function bind<C extends RouteContract>(
+/**
+ * Registers a handler for a contract: auth, parsing with the shared schemas, the documented
+ * status. `rider`, if given, is asked for columns to read in the token lookup's statement.
+ */
+export function bind<C extends RouteContract, R = undefined>(
   app: FastifyInstance,
   ctx: ServiceContext,
   contract: C,
-  handler: (call: Call<C>) => Promise<Infer<C['response']>>,
+  handler: (call: Call<C, R>) => Promise<Infer<C['response']>>,
+  rider?: () => TokenRider<R> | undefined,
 ): void {
   app.route({
     method: contract.method,
     url: contract.path,
     handler: async (request, reply) => {
-      const admin = contract.auth ? await authenticate(ctx, request) : NOBODY;
+      const { admin, ridden } = contract.auth
+        ? await authenticate(ctx, request, rider?.())
+        : { admin: NOBODY, ridden: undefined };
       const call = {
         params: parse(contract.params, request.params, 'path'),
         query: parse(contract.query, request.query, 'query'),
         body: parse(contract.body, request.body, 'body'),
         admin,
+        ridden,
         request,
         reply,
-      } as Call<C>;
+      } as Call<C, R>;
       const result = await handler(call).catch(async (error: unknown) => {
         if (contract.auth && error instanceof ApiProblem && error.code === 'forbidden')
           await recordRefusal(ctx, contract, call, error);

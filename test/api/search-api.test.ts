@@ -62,6 +62,22 @@ describe('GET /api/v1/accounts', () => {
     });
   });
 
+  it('shows a change made in the store in the very next search', async () => {
+    const before = await search('root.search', 'q=quillon');
+    expect(before.body.items).toEqual([]);
+    // Written to the store, not through the API: only the index's feed check (asked in the
+    // token lookup's statement) can tell the index it is behind.
+    const org = await svc.ctx.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('name', '=', 'South Search Clinic')
+      .executeTakeFirstOrThrow();
+    await seedAccount(svc.ctx, { organizationId: org.id, username: 'quillon', password: null });
+    const after = await search('root.search', 'q=quillon');
+    expect(after.body.items.map((i) => i.username)).toEqual(['quillon']);
+    expect(svc.ctx.search.answered.store).toBe(0);
+  });
+
   it('needs a signed-in administrator', async () => {
     const response = await fetch(`${svc.url}/api/v1/accounts?q=marigold`);
     expect(response.status).toBe(401);

@@ -105,6 +105,28 @@ describe('search index: in step with the store', () => {
     expect(elsewhere.answered.store).toBe(0);
   });
 
+  it('trusts a feed check asked before the search only while the index stays where it was', async () => {
+    const searcher = searcherOn(other);
+    const scope = { organizationIds: null };
+    expect(usernames(await searcher.search(query('amund'), scope))).toEqual([]);
+    const probe = searcher.probe();
+    if (!probe) throw new Error('a built index gives a probe');
+    // Asked as the token lookup asks it, when nothing follows the index's position.
+    const early = await other.plannedDb.selectNoFrom(probe.columns).executeTakeFirstOrThrow();
+    await seedAccount(ctx, { organizationId: orgId, username: 'amund.berg', password: null });
+    // A search in between moves the index past the probe's position...
+    expect(usernames(await searcher.search(query('amund'), scope))).toEqual(['amund.berg']);
+    await store.db
+      .updateTable('accounts')
+      .set({ username: 'amund.borg', username_key: 'amund.borg' })
+      .where('username_key', '=', 'amund.berg')
+      .execute();
+    // ...so the early "nothing newer" no longer proves it current: the rename must show.
+    const late = await searcher.search(query('amund'), scope, { probe, row: early });
+    expect(usernames(late)).toEqual(['amund.borg']);
+    expect(searcher.answered.store).toBe(0);
+  });
+
   it('rebuilds when struck off the feed and its unread rows deleted, and answers right', async () => {
     const logged: string[] = [];
     const searcher = searcherOn(store, { log: (message) => logged.push(message) });

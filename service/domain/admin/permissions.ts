@@ -4,6 +4,7 @@ import {
   type Permission,
   type Role,
 } from '../../../common/api/auth.ts';
+import type { AliasedRawBuilder } from 'kysely';
 import type { Db } from '../../context.ts';
 import { parsePolicy, type OrganizationPolicy } from '../policy.ts';
 
@@ -92,23 +93,38 @@ export async function loadAdminIdentity(
 }
 
 /**
+ * Columns a route asks for in the same statement as the token lookup, so that its own check
+ * of the store costs no second round trip (the account search's feed check). They must not
+ * depend on the token's rows: they are read from the first.
+ */
+export interface TokenRider<T> {
+  columns: readonly AliasedRawBuilder<unknown, string>[];
+  read(row: Record<string, unknown>): T;
+}
+
+/**
  * The administrator a live access token stands for (R12: only the token's hash is looked up),
  * in one statement: every API request pays for this, so it is one round trip, not four.
  */
-export async function adminOfAccessToken(
+export async function adminOfAccessToken<T>(
   db: Db,
   now: number,
   tokenHash: string,
-): Promise<AdminIdentity | undefined> {
-  const rows = await grantRows(db)
+  rider?: TokenRider<T>,
+): Promise<{ admin: AdminIdentity; ridden: T | undefined } | undefined> {
+  const query = grantRows(db)
     .innerJoin('api_tokens as t', 't.account_id', 'a.id')
     .where('t.token_hash', '=', tokenHash)
     .where('t.kind', '=', 'access')
     .where('t.revoked_at', 'is', null)
     .where('t.expires_at', '>', now)
-    .where('a.disabled_at', 'is', null)
-    .execute();
-  return identityOf(rows);
+    .where('a.disabled_at', 'is', null);
+  const rows: (GrantRow & Record<string, unknown>)[] = await (
+    rider ? query.select(rider.columns) : query
+  ).execute();
+  const admin = identityOf(rows);
+  if (!admin) return undefined;
+  return { admin, ridden: rider && rows[0] ? rider.read(rows[0]) : undefined };
 }
 
 /** The organizations an administrator may see; null means every organization. */

@@ -194,25 +194,34 @@ export interface FeedState {
   registered: boolean;
 }
 
+/** The feed check as two columns, so it can ride along with another statement. */
+export function feedStateColumns(dialect: Dialect, reader: string, position: string) {
+  const known = sql<boolean | number>`exists (select 1 from search_readers where id = ${reader})`;
+  const newer: RawBuilder<number | string[] | null> =
+    dialect === 'sqlite'
+      ? sql<number>`exists (select 1 from search_changes where seq > ${Number(position)})`
+      : sql<string[] | null>`(select array_agg(distinct xid::text) from search_changes
+          where xid >= ${position}::xid8)`;
+  return [newer.as('feed_newer'), known.as('feed_known')] as const;
+}
+
+/** Reads the columns of `feedStateColumns` back. */
+export function feedStateOf(row: Record<string, unknown> | undefined): FeedState {
+  const newer = row?.feed_newer;
+  return {
+    newer: Array.isArray(newer) ? newer.map(String) : typeof newer === 'number' ? newer !== 0 : [],
+    registered: Boolean(row?.feed_known),
+  };
+}
+
 export async function readFeedState(
   db: Db,
   dialect: Dialect,
   reader: string,
   position: string,
 ): Promise<FeedState> {
-  if (dialect === 'sqlite') {
-    const { rows } = await sql<{ newer: number; known: number }>`
-      select exists (select 1 from search_changes where seq > ${Number(position)}) as newer,
-        exists (select 1 from search_readers where id = ${reader}) as known`.execute(db);
-    const row = rows[0];
-    return { newer: Boolean(row?.newer), registered: Boolean(row?.known) };
-  }
-  const { rows } = await sql<{ newer: string[] | null; known: boolean }>`
-    select (select array_agg(distinct xid::text) from search_changes where xid >= ${position}::xid8)
-        as newer,
-      exists (select 1 from search_readers where id = ${reader}) as known`.execute(db);
-  const row = rows[0];
-  return { newer: row?.newer ?? [], registered: Boolean(row?.known) };
+  const row = await db.selectNoFrom(feedStateColumns(dialect, reader, position)).executeTakeFirst();
+  return feedStateOf(row);
 }
 
 /**
