@@ -41,7 +41,19 @@ describe('slot records', () => {
     }
     records.clear(7);
     expect(records.field(7, KEY)).toBe('');
+    expect(records.fields(7)).toEqual(['', '', '', '', '', '']);
     expect(records.field(8, ID)).toBe('id-8');
+  });
+
+  it('reads a whole record at once, ASCII or not', () => {
+    const records = new SlotRecords();
+    const ascii = ['k', 'id-1', 'amelia.stone', 'amelia@example.org', 'Amelia Stone', '+44 1'];
+    records.set(0, ascii);
+    records.set(1, fields(1, 0));
+    records.set(2, ['', 'id-2', '', '', '', '']);
+    expect(records.fields(0)).toEqual(ascii);
+    expect(records.fields(1)).toEqual(fields(1, 0));
+    expect(records.fields(2)).toEqual(['', 'id-2', '', '', '', '']);
   });
 
   it('orders keys by code point, as the stores do', () => {

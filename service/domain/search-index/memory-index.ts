@@ -268,15 +268,15 @@ export class MemoryIndex {
     const nullable = (x: number | undefined) => (x === undefined || Number.isNaN(x) ? null : x);
     const until = this.lockedUntil[slot];
     const flags = this.flags[slot] ?? 0;
-    const field = (f: number) => this.records.field(slot, f);
+    const fields = this.records.fields(slot);
     return [
-      field(KEY),
+      fields[KEY] ?? '',
       tier,
-      field(ID),
-      field(USERNAME),
-      field(EMAIL),
-      field(NAME),
-      field(PHONE),
+      fields[ID] ?? '',
+      fields[USERNAME] ?? '',
+      fields[EMAIL] ?? '',
+      fields[NAME] ?? '',
+      fields[PHONE] ?? '',
       this.organizationIds[org] ?? '',
       this.organizationNames[org] ?? '',
       nullable(this.lockedAt[slot]),

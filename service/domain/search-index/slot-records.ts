@@ -64,6 +64,22 @@ export class SlotRecords {
     return this.bytes.toString('utf8', this.offsets[at] ?? 0, this.offsets[at + 1] ?? 0);
   }
 
+  /** Every field of the slot; one decode, not six, when the record is ASCII (most are). */
+  fields(slot: number): string[] {
+    const at = slot * STRIDE;
+    const from = this.offsets[at] ?? 0;
+    const to = this.offsets[at + FIELDS] ?? 0;
+    const all = this.bytes.toString('utf8', from, to);
+    const fields = new Array<string>(FIELDS);
+    const ascii = all.length === to - from;
+    for (let f = 0; f < FIELDS; f += 1) {
+      fields[f] = ascii
+        ? all.slice((this.offsets[at + f] ?? 0) - from, (this.offsets[at + f + 1] ?? 0) - from)
+        : this.field(slot, f);
+    }
+    return fields;
+  }
+
   /** The slot's key against `key` in code point order: negative, 0 or positive. */
   compareKey(slot: number, key: Uint8Array): number {
     const { bytes } = this;
