@@ -35,14 +35,16 @@ export function accountProblems(v: AccountFields, context: AccountCheckContext):
   ];
 }
 
+/** The problem of a username another account holds. */
+export function usernameTakenProblem(username: string): FieldProblem {
+  return {
+    field: 'username',
+    message: `The username "${username}" is taken (usernames are compared without regard to case).`,
+  };
+}
+
 function usernameProblems(v: AccountFields, context: AccountCheckContext): FieldProblem[] {
-  if (!context.usernameTaken(usernameKey(v.username))) return [];
-  return [
-    {
-      field: 'username',
-      message: `The username "${v.username}" is taken (usernames are compared without regard to case).`,
-    },
-  ];
+  return context.usernameTaken(usernameKey(v.username)) ? [usernameTakenProblem(v.username)] : [];
 }
 
 function productProblems(codes: string[], known: ReadonlyMap<string, ProductRef>): FieldProblem[] {

@@ -2,9 +2,10 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
 import type { Db, ServiceContext } from '../context.ts';
 import { newId } from '../ids.ts';
+import { isUniqueViolation } from '../store/errors.ts';
 import type { Organization, Product } from '../store/schema.ts';
 import { usernameKey } from './accounts.ts';
-import { accountProblems, type ProductRef } from './account-checks.ts';
+import { accountProblems, usernameTakenProblem, type ProductRef } from './account-checks.ts';
 import {
   AccountInputError,
   parseAccountInput,
@@ -145,6 +146,15 @@ export async function createAccount(
 ): Promise<CreatedAccount> {
   const prepared = await prepareAccount(trx, ctx, input);
   if (!prepared.ok) throw new AccountInputError(prepared.problems);
-  await insertAccounts(trx, ctx.clock, [prepared.account], { type: 'account_created', actor });
-  return { id: prepared.account.row.id, username: prepared.account.row.username };
+  const { row } = prepared.account;
+  await insertAccounts(trx, ctx.clock, [prepared.account], {
+    type: 'account_created',
+    actor,
+  }).catch((error: unknown) => {
+    // Taken by a transaction that committed after the check (PostgreSQL reads committed).
+    if (isUniqueViolation(error, 'accounts', 'username_key'))
+      throw new AccountInputError([usernameTakenProblem(row.username)]);
+    throw error;
+  });
+  return { id: row.id, username: row.username };
 }

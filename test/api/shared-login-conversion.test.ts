@@ -1,6 +1,10 @@
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ActionResult } from '../../common/api/actions.ts';
 import type { ConversionPlan, UsernameCheck } from '../../common/api/shared-login-routes.ts';
+import { createAccount } from '../../service/domain/account-records.ts';
+import { openStore } from '../../service/store/database.ts';
+import type { Database } from '../../service/store/schema.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import {
@@ -95,6 +99,17 @@ const accountNamed = (username: string) =>
     .where('username', '=', username)
     .executeTakeFirst();
 
+/** PostgreSQL: waits until an insert into accounts waits on a lock another transaction holds. */
+async function insertWaitingOnLock(db: Kysely<Database>): Promise<void> {
+  for (let tries = 0; tries < 400; tries += 1) {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+      where wait_event_type = 'Lock' and query like 'insert into "accounts"%'`.execute(db);
+    if ((rows[0]?.n ?? 0) > 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('The conversion never waited on the other transaction: the race did not happen.');
+}
+
 describe('conversion plan and username checks', () => {
   it('plans: each holder with a free suggested username (never one another holder gets), the products and the link lifetime', async () => {
     const { id, holders } = await sharedLogin(['Ann Bell', 'Cy Dunn']);
@@ -157,6 +172,50 @@ describe('converting with chosen usernames', () => {
     const { view } = await openAccount(admin, id);
     expect(view.status.disabled).toBe(false);
     expect((await logIn(svc, username, SEEDED_PASSWORD)).status).toBe(303);
+  });
+
+  it('a username another connection takes while the conversion runs refuses it (409 naming the field), never a 500', async () => {
+    const { id } = await sharedLogin(['Pia Quinn']);
+    const [pia] = ok(await plan(admin, id)).holders;
+    if (!pia) throw new Error('one holder expected');
+    const other = await openStore(svc.databaseUrl, svc.dataDir);
+    try {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let created = () => {};
+      const made = new Promise<void>((resolve) => (created = resolve));
+      // PostgreSQL: the other transaction holds the new row uncommitted while the conversion
+      // checks the name (free) and inserts it (waits, then collides). SQLite serializes
+      // writers and blocks the one thread while it waits, so there the other commits first.
+      const hold = svc.databaseUrl !== undefined;
+      const otherDone = other.db.transaction().execute(async (trx) => {
+        await createAccount(trx, svc.ctx, {
+          organizationId: org,
+          username: 'pia.own',
+          email: 'pia.own@harbour.example.org',
+          name: 'Pia Own',
+          products: ['emresource'],
+        });
+        created();
+        if (hold) await held;
+      });
+      await made;
+      if (!hold) await otherDone;
+      const answer = convert(admin, id, { [pia.holderId]: 'pia.own' });
+      if (hold) {
+        await insertWaitingOnLock(other.db);
+        release();
+        await otherDone;
+      }
+      const refusal = await answer;
+      refused(refusal, 409, 'conflict');
+      expect(refusal.body.error?.field).toBe(`usernames.${pia.holderId}`);
+      expect(refusal.body.error?.message).toMatch(/[“"]pia\.own[”"] is taken/);
+      const { view } = await openAccount(admin, id);
+      expect(view.status.disabled).toBe(false);
+    } finally {
+      await other.close();
+    }
   });
 
   it('needs If-Match (428) and refuses a stale one (412 with the account now)', async () => {
