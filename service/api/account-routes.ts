@@ -62,10 +62,7 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       return ctx.search.search(query, scope, ridden);
     },
     // The index's feed check rides along with the token lookup: one round trip per search.
-    () => {
-      const probe = ctx.search.probe();
-      return probe && { columns: probe.columns, read: (row) => ({ probe, row }) };
-    },
+    () => ctx.search.tokenRider(),
   );
 
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {

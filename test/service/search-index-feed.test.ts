@@ -16,6 +16,7 @@ import {
 import { compareKeys } from '../../service/domain/search-index/sorted-lists.ts';
 import { pruneFeed } from '../../service/domain/search-index/store-reads.ts';
 import { openService } from '../../service/server.ts';
+import { withValues } from '../../service/store/compiled-once.ts';
 import { openStore, type Store } from '../../service/store/database.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { openTestStore } from '../support/store.ts';
@@ -109,10 +110,12 @@ describe('search index: in step with the store', () => {
     const searcher = searcherOn(other);
     const scope = { organizationIds: null };
     expect(usernames(await searcher.search(query('amund'), scope))).toEqual([]);
-    const probe = searcher.probe();
-    if (!probe) throw new Error('a built index gives a probe');
+    const rider = searcher.tokenRider();
+    if (!rider) throw new Error('a built index gives the token lookup a feed check');
     // Asked as the token lookup asks it, when nothing follows the index's position.
-    const early = await other.plannedDb.selectNoFrom(probe.columns).executeTakeFirstOrThrow();
+    const asked = other.plannedDb.selectNoFrom(rider.columns()).compile();
+    const { rows } = await other.plannedDb.executeQuery(withValues(asked, rider.values));
+    const early = rider.read(rows[0] as Record<string, unknown>);
     await seedAccount(ctx, { organizationId: orgId, username: 'amund.berg', password: null });
     // A search in between moves the index past the probe's position...
     expect(usernames(await searcher.search(query('amund'), scope))).toEqual(['amund.berg']);
@@ -122,7 +125,7 @@ describe('search index: in step with the store', () => {
       .where('username_key', '=', 'amund.berg')
       .execute();
     // ...so the early "nothing newer" no longer proves it current: the rename must show.
-    const late = await searcher.search(query('amund'), scope, { probe, row: early });
+    const late = await searcher.search(query('amund'), scope, early);
     expect(usernames(late)).toEqual(['amund.borg']);
     expect(searcher.answered.store).toBe(0);
   });

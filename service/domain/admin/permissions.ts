@@ -4,8 +4,9 @@ import {
   type Permission,
   type Role,
 } from '../../../common/api/auth.ts';
-import type { AliasedRawBuilder } from 'kysely';
+import type { AliasedRawBuilder, CompiledQuery } from 'kysely';
 import type { Db } from '../../context.ts';
+import { placeholder, withValues } from '../../store/compiled-once.ts';
 import { parsePolicy, type OrganizationPolicy } from '../policy.ts';
 
 /** Power of a role: no one acts on an account that holds more (or as much) power than they do. */
@@ -98,8 +99,38 @@ export async function loadAdminIdentity(
  * depend on the token's rows: they are read from the first.
  */
 export interface TokenRider<T> {
-  columns: readonly AliasedRawBuilder<unknown, string>[];
+  /** Names the columns' SQL: the lookup is compiled once per shape. */
+  shape: string;
+  /** The columns, with `placeholder(name)` (compiled-once.ts) for each of `values`. */
+  columns(): readonly AliasedRawBuilder<unknown, string>[];
+  values: Readonly<Record<string, unknown>>;
   read(row: Record<string, unknown>): T;
+}
+
+type TokenRow = GrantRow & Record<string, unknown>;
+const tokenLookups = new WeakMap<Db, Map<string, CompiledQuery<TokenRow>>>();
+
+/** The token lookup (with a rider's columns), compiled once per database handle and shape. */
+function tokenLookup(db: Db, rider: TokenRider<unknown> | undefined): CompiledQuery<TokenRow> {
+  let shapes = tokenLookups.get(db);
+  if (!shapes) {
+    shapes = new Map();
+    tokenLookups.set(db, shapes);
+  }
+  const shape = rider?.shape ?? '';
+  let compiled = shapes.get(shape);
+  if (!compiled) {
+    const query = grantRows(db)
+      .innerJoin('api_tokens as t', 't.account_id', 'a.id')
+      .where('t.token_hash', '=', placeholder<string>('tokenHash'))
+      .where('t.kind', '=', 'access')
+      .where('t.revoked_at', 'is', null)
+      .where('t.expires_at', '>', placeholder<number>('now'))
+      .where('a.disabled_at', 'is', null);
+    compiled = (rider ? query.select(rider.columns()) : query).compile() as CompiledQuery<TokenRow>;
+    shapes.set(shape, compiled);
+  }
+  return compiled;
 }
 
 /**
@@ -112,16 +143,8 @@ export async function adminOfAccessToken<T>(
   tokenHash: string,
   rider?: TokenRider<T>,
 ): Promise<{ admin: AdminIdentity; ridden: T | undefined } | undefined> {
-  const query = grantRows(db)
-    .innerJoin('api_tokens as t', 't.account_id', 'a.id')
-    .where('t.token_hash', '=', tokenHash)
-    .where('t.kind', '=', 'access')
-    .where('t.revoked_at', 'is', null)
-    .where('t.expires_at', '>', now)
-    .where('a.disabled_at', 'is', null);
-  const rows: (GrantRow & Record<string, unknown>)[] = await (
-    rider ? query.select(rider.columns) : query
-  ).execute();
+  const values = { ...rider?.values, tokenHash, now };
+  const { rows } = await db.executeQuery(withValues(tokenLookup(db, rider), values));
   const admin = identityOf(rows);
   if (!admin) return undefined;
   return { admin, ridden: rider && rows[0] ? rider.read(rows[0]) : undefined };

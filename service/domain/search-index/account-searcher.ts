@@ -6,7 +6,9 @@ import type {
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../context.ts';
 import type { Dialect } from '../../store/database.ts';
+import { placeholder } from '../../store/compiled-once.ts';
 import { searchAccounts, type SearchScope } from '../account-search.ts';
+import type { TokenRider } from '../admin/permissions.ts';
 import { decodeCursor, searchResult, type Row } from '../search-page.ts';
 import { parseTerm } from '../search-query.ts';
 import { MemoryIndex } from './memory-index.ts';
@@ -15,6 +17,7 @@ import {
   allAccounts,
   feedPosition,
   pruneFeed,
+  feedCheck,
   feedStateColumns,
   feedStateOf,
   readFeed,
@@ -69,20 +72,10 @@ interface Ready {
   applied: Set<string>;
 }
 
-/**
- * The feed check for the index as it stands when a request arrives, asked by the request's
- * token lookup (one statement, so one round trip): see `probe`.
- */
-export interface FeedProbe {
-  /** The index the probe was taken of (compared by identity). */
-  readonly ready: object;
-  readonly position: string;
-  readonly columns: ReturnType<typeof feedStateColumns>;
-}
-
-/** A probe and what the store answered to it. */
+/** A probe of the feed taken with a request's token lookup, and what the store answered. */
 export interface ProbedFeed {
-  probe: FeedProbe;
+  /** The index the probe was taken of (compared by identity), and its position then. */
+  probe: { ready: object; position: string };
   row: Record<string, unknown>;
 }
 
@@ -146,17 +139,23 @@ export class AccountSearcher {
   }
 
   /**
-   * The feed check, to be asked in a statement the request makes anyway. Its answer proves the
-   * index current only while the index stays at this position; `answer` checks that it has.
+   * The feed check as columns for the request's token lookup: one statement, so one round
+   * trip per search. Its answer proves the index current only while the index stays at this
+   * position; `answer` checks that it has.
    */
-  probe(): FeedProbe | undefined {
+  tokenRider(): TokenRider<ProbedFeed> | undefined {
     const state = this.state;
     if (state.kind !== 'ready') return undefined;
-    const { position } = state;
+    const probe = { ready: state, position: state.position };
     return {
-      ready: state,
-      position,
-      columns: feedStateColumns(this.dialect, this.reader, position),
+      shape: 'search-feed',
+      columns: () =>
+        feedStateColumns(this.dialect, {
+          reader: placeholder('reader'),
+          position: placeholder('position'),
+        }),
+      values: { ...feedCheck(this.dialect, this.reader, state.position) },
+      read: (row) => ({ probe, row }),
     };
   }
 

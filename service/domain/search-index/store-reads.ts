@@ -194,14 +194,29 @@ export interface FeedState {
   registered: boolean;
 }
 
-/** The feed check as two columns, so it can ride along with another statement. */
-export function feedStateColumns(dialect: Dialect, reader: string, position: string) {
-  const known = sql<boolean | number>`exists (select 1 from search_readers where id = ${reader})`;
+/** What the feed check asks about: a reader, and the position its index is at. */
+export interface FeedCheck {
+  reader: string;
+  /** SQLite: the `seq` as a number; PostgreSQL: the xid8 as a decimal string. */
+  position: number | string;
+}
+
+export function feedCheck(dialect: Dialect, reader: string, position: string): FeedCheck {
+  return { reader, position: dialect === 'sqlite' ? Number(position) : position };
+}
+
+/**
+ * The feed check as two columns, so it can ride along with another statement. The values go
+ * in untouched, so they may be placeholders (compiled-once.ts).
+ */
+export function feedStateColumns(dialect: Dialect, check: FeedCheck) {
+  const known = sql<boolean | number>`exists (select 1 from search_readers
+    where id = ${check.reader})`;
   const newer: RawBuilder<number | string[] | null> =
     dialect === 'sqlite'
-      ? sql<number>`exists (select 1 from search_changes where seq > ${Number(position)})`
+      ? sql<number>`exists (select 1 from search_changes where seq > ${check.position})`
       : sql<string[] | null>`(select array_agg(distinct xid::text) from search_changes
-          where xid >= ${position}::xid8)`;
+          where xid >= ${check.position}::xid8)`;
   return [newer.as('feed_newer'), known.as('feed_known')] as const;
 }
 
@@ -220,7 +235,9 @@ export async function readFeedState(
   reader: string,
   position: string,
 ): Promise<FeedState> {
-  const row = await db.selectNoFrom(feedStateColumns(dialect, reader, position)).executeTakeFirst();
+  const row = await db
+    .selectNoFrom(feedStateColumns(dialect, feedCheck(dialect, reader, position)))
+    .executeTakeFirst();
   return feedStateOf(row);
 }
 
