@@ -13,8 +13,9 @@
  *   direct   searchAccounts() in process: the store's own search (SQL over search_grams);
  *   route    the service as deployed (`service/cli.ts serve` in its own process, as slapd is
  *            the peer's), GET /api/v1/accounts with a super-administrator's bearer token, over
- *            one keep-alive HTTP connection on loopback, once its in-memory search index is
- *            built (the time it took is printed);
+ *            one keep-alive HTTP connection on loopback from a client process of its own (as
+ *            the peer's is), once its in-memory search index is built (the time it took is
+ *            printed);
  *   store-route  the same with SEARCH_INDEX=store: the store's search behind the route;
  *   minimal  a bare Fastify route calling searchAccounts, same client (no auth: its cost shows).
  * Loaded stores are cached (a SQLite file under --cache, a PostgreSQL schema) and reused while

@@ -1,10 +1,6 @@
-import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
-import {
-  AccountSearchQuerySchema,
-  type AccountSearchResult,
-} from '../../common/api/account-search.ts';
+import { AccountSearchQuerySchema } from '../../common/api/account-search.ts';
 import { systemClock } from '../../service/clock.ts';
 import { searchAccounts } from '../../service/domain/account-search.ts';
 import { issueTokens } from '../../service/domain/admin/api-tokens.ts';
@@ -14,10 +10,8 @@ import type { Store } from '../../service/store/database.ts';
 import { startServiceProcess } from '../service-process.ts';
 import { log } from './format.ts';
 import { accountRow } from './load-accounts.ts';
-import type { Runner } from './measure.ts';
-import { RESULTS } from './queries.ts';
 
-// The HTTP modes: the servers searched over loopback, and their one-connection client.
+// The HTTP modes: the servers searched over loopback (http-client.ts searches them).
 
 /** A minimal search route (GET /api/v1/accounts as the contract has it), when the service has none. */
 export async function startSearchServer(store: Store) {
@@ -31,40 +25,6 @@ export async function startSearchServer(store: Store) {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return { port, token: undefined, close: () => app.close() };
-}
-
-/** Searches GET /api/v1/accounts on the port over one keep-alive connection (bearer if token). */
-export function httpRunner(port: number, token?: string): { run: Runner; close(): void } {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const run: Runner = (term) =>
-    new Promise((resolve, reject) => {
-      const request = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: `/api/v1/accounts?limit=${RESULTS}&q=${encodeURIComponent(term)}`,
-          agent,
-          headers: {
-            accept: 'application/json',
-            ...(token ? { authorization: `Bearer ${token}` } : {}),
-          },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (c: Buffer) => chunks.push(c));
-          response.on('end', () => {
-            const body = Buffer.concat(chunks).toString('utf8');
-            if (response.statusCode !== 200)
-              return reject(new Error(`HTTP ${response.statusCode}: ${body}`));
-            resolve(JSON.parse(body) as AccountSearchResult);
-          });
-          response.on('error', reject);
-        },
-      );
-      request.on('error', reject);
-      request.end();
-    });
-  return { run, close: () => agent.destroy() };
 }
 
 /** The id of the "qqx" super-administrator (no query of the benchmark matches it), created once. */
