@@ -1,6 +1,6 @@
 /**
  * Numbers the 3- and 4-code-unit grams of the indexed texts, and their anchors (the start
- * mark and 3 or 4 more units, at the start of a field or word: the lists of prefix matches).
+ * mark and 3 to 6 more units, at the start of a field or word: the lists of prefix matches).
  * Each code unit gets a small number in the order first seen; grams of three numbers below
  * 128 (nearly all: the texts use a few dozen characters) are found in a table, 4-grams of
  * such numbers in a map keyed by the four packed into one integer, the rest by their text.

@@ -3,7 +3,7 @@ import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
-import { buildGramLists, forEachGram, grown } from './gram-lists.ts';
+import { buildGramLists, forEachGram, grown, LONGEST_ANCHOR } from './gram-lists.ts';
 import { SlotIds } from './slot-ids.ts';
 import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
@@ -16,7 +16,7 @@ import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
  * searchDocument, read from the store so the folding is the store's own), its row as a
  * search answers it, organization and status (the row's strings in slot-records.ts, off the
  * heap). Every 3- and 4-code-unit gram of the documents, and every anchor (the start mark and
- * 3 or 4 units: a field or word starting so), has a list of the slots holding it in
+ * 3 to 6 units: a field or word starting so), has a list of the slots holding it in
  * username_key order. A needle (the pattern, or mark + pattern for the prefix tiers) is read
  * from its shortest list, each slot checked against the next two shortest (integer work, by
  * rank) and then, unless one list is exactly the needle's, its document; a tier is such a
@@ -355,7 +355,7 @@ export class MemoryIndex {
     const listOf = (id: number) => (id < 0 ? EMPTY : (this.lists[id] ?? EMPTY));
     let exact: SlotList | null = null;
     if (text[0] === SEARCH_MARK && text.length >= 4) {
-      const length = Math.min(text.length, 5);
+      const length = Math.min(text.length, LONGEST_ANCHOR);
       const anchor = listOf(this.grams.anchorId(text, 0, length, false));
       if (length === text.length) exact = anchor;
       spans.push({ list: anchor, from: 0, to: length });
