@@ -3,7 +3,8 @@ import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
-import { buildGramLists, forEachGram, grown, LONGEST_ANCHOR } from './gram-lists.ts';
+import { buildGramLists, forEachGram, grown } from './gram-lists.ts';
+import { EMPTY, findNeedle, type Needle } from './needles.ts';
 import { SlotIds } from './slot-ids.ts';
 import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
@@ -65,46 +66,6 @@ const FILTER_FLAGS: Record<Exclude<SearchFilter, 'locked'>, number> = {
   disabled: DISABLED,
 };
 
-/** Where a needle's matches are: `list`, narrowed by `also`, then `text` checked if not exact. */
-interface Needle {
-  text: string;
-  list: SlotList;
-  also: SlotList[];
-  exact: boolean;
-}
-
-/** A gram's (or anchor's) list and where the gram lies in the needle. */
-interface Span {
-  list: SlotList;
-  from: number;
-  to: number;
-}
-
-const ALSO = 2;
-
-/**
- * The lists a walk checks each candidate of the shortest (`first`) against before reading its
- * document, ALSO in all: first the shortest covering each end of the needle that `first`
- * leaves out (checked first: they are the ones likely to fail), then the shortest others.
- * The lists next in length alone are often implied by the first: every candidate of "homp"
- * for "rthomp" held "omp" and "thom", while "rtho" left 380 of its 6,957.
- */
-function alsoLists(first: Span, rest: readonly Span[], length: number): SlotList[] {
-  const chosen: Span[] = [];
-  const covered = (at: number) =>
-    [first, ...chosen].some((span) => span.from <= at && at < span.to);
-  for (const end of [0, length - 1]) {
-    if (covered(end)) continue;
-    const span = rest.find((s) => s.from <= end && end < s.to && !chosen.includes(s));
-    if (span && chosen.length < ALSO) chosen.push(span);
-  }
-  for (const span of rest) {
-    if (chosen.length >= ALSO) break;
-    if (!chosen.includes(span)) chosen.push(span);
-  }
-  return chosen.map((span) => span.list);
-}
-
 /** One tier: the slots of a needle passing `passes`, minus another needle's. */
 interface Stream {
   tier: Tier;
@@ -125,8 +86,6 @@ interface Plan {
   exactKey: Uint8Array | null;
   sections: Stream[];
 }
-
-const EMPTY = SlotList.empty();
 
 export class MemoryIndex {
   private readonly grams = new GramIds();
@@ -350,30 +309,8 @@ export class MemoryIndex {
   }
 
   /** Where the documents holding `text` (3 units or more) are. */
-  private needle(text: string): Needle {
-    const spans: Span[] = [];
-    const listOf = (id: number) => (id < 0 ? EMPTY : (this.lists[id] ?? EMPTY));
-    let exact: SlotList | null = null;
-    if (text[0] === SEARCH_MARK && text.length >= 4) {
-      const length = Math.min(text.length, LONGEST_ANCHOR);
-      const anchor = listOf(this.grams.anchorId(text, 0, length, false));
-      if (length === text.length) exact = anchor;
-      spans.push({ list: anchor, from: 0, to: length });
-    }
-    for (let i = 0; i + 3 <= text.length; i += 1) {
-      spans.push({ list: listOf(this.grams.id(text, i, false)), from: i, to: i + 3 });
-    }
-    if (text.length === 3) exact = spans[0]?.list ?? EMPTY;
-    for (let i = 0; i + 4 <= text.length; i += 1) {
-      if (text[i] === SEARCH_MARK) continue;
-      const quad = listOf(this.grams.quadId(text, i, false));
-      if (text.length === 4) exact = quad;
-      spans.push({ list: quad, from: i, to: i + 4 });
-    }
-    if (exact) return { text, list: exact, also: [], exact: true };
-    spans.sort((a, b) => a.list.length - b.list.length);
-    const [first = { list: EMPTY, from: 0, to: 0 }, ...rest] = spans;
-    return { text, list: first.list, also: alsoLists(first, rest, text.length), exact: false };
+  private needleOf(text: string): Needle {
+    return findNeedle(this.grams, this.lists, text);
   }
 
   private plan(q: IndexQuery): Plan {
@@ -416,14 +353,14 @@ export class MemoryIndex {
       };
     }
     const pattern = term.chars.join('');
-    const starts = this.needle(SEARCH_MARK + pattern);
+    const starts = this.needleOf(SEARCH_MARK + pattern);
     const startsHere = this.holder(starts);
     const head = {
       exact: one(exactSlot >= 0 && startsHere(exactSlot) ? exactSlot : -1),
       exactKey: exact,
     };
     if (term.mode === 'two') return { ...head, sections: [stream(1, starts)] };
-    return { ...head, sections: [stream(1, starts), stream(2, this.needle(pattern), starts)] };
+    return { ...head, sections: [stream(1, starts), stream(2, this.needleOf(pattern), starts)] };
   }
 
   /** Whether a slot's document holds a needle (one slot at a time: no gallop). */
