@@ -92,7 +92,7 @@ export async function startService(
     url,
     async close() {
       await app.close();
-      ctx.search.close();
+      await ctx.search.close();
       await dispatcher.stop();
       if (!options.store) await store.close();
     },

@@ -69,8 +69,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const searcher of searchers) searcher.close();
-  ctx?.search.close();
+  for (const searcher of searchers) await searcher.close();
+  await ctx?.search.close();
   await other?.close();
   await store?.close();
 });

@@ -344,7 +344,7 @@ export function accountSearchSuite(mode: 'store' | 'memory'): void {
     // Every search of the memory run came from the index, none from the store behind it.
     if (searcher) expect(searcher.answered).toEqual({ index: expect.any(Number), store: 0 });
     if (searcher) expect(searcher.answered.index).toBeGreaterThan(100);
-    searcher?.close();
+    await searcher?.close();
     await store?.close();
   });
 

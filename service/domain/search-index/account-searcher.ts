@@ -130,12 +130,13 @@ export class AccountSearcher {
     this.options.log = log;
   }
 
-  close(): void {
+  /** Stops reading the feed and leaves its readers; the store must stay open until this ends. */
+  async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     // Best effort: a reader left behind is struck off when it goes stale.
-    unregisterReader(this.db, this.reader).catch(() => {});
+    await unregisterReader(this.db, this.reader).catch(() => {});
   }
 
   /**
