@@ -9,11 +9,11 @@ const PAUSE_EVERY = 20_000;
 const NEWLINE = '\n';
 
 /**
- * Anchor lengths in code units, the mark included: a prefix of up to 6 units has an exact
- * list. Those of 5 and 6 cost 5 s of build and 85 MB at 1,000,000 accounts (237,000 anchors
- * in all) and took the prefix kinds' p95 in process from about 0.55 to 0.19 ms, cold: a
- * 5- or 6-character prefix with more than a thousand matches no longer reads a thousand
- * documents to count them.
+ * Anchor lengths in code units, the mark included: a prefix of up to 6 characters has an
+ * exact list. Those of 5 and 6 characters cost about 6 s of build and 83 MB at 1,000,000
+ * accounts (237,000 anchors in all) and took the prefix kinds' cold p95 in process from
+ * 0.53–0.72 to 0.18–0.32 ms: a 5- or 6-character prefix with more than a thousand matches no
+ * longer reads a thousand documents to count them.
  */
 const ANCHOR_UNITS = [4, 5, 6, 7] as const;
 /** The longest anchor: a needle's list is exact up to this many units. */
