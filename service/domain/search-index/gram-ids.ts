@@ -63,7 +63,12 @@ export class GramIds {
 
   /** The id of the anchor `text[i..i+length)`: -1 when never numbered (and `add` is false). */
   anchorId(text: string, i: number, length: number, add: boolean): number {
-    return this.numbered(this.anchors, text.slice(i, i + length), add);
+    return this.anchorOf(text.slice(i, i + length), add);
+  }
+
+  /** The id of an anchor given as its text. */
+  anchorOf(anchor: string, add: boolean): number {
+    return this.numbered(this.anchors, anchor, add);
   }
 
   private numbered<K>(ids: Map<K, number>, gram: K, add: boolean): number {

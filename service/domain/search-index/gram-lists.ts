@@ -17,7 +17,7 @@ const NEWLINE = '\n';
  */
 const ANCHOR_UNITS = [4, 5, 6, 7] as const;
 /** The longest anchor: a needle's list is exact up to this many units. */
-export const LONGEST_ANCHOR = 7;
+export const LONGEST_ANCHOR = Math.max(...ANCHOR_UNITS);
 
 /**
  * Calls `each` with the id of every gram and anchor of `text` (repeats included). 4-grams
@@ -39,8 +39,10 @@ export function forEachGram(
     }
     if (text[i] === SEARCH_MARK) {
       for (const length of ANCHOR_UNITS) {
-        if (i + length > text.length || text.slice(i, i + length).includes(NEWLINE)) break;
-        const anchor = grams.anchorId(text, i, length, add);
+        if (i + length > text.length) break;
+        const anchorText = text.slice(i, i + length);
+        if (anchorText.includes(NEWLINE)) break;
+        const anchor = grams.anchorOf(anchorText, add);
         if (anchor >= 0) each(anchor);
       }
     }

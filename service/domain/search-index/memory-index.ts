@@ -19,9 +19,9 @@ import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
  * heap). Every 3- and 4-code-unit gram of the documents, and every anchor (the start mark and
  * 3 to 6 units: a field or word starting so), has a list of the slots holding it in
  * username_key order. A needle (the pattern, or mark + pattern for the prefix tiers) is read
- * from its shortest list, each slot checked against the next two shortest (integer work, by
- * rank) and then, unless one list is exactly the needle's, its document; a tier is such a
- * walk until the page is full, the count one until past the cap.
+ * from its shortest list, each slot checked against two more (integer work, by rank; which
+ * two is needles.ts's choice) and then, unless one list is exactly the needle's, its
+ * document; a tier is such a walk until the page is full, the count one until past the cap.
  */
 
 /** An account as the index holds it: what it searches and what an answer shows. */
