@@ -6,6 +6,8 @@ import { adminSchema } from './migrations/003-admin.ts';
 import { recoveryRequestsSchema } from './migrations/004-recovery-requests.ts';
 import { auditIndexes } from './migrations/005-audit-indexes.ts';
 import { searchChanges } from './migrations/006-search-changes.ts';
+import { attemptSlots } from './migrations/007-attempt-slots.ts';
+import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -16,6 +18,8 @@ function migrations(store: Store): Record<string, Migration> {
     '004-recovery-requests': recoveryRequestsSchema(store.dialect),
     '005-audit-indexes': auditIndexes(store.dialect),
     '006-search-changes': searchChanges(store.dialect),
+    '007-attempt-slots': attemptSlots(store.dialect),
+    '008-audit-integrity': auditIntegrity(store.dialect),
   };
 }
 
