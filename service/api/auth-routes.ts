@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TokenPair } from '../../common/api/auth.ts';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
@@ -6,15 +6,36 @@ import { recordAudit } from '../domain/audit.ts';
 import { adminSignIn, confirmTotp, enrolTotp } from '../domain/admin/admin-sign-in.ts';
 import { familyOf, revokeFamily, rotateRefreshToken } from '../domain/admin/api-tokens.ts';
 import { loadAdminIdentity } from '../domain/admin/permissions.ts';
+import { withinLimit } from '../domain/rate-limits.ts';
 import { ApiProblem } from './api-problem.ts';
 import { bind } from './bind.ts';
 
 const BAD_CREDENTIALS =
   'The username, password or code is not right, or this account cannot use the console.';
 
+/** Password and code guesses per client address, shared by sign-in, enrolment and confirmation. */
+const AUTH_ATTEMPTS_PER_CLIENT = 30;
+const AUTH_WINDOW_MS = 5 * 60_000;
+
+/**
+ * Counts the request against its client's limit in the shared store before any hash runs, so
+ * it holds across processes (R43, R46); past it, 429 without checking anything.
+ */
+async function limitClient(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
+  const bucket = `ip:api-auth:${request.ip}`;
+  if (await withinLimit(ctx.db, ctx.clock, bucket, AUTH_ATTEMPTS_PER_CLIENT, AUTH_WINDOW_MS))
+    return;
+  reply.header('retry-after', String(AUTH_WINDOW_MS / 1000));
+  throw new ApiProblem(
+    'rate_limited',
+    'Too many sign-in attempts from this address. Wait a few minutes, then try again.',
+  );
+}
+
 /** Sign-in with TOTP, enrolment, refresh rotation and sign-out. */
 export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  bind(app, ctx, API.signIn, async ({ body, request }): Promise<TokenPair> => {
+  bind(app, ctx, API.signIn, async ({ body, request, reply }): Promise<TokenPair> => {
+    await limitClient(ctx, request, reply);
     const result = await adminSignIn(ctx, { ...body, ip: request.ip });
     switch (result.kind) {
       case 'signed_in':
@@ -46,7 +67,8 @@ export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     }
   });
 
-  bind(app, ctx, API.enrolTotp, async ({ body, request }) => {
+  bind(app, ctx, API.enrolTotp, async ({ body, request, reply }) => {
+    await limitClient(ctx, request, reply);
     const result = await enrolTotp(ctx, { ...body, ip: request.ip });
     if (result.kind === 'failed') throw new ApiProblem('unauthorized', BAD_CREDENTIALS);
     if (result.kind === 'already_enrolled')
@@ -58,7 +80,8 @@ export function authRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     };
   });
 
-  bind(app, ctx, API.confirmTotp, async ({ body, request }) => {
+  bind(app, ctx, API.confirmTotp, async ({ body, request, reply }) => {
+    await limitClient(ctx, request, reply);
     const result = await confirmTotp(ctx, { ...body, ip: request.ip });
     if (result.kind === 'failed') throw new ApiProblem('unauthorized', BAD_CREDENTIALS);
     if (result.kind === 'totp_invalid')

@@ -5,12 +5,12 @@ import { notificationAddresses, organizationOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { queueMail } from './outbox.ts';
 
-export type FailureReason = 'wrong_password' | 'security_question';
+/** What failed: the password, the administrator's second factor, or a security answer. */
+export type FailureReason = 'wrong_password' | 'second_factor' | 'security_question';
 
 /**
- * Counts one failed authentication against the account (sign-in or a wrong security answer,
- * R31) with an atomic increment (R40), and locks it at the policy threshold. The owner and
- * every holder of a shared login are told by email (R39); the caller sees nothing different.
+ * Counts one failed authentication that was not reserved beforehand (a wrong security answer,
+ * R31) with an atomic increment (R40), and locks the account at the policy threshold.
  */
 export async function recordFailedAttempt(
   trx: Db,
@@ -39,42 +39,100 @@ export async function recordFailedAttempt(
     .where('id', '=', account.id)
     .returning('failed_count')
     .executeTakeFirstOrThrow();
+  return lockIfDue(trx, ctx, account, failed_count, reason, ip);
+}
+
+/**
+ * Audits a counted failure (`failedCount` is its place in the count) and locks the account
+ * when that place reaches the policy threshold. The account row is locked before the audit
+ * log's lock is taken, the order every writer of both keeps, so two settling failures cannot
+ * deadlock on PostgreSQL.
+ */
+export async function lockIfDue(
+  trx: Db,
+  ctx: ServiceContext,
+  account: Account,
+  failedCount: number,
+  reason: FailureReason,
+  ip: string | null,
+  via?: 'pages' | 'api' | 'change_page',
+): Promise<{ locked: boolean }> {
   const org = await organizationOf(trx, account);
-  const type = reason === 'wrong_password' ? 'sign_in_failed' : 'challenge_failed';
+  const due = failedCount >= org.policy.lockoutThreshold;
+  const until = due ? await takeLock(trx, ctx, account, org.policy) : undefined;
   await recordAudit(trx, ctx.clock, {
-    type,
+    type: reason === 'security_question' ? 'challenge_failed' : 'sign_in_failed',
     accountId: account.id,
     organizationId: org.id,
     ip,
-    detail: { reason, failedCount: failed_count },
+    detail: { reason, failedCount, ...(via ? { via } : {}) },
   });
-  if (failed_count < org.policy.lockoutThreshold) return { locked: false };
+  if (until === undefined) return { locked: false };
+  await announceLock(trx, ctx, account, { failedCount, until, trigger: reason, ip });
+  return { locked: true };
+}
 
-  const until =
-    org.policy.lockoutMinutes === null ? null : now + org.policy.lockoutMinutes * 60_000;
+/**
+ * Locks the account if it is not locked and its count still stands at the threshold (a success
+ * since then cleared it), and tells its owner and holders. Answers whether this call locked it.
+ */
+export async function lockAccount(
+  trx: Db,
+  ctx: ServiceContext,
+  account: Account,
+  failedCount: number,
+  trigger: FailureReason,
+  ip: string | null,
+): Promise<boolean> {
+  const org = await organizationOf(trx, account);
+  const until = await takeLock(trx, ctx, account, org.policy);
+  if (until === undefined) return false;
+  await announceLock(trx, ctx, account, { failedCount, until, trigger, ip });
+  return true;
+}
+
+/** The conditional UPDATE that locks; answers the lock's end (null: until unlocked), or undefined. */
+async function takeLock(
+  trx: Db,
+  ctx: ServiceContext,
+  account: Account,
+  policy: { lockoutThreshold: number; lockoutMinutes: number | null },
+): Promise<number | null | undefined> {
+  const now = ctx.clock.now();
+  const until = policy.lockoutMinutes === null ? null : now + policy.lockoutMinutes * 60_000;
   const locked = await trx
     .updateTable('accounts')
     .set((eb) => ({ locked_at: now, locked_until: until, version: eb('version', '+', 1) }))
     .where('id', '=', account.id)
     .where('locked_at', 'is', null)
+    .where('failed_count', '>=', policy.lockoutThreshold)
     .executeTakeFirst();
-  if (Number(locked.numUpdatedRows) === 0) return { locked: true };
+  return Number(locked.numUpdatedRows) === 1 ? until : undefined;
+}
+
+/** Audits a new lockout and emails the owner and every holder of a shared login (R39). */
+async function announceLock(
+  trx: Db,
+  ctx: ServiceContext,
+  account: Account,
+  lock: { failedCount: number; until: number | null; trigger: FailureReason; ip: string | null },
+): Promise<void> {
+  const org = await organizationOf(trx, account);
   await recordAudit(trx, ctx.clock, {
     type: 'lockout',
     accountId: account.id,
     organizationId: org.id,
     actor: 'system',
-    ip,
-    detail: { failedCount: failed_count, until, trigger: reason },
+    ip: lock.ip,
+    detail: { failedCount: lock.failedCount, until: lock.until, trigger: lock.trigger },
   });
   const content = lockoutMail(
     account.username,
-    until,
+    lock.until,
     org.policy.adminContact,
     account.shared === 1,
   );
   for (const to of await notificationAddresses(trx, account)) {
     await queueMail(trx, ctx.clock, { kind: 'lockout', to, accountId: account.id, content });
   }
-  return { locked: true };
 }

@@ -14,7 +14,8 @@ import {
 import { recordAudit } from './audit.ts';
 import { countRecentMail, queueMail } from './outbox.ts';
 import { withinLimit } from './rate-limits.ts';
-import { issueResetLink, recentWrongAnswers, resetAddress } from './reset-links.ts';
+import { recentWrongAnswers } from './challenge-answers.ts';
+import { issueResetLink, resetAddress } from './reset-links.ts';
 
 const HOUR_MS = 3_600_000;
 /** Per-address and per-IP ceilings on recovery mail requests (R43); excess is dropped silently. */

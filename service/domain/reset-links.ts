@@ -2,10 +2,8 @@ import type { Clock } from '../clock.ts';
 import type { Db, ServiceContext } from '../context.ts';
 import { hashToken, newId, newToken } from '../ids.ts';
 import type { Account, ResetLink } from '../store/schema.ts';
-import { emailKey, findAccountById, holdersOf, organizationOf } from './accounts.ts';
+import { emailKey, findAccountById, holdersOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
-import { recordFailedAttempt } from './lockout.ts';
-import { normalizeAnswer } from './security-questions.ts';
 
 export type LinkPurpose = 'reset' | 'invite';
 
@@ -136,74 +134,6 @@ export async function findResetSession(
     .where('session_hash', '=', hashToken(cookie))
     .executeTakeFirst();
   return liveLink(ctx.db, ctx.clock, link);
-}
-
-const DAY_MS = 86_400_000;
-
-/** Wrong answers given for this account in the last 24 hours. */
-export async function recentWrongAnswers(db: Db, clock: Clock, accountId: string): Promise<number> {
-  const row = await db
-    .selectFrom('audit_events')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId)
-    .where('type', '=', 'challenge_failed')
-    .where('at', '>', clock.now() - DAY_MS)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export type ChallengeOutcome = 'passed' | 'wrong' | 'link_dead' | 'paused';
-
-/**
- * Checks the answer to the account's question. Wrong answers count per link (the link dies at
- * the limit), per account per day, and as failed sign-ins (R31). Every attempt is audited.
- */
-export async function answerChallenge(
-  ctx: ServiceContext,
-  session: ResetSession,
-  answer: string,
-  ip: string | null,
-): Promise<ChallengeOutcome> {
-  const { link, account } = session;
-  const org = await organizationOf(ctx.db, account);
-  if ((await recentWrongAnswers(ctx.db, ctx.clock, account.id)) >= org.policy.wrongAnswersPerDay)
-    return 'paused';
-  const matches =
-    account.security_answer_hash !== null &&
-    (await ctx.hasher.verify(account.security_answer_hash, normalizeAnswer(answer)));
-  if (matches) {
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('reset_links')
-        .set({ answered_at: ctx.clock.now() })
-        .where('id', '=', link.id)
-        .execute();
-      await recordAudit(trx, ctx.clock, {
-        type: 'challenge_passed',
-        accountId: account.id,
-        organizationId: org.id,
-        ip,
-      });
-    });
-    return 'passed';
-  }
-  const outcome = await ctx.db.transaction().execute(async (trx): Promise<ChallengeOutcome> => {
-    const { wrong_answers } = await trx
-      .updateTable('reset_links')
-      .set((eb) => ({ wrong_answers: eb('wrong_answers', '+', 1) }))
-      .where('id', '=', link.id)
-      .returning('wrong_answers')
-      .executeTakeFirstOrThrow();
-    await recordFailedAttempt(trx, ctx, account, 'security_question', ip);
-    const today = await recentWrongAnswers(trx, ctx.clock, account.id);
-    if (wrong_answers >= org.policy.wrongAnswersPerLink || today >= org.policy.wrongAnswersPerDay) {
-      await revokeResetLinks(trx, ctx.clock, account.id, 'wrong_answers');
-      return today >= org.policy.wrongAnswersPerDay ? 'paused' : 'link_dead';
-    }
-    return 'wrong';
-  });
-  ctx.mailQueued();
-  return outcome;
 }
 
 /**

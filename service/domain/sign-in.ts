@@ -7,10 +7,15 @@ import {
   organizationOf,
 } from './accounts.ts';
 import { recordAudit } from './audit.ts';
-import { recordFailedAttempt } from './lockout.ts';
 import { dummyPasswordHash } from './passwords.ts';
 import { countHit } from './rate-limits.ts';
 import { createSession, type SessionKind } from './sessions.ts';
+import {
+  reserveAttempt,
+  settleFailure,
+  settleSuccess,
+  type AttemptSlot,
+} from './sign-in-attempts.ts';
 
 export type SignInResult =
   | { kind: 'signed_in'; token: string; next: 'change_password' | 'security_question' | 'home' }
@@ -28,34 +33,38 @@ interface Attempt {
 }
 
 export type PasswordCheck =
-  { kind: 'ok'; account: Account } | { kind: 'failed' } | { kind: 'ambiguous' };
+  { kind: 'ok'; account: Account; slot: AttemptSlot } | { kind: 'failed' } | { kind: 'ambiguous' };
 
 /**
  * Checks an identifier and password, counting failures toward the lockout. Every branch
  * runs the password hash exactly once (R4); every refusal reads the same to the caller (R3).
  * The admin API signs in through here too, so one counter and one policy cover both (R44).
+ * The attempt reserves its slot before the hash (sign-in-attempts.ts), so a burst of guesses
+ * gets no more tries than a sequence (R40); an `ok` hands the slot to the caller to settle.
  */
 export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Promise<PasswordCheck> {
   const accounts = await findAccountsByIdentifier(ctx.db, attempt.identifier);
   const account = accounts.length === 1 ? accounts[0] : undefined;
-  const storedHash = account?.password_hash ?? (await dummyPasswordHash(ctx.hasher));
+  const refusal = account ? refusalReason(account, ctx.clock.now()) : 'unknown_account';
+  const reservation = account && !refusal ? await reserveAttempt(ctx, account, attempt.ip) : null;
+  const slot = reservation?.kind === 'reserved' ? reservation.slot : undefined;
+  // Only a reserved attempt is checked against the real password; the rest hash a dummy.
+  const storedHash = slot
+    ? (slot.account.password_hash as string)
+    : await dummyPasswordHash(ctx.hasher);
   const matches = await ctx.hasher.verify(storedHash, attempt.password);
 
   if (accounts.length > 1) return { kind: 'ambiguous' };
-  if (!account) {
-    await countRefusal(ctx, attempt, 'unknown_account');
-    return { kind: 'failed' };
-  }
-  const refusal = refusalReason(account, ctx.clock.now());
-  if (refusal) {
-    await countRefusal(ctx, attempt, refusal, account);
+  if (!slot) {
+    const reason = reservation?.kind === 'refused' ? reservation.reason : (refusal ?? 'locked');
+    await countRefusal(ctx, attempt, reason, account);
     return { kind: 'failed' };
   }
   if (!matches) {
-    await countFailure(ctx, account, attempt.ip);
+    await settleFailure(ctx, slot, 'wrong_password', attempt.ip, attempt.via ?? 'pages');
     return { kind: 'failed' };
   }
-  return { kind: 'ok', account };
+  return { kind: 'ok', account: slot.account, slot };
 }
 
 /** The window of the refusal counters: long enough to see a slow spray (R48). */
@@ -98,23 +107,11 @@ async function countRefusal(
   });
 }
 
-/** Counts a failed authentication (wrong password or second factor) toward the lockout. */
-export async function countFailure(
-  ctx: ServiceContext,
-  account: Account,
-  ip: string | null,
-): Promise<void> {
-  await ctx.db
-    .transaction()
-    .execute((trx) => recordFailedAttempt(trx, ctx, account, 'wrong_password', ip));
-  ctx.mailQueued();
-}
-
 /** Signs an account holder in to the self-service pages. */
 export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<SignInResult> {
   const checked = await checkPassword(ctx, attempt);
   if (checked.kind !== 'ok') return checked;
-  return completeSignIn(ctx, checked.account, attempt);
+  return completeSignIn(ctx, checked.slot, attempt);
 }
 
 /** Why an account may not sign in even with the right password, or null. */
@@ -131,9 +128,10 @@ function refusalReason(account: Account, now: number): string | null {
 /** Rehashes if needed, clears the failure count and starts a pages session. */
 async function completeSignIn(
   ctx: ServiceContext,
-  account: Account,
+  slot: AttemptSlot,
   attempt: Attempt,
 ): Promise<SignInResult> {
+  const { account } = slot;
   const now = ctx.clock.now();
   const rehash =
     account.password_hash && ctx.hasher.needsRehash(account.password_hash)
@@ -147,19 +145,14 @@ async function completeSignIn(
   const kind: SessionKind = next === 'home' ? 'full' : 'restricted';
   const org = await organizationOf(ctx.db, account);
   const token = await ctx.db.transaction().execute(async (trx) => {
-    await trx
-      .updateTable('accounts')
-      .set({
-        failed_count: 0,
-        locked_at: null,
-        locked_until: null,
-        last_sign_in_at: now,
-        // A temporary password opens one restricted session, once (R59).
-        ...(account.temp_password_expires_at !== null ? { temp_password_expires_at: now } : {}),
-        ...(rehash ? { password_hash: rehash } : {}),
-      })
-      .where('id', '=', account.id)
-      .execute();
+    const settled = await settleSuccess(trx, slot, {
+      last_sign_in_at: now,
+      // A temporary password opens one restricted session, once (R59).
+      ...(account.temp_password_expires_at !== null ? { temp_password_expires_at: now } : {}),
+      ...(rehash ? { password_hash: rehash } : {}),
+    });
+    // Locked (or disabled) while the password was being checked: refused like any failure.
+    if (!settled) return null;
     if (rehash) {
       await recordAudit(trx, ctx.clock, {
         type: 'password_rehashed',
@@ -177,5 +170,9 @@ async function completeSignIn(
     });
     return createSession(trx, ctx.clock, account.id, kind);
   });
+  if (token === null) {
+    await countRefusal(ctx, attempt, 'locked', account);
+    return { kind: 'failed' };
+  }
   return { kind: 'signed_in', token, next };
 }

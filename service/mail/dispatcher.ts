@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
 import { recordAudit } from '../domain/audit.ts';
+import { pruneChallengeAttempts } from '../domain/challenge-answers.ts';
 import { pruneRateCounters } from '../domain/rate-limits.ts';
 import { processRecoveryRequests, pruneRecoveryRequests } from '../domain/recovery-requests.ts';
 import type { OutboxMessage } from '../store/schema.ts';
@@ -106,6 +107,7 @@ export class MailDispatcher {
       if (!this.stopped) {
         await pruneRateCounters(this.ctx.db, this.ctx.clock);
         await pruneRecoveryRequests(this.ctx.db, this.ctx.clock);
+        await pruneChallengeAttempts(this.ctx.db, this.ctx.clock);
       }
     } catch (error) {
       this.options.log?.('mail dispatcher pass failed', { error: String(error) });

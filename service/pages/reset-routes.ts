@@ -4,8 +4,8 @@ import type { ServiceContext } from '../context.ts';
 import { organizationOf, productsOf } from '../domain/accounts.ts';
 import { MAX_SECRET_LENGTH } from '../domain/passwords.ts';
 import { applyNewPassword } from '../domain/password-change.ts';
+import { answerChallenge } from '../domain/challenge-answers.ts';
 import {
-  answerChallenge,
   findResetSession,
   openResetLink,
   spendResetLink,
@@ -131,7 +131,13 @@ async function openLink(ctx: ServiceContext, request: FastifyRequest, reply: Fas
   return reply.redirect(opened.purpose === 'invite' ? '/reset/password' : '/reset/challenge', 303);
 }
 
+/** Answers per client address, beside the per-link and per-account limits (R43, R46). */
+const ANSWERS_PER_CLIENT = 20;
+const ANSWER_WINDOW_MS = 15 * 60_000;
+
 async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
+  if (!(await ipWithinLimit(ctx, request, 'challenge', ANSWERS_PER_CLIENT, ANSWER_WINDOW_MS)))
+    return tooManyRequests(reply);
   const s = await session(ctx, request);
   if (!s || s.link.purpose !== 'reset') return linkDeadPage(reply);
   const token = csrfToken(ctx, request, reply);
@@ -142,7 +148,8 @@ async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply
       400,
       challengePage(token, s.account.security_question ?? '', form.errors),
     );
-  const outcome = await answerChallenge(ctx, s, form.data.answer, request.ip);
+  const cookie = request.cookies[COOKIES.reset] ?? '';
+  const outcome = await answerChallenge(ctx, s, cookie, form.data.answer, request.ip);
   if (outcome === 'passed') return reply.redirect('/reset/password', 303);
   if (outcome === 'wrong')
     return sendPage(

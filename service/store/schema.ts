@@ -32,7 +32,10 @@ export interface AccountTable {
   temp_password_expires_at: number | null;
   security_question: string | null;
   security_answer_hash: string | null;
+  /** Failed sign-ins, counting attempts still being checked (a reserved slot counts until settled). */
   failed_count: number;
+  /** When the newest sign-in attempt reserved its slot (sign-in-attempts.ts). */
+  attempt_reserved_at: number | null;
   locked_until: number | null;
   locked_at: number | null;
   disabled_at: number | null;
@@ -43,6 +46,15 @@ export interface AccountTable {
   password_changed_by: string | null;
   version: number;
   created_at: number;
+}
+
+/** A security-question answer being checked (outcome null) or checked: wrong or right. */
+export interface ChallengeAttemptTable {
+  id: string;
+  account_id: string;
+  link_id: string;
+  started_at: number;
+  outcome: 'wrong' | 'right' | null;
 }
 
 export interface AccountProductTable {
@@ -176,6 +188,7 @@ export interface Database {
   api_tokens: ApiTokenTable;
   idempotency_keys: IdempotencyKeyTable;
   verifications: VerificationTable;
+  challenge_attempts: ChallengeAttemptTable;
 }
 
 export type Account = Selectable<AccountTable>;

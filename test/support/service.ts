@@ -77,6 +77,11 @@ export class WebClient {
     return this.request('GET', pathOrUrl);
   }
 
+  /** The Cookie header this browser sends. */
+  cookieHeader(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+
   /** Posts a form the way a browser would, with the CSRF field of this browser's cookie. */
   async post(
     pathOrUrl: string,

@@ -3,7 +3,13 @@ import type { ServiceContext } from '../../context.ts';
 import type { Account } from '../../store/schema.ts';
 import { organizationOf } from '../accounts.ts';
 import { recordAudit } from '../audit.ts';
-import { checkPassword, countFailure } from '../sign-in.ts';
+import { checkPassword } from '../sign-in.ts';
+import {
+  releaseAttempt,
+  settleFailure,
+  settleSuccess,
+  type AttemptSlot,
+} from '../sign-in-attempts.ts';
 import { issueTokens, type IssuedTokens } from './api-tokens.ts';
 import { loadAdminIdentity } from './permissions.ts';
 import {
@@ -30,11 +36,14 @@ interface Credentials {
   ip: string | null;
 }
 
-/** Password first (one counter and one policy with the pages, R44), and only for administrators. */
+/**
+ * Password first (one counter and one policy with the pages, R44), and only for administrators.
+ * The attempt's slot comes back reserved: the caller settles it (success, failure or release).
+ */
 async function adminByPassword(
   ctx: ServiceContext,
   c: Credentials,
-): Promise<{ account: Account; admin: AdminIdentity } | undefined> {
+): Promise<{ account: Account; admin: AdminIdentity; slot: AttemptSlot } | undefined> {
   if (c.username.includes('@')) return undefined;
   const checked = await checkPassword(ctx, {
     identifier: c.username,
@@ -42,9 +51,15 @@ async function adminByPassword(
     ip: c.ip,
     via: 'api',
   });
-  if (checked.kind !== 'ok' || checked.account.shared) return undefined;
-  const admin = await loadAdminIdentity(ctx.db, checked.account.id);
-  return admin ? { account: checked.account, admin } : undefined;
+  if (checked.kind !== 'ok') return undefined;
+  const admin = checked.account.shared
+    ? undefined
+    : await loadAdminIdentity(ctx.db, checked.account.id);
+  if (!admin) {
+    await releaseAttempt(ctx.db, checked.slot);
+    return undefined;
+  }
+  return { account: checked.account, admin, slot: checked.slot };
 }
 
 /** Checks a TOTP code (no replay) or spends a recovery code; answers true when accepted. */
@@ -79,8 +94,14 @@ async function secondFactorAccepted(
 export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<AdminSignInResult> {
   const found = await adminByPassword(ctx, c);
   if (!found) return { kind: 'failed' };
-  const { account, admin } = found;
-  if (account.must_change_password) return { kind: 'must_change_password' };
+  const { account, admin, slot } = found;
+  const stop = async (
+    kind: 'must_change_password' | 'totp_enrollment_required' | 'totp_required',
+  ) => {
+    await releaseAttempt(ctx.db, slot);
+    return { kind };
+  };
+  if (account.must_change_password) return stop('must_change_password');
   const totp = await ctx.db
     .selectFrom('admin_totp')
     .selectAll()
@@ -88,15 +109,17 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
     .executeTakeFirst();
   const enrolled = totp?.enabled_at != null;
   const org = await organizationOf(ctx.db, account);
-  if (!enrolled && !org.policy.adminTotpExempt) return { kind: 'totp_enrollment_required' };
+  if (!enrolled && !org.policy.adminTotpExempt) return stop('totp_enrollment_required');
   if (enrolled && totp) {
-    if (!c.totp) return { kind: 'totp_required' };
+    if (!c.totp) return stop('totp_required');
     if (!(await secondFactorAccepted(ctx, account.id, totp.secret, totp.last_step, c.totp))) {
-      await countFailure(ctx, account, c.ip);
+      await settleFailure(ctx, slot, 'second_factor', c.ip, 'api');
       return { kind: 'totp_invalid' };
     }
   }
   const tokens = await ctx.db.transaction().execute(async (trx) => {
+    // Locked while this attempt was checked (by the guesses beside it): no tokens (R40, R66).
+    if (!(await settleSuccess(trx, slot, {}))) return null;
     await recordAudit(trx, ctx.clock, {
       type: 'admin_sign_in',
       accountId: account.id,
@@ -106,13 +129,14 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
     });
     return issueTokens(trx, ctx.clock, account.id);
   });
-  return { kind: 'signed_in', tokens, admin };
+  return tokens ? { kind: 'signed_in', tokens, admin } : { kind: 'failed' };
 }
 
 /** Starts (or restarts, while unconfirmed) TOTP enrolment; the secret and codes are shown once. */
 export async function enrolTotp(ctx: ServiceContext, c: Credentials) {
   const found = await adminByPassword(ctx, c);
   if (!found) return { kind: 'failed' as const };
+  await releaseAttempt(ctx.db, found.slot);
   const existing = await ctx.db
     .selectFrom('admin_totp')
     .select('enabled_at')
@@ -158,6 +182,7 @@ export async function enrolTotp(ctx: ServiceContext, c: Credentials) {
 export async function confirmTotp(ctx: ServiceContext, c: Credentials & { totp: string }) {
   const found = await adminByPassword(ctx, c);
   if (!found) return { kind: 'failed' as const };
+  await releaseAttempt(ctx.db, found.slot);
   const totp = await ctx.db
     .selectFrom('admin_totp')
     .selectAll()
