@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
 
@@ -52,9 +52,26 @@ function openSqlite(file: string): Store {
   database.pragma('mmap_size = 2147418112');
   database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({
-    dialect: new SqliteDialect({ database: keepingStatements(database) }),
+    dialect: new ImmediateSqliteDialect({ database: keepingStatements(database) }),
   });
   return { db, plannedDb: db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+/**
+ * Transactions begin with SQLite's write lock (BEGIN IMMEDIATE), waiting up to busy_timeout for
+ * it. A deferred BEGIN that reads and then writes fails at once with SQLITE_BUSY when another
+ * process wrote in between (busy_timeout does not cover that upgrade): with two service
+ * processes on one file, one sign-in in fifty answered 500 (limits-across-processes test).
+ * Within one process Kysely runs one transaction at a time anyway, so nothing else changes.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
 }
 
 const STATEMENT_CACHE_SIZE = 500;
