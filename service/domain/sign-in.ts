@@ -176,3 +176,28 @@ async function completeSignIn(
   }
   return { kind: 'signed_in', token, next };
 }
+
+/**
+ * Checks a signed-in account's password again (the change page, a new security question: R54)
+ * as one more attempt on it: reserved before the hash, and a wrong one counted toward the
+ * lockout, so a session cannot be used to guess the password without limit.
+ */
+export async function recheckPassword(
+  ctx: ServiceContext,
+  account: Account,
+  password: string,
+  ip: string | null,
+): Promise<boolean> {
+  const reservation = account.password_hash ? await reserveAttempt(ctx, account, ip) : null;
+  const slot = reservation?.kind === 'reserved' ? reservation.slot : undefined;
+  const matches = await ctx.hasher.verify(
+    slot ? (account.password_hash as string) : await dummyPasswordHash(ctx.hasher),
+    password,
+  );
+  if (!slot) return false;
+  if (!matches) {
+    await settleFailure(ctx, slot, 'wrong_password', ip, 'change_page');
+    return false;
+  }
+  return ctx.db.transaction().execute((trx) => settleSuccess(trx, slot, {}));
+}

@@ -8,6 +8,7 @@ import { MAX_SECRET_LENGTH } from '../domain/passwords.ts';
 import { applyNewPassword } from '../domain/password-change.ts';
 import { answerProblem, normalizeAnswer } from '../domain/security-questions.ts';
 import { setSessionKind, type LiveSession } from '../domain/sessions.ts';
+import { recheckPassword } from '../domain/sign-in.ts';
 import { html } from '../html.ts';
 import { securityQuestionSetMail } from '../mail/templates.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
@@ -124,10 +125,7 @@ async function postChange(
   if (form.errors) return sendPage(reply, 400, await changePage(ctx, token, s, form.errors));
   const { current_password, new_password, verify_password } = form.data;
   // R54: the current password is required and checked first.
-  if (
-    !s.account.password_hash ||
-    !(await ctx.hasher.verify(s.account.password_hash, current_password))
-  ) {
+  if (!(await recheckPassword(ctx, s.account, current_password, request.ip))) {
     return sendPage(
       reply,
       400,
@@ -175,9 +173,9 @@ async function postQuestion(
   // R34: changing an existing question needs the password again.
   if (s.account.security_answer_hash) {
     const ok =
-      s.account.password_hash &&
-      form.data.current_password &&
-      (await ctx.hasher.verify(s.account.password_hash, form.data.current_password));
+      form.data.current_password !== undefined &&
+      form.data.current_password !== '' &&
+      (await recheckPassword(ctx, s.account, form.data.current_password, request.ip));
     if (!ok)
       return show({
         current_password: 'Enter your current password to change your security question.',

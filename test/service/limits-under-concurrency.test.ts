@@ -146,6 +146,33 @@ describe('sign-in lockout under a burst', () => {
   });
 });
 
+describe('the current password asked again on a signed-in page', () => {
+  it('R54/R40: 20 parallel wrong current passwords on the change page get 5 checks and lock the account', async () => {
+    const username = unique('session');
+    const id = await seedAccount(svc.ctx, { organizationId: org, username });
+    const { password_hash } = await account(id);
+    const browser = new WebClient(svc.url);
+    expect(
+      (await browser.post('/login', { identifier: username, password: PASSWORD })).location,
+    ).toBe('/');
+    const attempts = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        browser.post('/change-password', {
+          current_password: `is it this one ${i}`,
+          new_password: 'marble falcon quietly orbits',
+          verify_password: 'marble falcon quietly orbits',
+        }),
+      ),
+    );
+    expect(attempts.every((a) => a.fieldError('current_password') !== undefined)).toBe(true);
+    // One check at sign-in, then five of the twenty guesses.
+    expect(hasher.verificationsOf(password_hash as string)).toBe(1 + 5);
+    expect((await account(id)).locked_at).not.toBeNull();
+    const failures = await auditOf(id, 'sign_in_failed');
+    expect(failures.filter((d) => d.via === 'change_page')).toHaveLength(5);
+  });
+});
+
 describe('admin sign-in with a second factor under a burst', () => {
   it('R66/R40: the right password with many codes at once locks at 5, issues no token, and wrong codes are audited as second_factor', async () => {
     const username = unique('admin');
