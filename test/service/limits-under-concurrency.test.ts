@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCodeAt } from '../../service/domain/admin/totp.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
-import { ADMIN_PASSWORD, ApiClient, seedAdmin } from '../support/admin.ts';
+import { ADMIN_PASSWORD, ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
 import { GatedHasher, until } from '../support/gated-hasher.ts';
 import {
   recoveryProcessed,
@@ -239,6 +239,29 @@ describe('admin sign-in with a second factor under a burst', () => {
     expect(answers[30]).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
     expect(answers[30]?.headers.get('retry-after')).toBe('300');
     svc.clock.advance(5 * 60_000);
+  });
+});
+
+describe('caller verification by a spoken answer under a burst', () => {
+  it('R40: 20 parallel spoken answers for one account get the 5 checks an hour allows', async () => {
+    const exempt = await seedOrganization(svc.ctx, 'Phone Desk Clinic', { adminTotpExempt: true });
+    const agent = unique('agent');
+    await seedAdmin(svc.ctx, { organizationId: exempt, username: agent, role: 'helpdesk' });
+    const caller = unique('caller');
+    const id = await seedAccount(svc.ctx, { organizationId: exempt, username: caller });
+    const { security_answer_hash } = await account(id);
+    const api = await signedInClient(svc.url, agent);
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        api.post(`/api/v1/accounts/${id}/verifications`, {
+          method: 'answer',
+          answer: i === 19 ? ANSWER : `spoken guess ${i}`,
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 201)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(15);
+    expect(hasher.verificationsOf(security_answer_hash as string)).toBe(5);
   });
 });
 
