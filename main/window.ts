@@ -1,38 +1,6 @@
-import {
-  BrowserWindow,
-  shell,
-  type Session,
-  type WebContents,
-  type WebPreferences,
-} from 'electron';
+import { BrowserWindow, shell, type Session, type WebContents } from 'electron';
 import { APP_URL, isAppUrl } from './app-protocol.ts';
 import { CONTENT_SECURITY_POLICY } from './content-security-policy.ts';
-
-/** The one place the renderer's powers are set (Electron checklist #2–#12, R95–R104). */
-export function webPreferences(o: {
-  preload: string;
-  session: Session;
-  devTools: boolean;
-}): WebPreferences {
-  return {
-    preload: o.preload,
-    session: o.session,
-    contextIsolation: true,
-    sandbox: true,
-    nodeIntegration: false,
-    nodeIntegrationInWorker: false,
-    nodeIntegrationInSubFrames: false,
-    webSecurity: true,
-    allowRunningInsecureContent: false,
-    experimentalFeatures: false,
-    webviewTag: false,
-    navigateOnDragDrop: false,
-    safeDialogs: true,
-    spellcheck: false,
-    // R117: no DevTools in a packaged build.
-    devTools: o.devTools,
-  };
-}
 
 /**
  * Session-wide rules: the CSP on every response (R100) and every permission denied, asked or
@@ -111,7 +79,11 @@ export interface MainWindowOptions {
   allowedHosts: () => ReadonlySet<string>;
 }
 
-/** The console's one window, hardened before it loads anything. */
+/**
+ * The console's one window, hardened before it loads anything. Its webPreferences are the one
+ * place the renderer's powers are set (Electron checklist #2–#12, R95–R104), written out here in
+ * the constructor call so electronegativity (scripts/check-electron.ts) reads every value.
+ */
 export function createMainWindow(o: MainWindowOptions): BrowserWindow {
   const window = new BrowserWindow({
     title: 'Latchkey',
@@ -121,7 +93,24 @@ export function createMainWindow(o: MainWindowOptions): BrowserWindow {
     minHeight: 600,
     show: false,
     backgroundColor: '#ffffff',
-    webPreferences: webPreferences(o),
+    webPreferences: {
+      preload: o.preload,
+      session: o.session,
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      nodeIntegrationInWorker: false,
+      nodeIntegrationInSubFrames: false,
+      webSecurity: true,
+      allowRunningInsecureContent: false,
+      experimentalFeatures: false,
+      webviewTag: false,
+      navigateOnDragDrop: false,
+      safeDialogs: true,
+      spellcheck: false,
+      // R117: no DevTools in a packaged build.
+      devTools: o.devTools,
+    },
   });
   hardenContents(window.webContents, o.allowedHosts);
   window.once('ready-to-show', () => window.show());

@@ -5,12 +5,7 @@ import type { Session } from 'electron';
 import { describe, expect, it } from 'vitest';
 import { APP_URL, resolveBundlePath, serveBundleFile } from '../../main/app-protocol.ts';
 import { CONTENT_SECURITY_POLICY } from '../../main/content-security-policy.ts';
-import {
-  createMainWindow,
-  hardenSession,
-  isAllowedExternalUrl,
-  webPreferences,
-} from '../../main/window.ts';
+import { createMainWindow, hardenSession, isAllowedExternalUrl } from '../../main/window.ts';
 import { BrowserWindow, FakeSession, FakeWebContents, shell } from './fake-electron.ts';
 
 const asSession = (s: FakeSession) => s as unknown as Session;
@@ -58,10 +53,10 @@ describe('the window', () => {
   });
 
   it('R117: DevTools only when asked for (development builds)', () => {
-    const prefs = (s: boolean) =>
-      webPreferences({ preload: 'p', session: asSession(new FakeSession()), devTools: s });
-    expect(prefs(false).devTools).toBe(false);
-    expect(prefs(true).devTools).toBe(true);
+    const devTools = (asked: boolean) =>
+      (openWindow(asked).window.options.webPreferences as Record<string, unknown>).devTools;
+    expect(devTools(false)).toBe(false);
+    expect(devTools(true)).toBe(true);
   });
 
   it('R100: every response carries the strict CSP, replacing one the page sent', () => {
