@@ -4,6 +4,8 @@ import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
+import { AuditCheckpointWriter } from './domain/audit-checkpoints.ts';
+import { bindAuditKeys, loadAuditKeys } from './domain/audit-keys.ts';
 import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
 import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
@@ -16,6 +18,8 @@ export interface RunningService {
   ctx: ServiceContext;
   store: Store;
   dispatcher: MailDispatcher;
+  /** Notes the audit chain's head outside the database (R78). */
+  checkpoints: AuditCheckpointWriter;
   /** The address it listens on, e.g. http://127.0.0.1:8787. */
   url: string;
   close(): Promise<void>;
@@ -27,6 +31,8 @@ export interface ServiceOptions {
   logger?: boolean;
   /** Poll interval of the mail dispatcher. */
   mailPollMs?: number;
+  /** How often the audit chain's head is checkpointed (default: the config's); 0: only at close. */
+  auditCheckpointMs?: number;
   /** An already open store (tests); otherwise the config's DATABASE_URL or DATA_DIR. */
   store?: Store;
 }
@@ -45,6 +51,12 @@ export async function openService(
 ): Promise<{ store: Store; ctx: ServiceContext; wake: (fn: () => void) => void }> {
   const store = options.store ?? (await openStore(config.databaseUrl, config.dataDir));
   await migrateToLatest(store);
+  const auditKeys = await loadAuditKeys({
+    key: config.auditKey,
+    previous: config.auditPreviousKeys,
+    file: config.auditKeyFile,
+  });
+  bindAuditKeys(store.db, auditKeys);
   let onMail = () => {};
   const clock = options.clock ?? systemClock;
   const ctx: ServiceContext = {
@@ -79,6 +91,13 @@ export async function startService(
   });
   wake(() => dispatcher.wake());
   dispatcher.start();
+  const checkpoints = new AuditCheckpointWriter(ctx.db, {
+    file: config.auditCheckpointFile,
+    intervalMs: options.auditCheckpointMs ?? config.auditCheckpointMs,
+    clock: ctx.clock,
+    log: app.log,
+  });
+  checkpoints.start();
   const address = await app.listen({ port: config.port, host: config.host });
   ctx.search.warm();
   const url = address.replace('[::1]', '127.0.0.1');
@@ -89,11 +108,14 @@ export async function startService(
     ctx,
     store,
     dispatcher,
+    checkpoints,
     url,
     async close() {
       await app.close();
       await ctx.search.close();
       await dispatcher.stop();
+      // Last: the events the dispatcher wrote while stopping are in the final checkpoint.
+      await checkpoints.stop();
       if (!options.store) await store.close();
     },
   };

@@ -38,9 +38,10 @@ export const AuditPageSchema = z.object({
 });
 
 /**
- * GET /api/v1/audit/verify: the hash chain checked end to end (R78). The chain spans every
- * organization, so only a super-administrator is told its length and head, and a break is
- * located (seq, reason) only when the broken event is one the administrator may read.
+ * GET /api/v1/audit/verify: the keyed chain checked end to end and against the latest
+ * checkpoint of its head (R78). The chain spans every organization, so only a
+ * super-administrator is told its length, head and checkpoint, and a break is located (seq,
+ * reason) only when the broken event is one the administrator may read.
  */
 export const AuditVerificationSchema = z.discriminatedUnion('ok', [
   z.object({
@@ -48,6 +49,10 @@ export const AuditVerificationSchema = z.discriminatedUnion('ok', [
     /** Events in the chain; null when the administrator does not see every organization. */
     events: z.number().int().nullable(),
     head: z.object({ seq: z.number().int(), hash: z.string() }).nullable(),
+    /** Events 1…n written before keyed MACs (plain SHA-256); super-administrators only. */
+    legacyEvents: z.number().int().optional(),
+    /** The checkpoint (noted outside the database) the chain matched; null: none yet. Super-administrators only. */
+    checkpoint: z.object({ seq: z.number().int(), at: z.number().int() }).nullable().optional(),
     checkedAt: z.number().int(),
   }),
   z.object({

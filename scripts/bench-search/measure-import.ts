@@ -24,6 +24,10 @@ export async function measureImport(gen: Generator, o: Options, k: number): Prom
   const store = await openStore(undefined, dir);
   try {
     await migrateToLatest(store);
+    // Audit events are MACed with the key openService would load (DATA_DIR/audit.key).
+    const keys = await import('../../service/domain/audit-keys.ts');
+    const file = keys.defaultAuditKeyFile(dir);
+    keys.bindAuditKeys(store.db, await keys.loadAuditKeys({ key: undefined, previous: [], file }));
     for (const [code, name] of Object.entries(PRODUCT_NAMES)) {
       await ensureProduct(store.db, { code, name, url: `https://${code}.example/` });
     }

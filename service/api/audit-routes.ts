@@ -4,6 +4,7 @@ import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { auditCsvExport, queryAudit } from '../domain/admin/audit-query.ts';
 import { verifyAuditFor } from '../domain/admin/audit-verify.ts';
+import { readLatestCheckpoint } from '../domain/audit-checkpoints.ts';
 import { bind } from './bind.ts';
 
 const fileStamp = (ms: number) =>
@@ -12,7 +13,7 @@ const fileStamp = (ms: number) =>
     .replace(/\.\d+Z$/, 'Z')
     .replace(/[-:]/g, '');
 
-/** The audit log: a keyset-paginated query, a streamed CSV export with the same filters, the chain check. */
+/** The audit log: a keyset-paginated query, a streamed CSV export with the same filters, the chain check (against the latest checkpoint). */
 export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   bind(app, ctx, API.audit, async ({ query, admin }) => queryAudit(ctx.db, admin, query));
 
@@ -28,8 +29,8 @@ export function auditRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return Readable.from(chunks, { objectMode: false }) as unknown as string;
   });
 
-  bind(app, ctx, API.verifyAudit, async ({ admin }) => ({
-    ...(await verifyAuditFor(ctx.db, admin)),
-    checkedAt: ctx.clock.now(),
-  }));
+  bind(app, ctx, API.verifyAudit, async ({ admin }) => {
+    const checkpoint = await readLatestCheckpoint(ctx.config.auditCheckpointFile);
+    return { ...(await verifyAuditFor(ctx.db, admin, checkpoint)), checkedAt: ctx.clock.now() };
+  });
 }

@@ -3,6 +3,7 @@ import { PostgresAdapter, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../context.ts';
 import { newId } from '../ids.ts';
+import { auditKeysFor, type AuditKey } from './audit-keys.ts';
 import type { AuditEventTable } from '../store/schema.ts';
 
 /** The closed set of audit event types the account service writes. */
@@ -47,10 +48,11 @@ export interface AuditEntry {
 /** The `prev_hash` of the first event. */
 export const AUDIT_GENESIS = '0'.repeat(64);
 
-type AuditRow = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash'>;
+/** An event's content: what the chain's links cover besides the position. */
+type AuditRow = Omit<AuditEventTable, 'seq' | 'prev_hash' | 'hash' | 'key_id'>;
 
-/** The hash that links an event to the one before it, over every stored field. */
-export function auditHash(prevHash: string, seq: number, row: AuditRow): string {
+/** What a link of the chain covers: the previous link and every stored field of the event. */
+function chainText(prevHash: string, seq: number, row: AuditRow): string {
   const fields = [
     seq,
     row.id,
@@ -62,9 +64,25 @@ export function auditHash(prevHash: string, seq: number, row: AuditRow): string 
     row.ip,
     row.detail,
   ];
+  return `${prevHash}\n${JSON.stringify(fields)}`;
+}
+
+/**
+ * The plain SHA-256 link of the legacy segment: the events written before migration 008
+ * (key_id null). Anyone with the database can recompute it, so it shows accidents, not intent.
+ */
+export function auditHash(prevHash: string, seq: number, row: AuditRow): string {
   return createHash('sha256')
-    .update(`${prevHash}\n${JSON.stringify(fields)}`)
+    .update(chainText(prevHash, seq, row))
     .digest('hex');
+}
+
+/**
+ * The keyed link (R78): HMAC-SHA-256 under a key kept outside the database, over the same
+ * fields and the key's id, so rewriting the chain needs the key, not only the database.
+ */
+export function auditMac(key: AuditKey, prevHash: string, seq: number, row: AuditRow): string {
+  return key.mac(`${chainText(prevHash, seq, row)}\n${key.id}`);
 }
 
 function toRow(clock: Clock, entry: AuditEntry): AuditRow {
@@ -82,7 +100,7 @@ function toRow(clock: Clock, entry: AuditEntry): AuditRow {
 
 const CHAIN_LOCK = 7_461_746; // any constant: the advisory lock that orders audit writes on PostgreSQL
 
-async function appendChained(trx: Db, rows: AuditRow[]): Promise<void> {
+async function appendChained(trx: Db, key: AuditKey, rows: AuditRow[]): Promise<void> {
   if (trx.getExecutor().adapter instanceof PostgresAdapter) {
     await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
   }
@@ -97,8 +115,8 @@ async function appendChained(trx: Db, rows: AuditRow[]): Promise<void> {
   let prev = last?.hash ?? AUDIT_GENESIS;
   const chained = rows.map((row) => {
     seq += 1;
-    const hash = auditHash(prev, seq, row);
-    const out = { ...row, seq, prev_hash: prev, hash };
+    const hash = auditMac(key, prev, seq, row);
+    const out = { ...row, seq, prev_hash: prev, hash, key_id: key.id };
     prev = hash;
     return out;
   });
@@ -111,14 +129,16 @@ async function appendChained(trx: Db, rows: AuditRow[]): Promise<void> {
 }
 
 /**
- * Appends events to the hash-chained log (each carries the hash of the one before, so
- * tampering shows); call it inside the transaction of the change it records.
+ * Appends events to the keyed chain (each carries a MAC over itself and the one before, under
+ * the key bound to `db`, so tampering shows); call it inside the transaction of the change it
+ * records.
  */
 export async function recordAuditBatch(db: Db, clock: Clock, entries: AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
+  const key = auditKeysFor(db).current;
   const rows = entries.map((e) => toRow(clock, e));
-  if (db.isTransaction) await appendChained(db, rows);
-  else await db.transaction().execute((trx) => appendChained(trx, rows));
+  if (db.isTransaction) await appendChained(db, key, rows);
+  else await db.transaction().execute((trx) => appendChained(trx, key, rows));
 }
 
 /** Appends one event; call it inside the transaction of the change it records. */

@@ -115,7 +115,10 @@ export interface AuditEventTable {
   /** Position in the hash chain (written only by recordAuditBatch). */
   seq: number;
   prev_hash: string;
+  /** HMAC-SHA-256 under the key `key_id` names; plain SHA-256 when key_id is null (legacy). */
   hash: string;
+  /** The audit key that MACed this event (first 8 bytes of its SHA-256); null before migration 008. */
+  key_id: string | null;
 }
 
 export interface OutboxTable {

@@ -1,15 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { recordAuditBatch } from '../../service/domain/audit.ts';
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AuditKey, auditKeysFor } from '../../service/domain/audit-keys.ts';
+import { auditHash, auditMac, recordAuditBatch } from '../../service/domain/audit.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
+import {
+  rechain,
+  restoreAuditLog,
+  snapshotAuditLog,
+  withoutAuditGuard,
+} from '../support/audit-tamper.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 
-// GET /api/v1/audit/verify over real HTTP: the chain check the console's Audit screen shows.
+// GET /api/v1/audit/verify over real HTTP: the chain check the console's Audit screen shows,
+// against the latest checkpoint of the chain's head (R78).
 
 interface Verification {
   ok: boolean;
   events?: number | null;
   head?: { seq: number; hash: string } | null;
+  checkpoint?: { seq: number; at: number } | null;
   seq?: number | null;
   reason?: string;
   checkedAt: number;
@@ -25,7 +35,8 @@ let southAdmin: ApiClient;
 let northHelp: ApiClient;
 
 beforeAll(async () => {
-  svc = await startTestService();
+  // Checkpoints only when a test asks (writeNow), so each knows where the last one is.
+  svc = await startTestService({ env: { AUDIT_CHECKPOINT_INTERVAL: '1h' } });
   const home = await seedOrganization(svc.ctx, 'Verify Home', { adminTotpExempt: true });
   north = await seedOrganization(svc.ctx, 'Verify North', { adminTotpExempt: true });
   south = await seedOrganization(svc.ctx, 'Verify South', { adminTotpExempt: true });
@@ -61,6 +72,7 @@ beforeAll(async () => {
     signedInClient(svc.url, 'verify-south'),
     signedInClient(svc.url, 'verify-help'),
   ]);
+  await svc.checkpoints.writeNow();
 });
 afterAll(async () => svc?.close());
 
@@ -85,6 +97,7 @@ describe('GET /api/v1/audit/verify', () => {
       ok: true,
       events,
       head: { seq: Number(head?.seq), hash: head?.hash },
+      checkpoint: { seq: Number(head?.seq), at: svc.clock.now() },
       checkedAt: svc.clock.now(),
     });
     expect(events).toBeGreaterThanOrEqual(40);
@@ -115,13 +128,15 @@ describe('GET /api/v1/audit/verify', () => {
       .orderBy('seq', 'asc')
       .executeTakeFirstOrThrow();
     const seq = Number(victim.seq);
-    await svc.ctx.db
-      .updateTable('audit_events')
-      .set({ detail: JSON.stringify({ i: 'rewritten' }) })
-      .where('id', '=', victim.id)
-      .execute();
+    await tampered(() =>
+      svc.ctx.db
+        .updateTable('audit_events')
+        .set({ detail: JSON.stringify({ i: 'rewritten' }) })
+        .where('id', '=', victim.id)
+        .execute(),
+    );
 
-    const altered = `event ${seq} was altered: its content no longer matches its hash`;
+    const altered = `event ${seq} was altered: its content no longer matches its MAC (an edited row, or a chain recomputed with another key)`;
     const bySuper = await verify(superApi);
     expect(bySuper.body).toMatchObject({ ok: false, seq, reason: altered });
     const bySouth = await verify(southAdmin);
@@ -133,4 +148,78 @@ describe('GET /api/v1/audit/verify', () => {
     expect(byNorth.body.reason).toMatch(/outside your organizations/);
     expect(byNorth.body.reason).not.toContain(String(seq));
   });
+
+  it('R78: deleting the newest events is reported against the checkpoint, naming the first one gone', async () => {
+    const checkpoint = await svc.checkpoints.writeNow();
+    const seq = checkpoint?.seq ?? 0;
+    await tampered(() =>
+      svc.ctx.db
+        .deleteFrom('audit_events')
+        .where('seq', '>', seq - 3)
+        .execute(),
+    );
+    const bySuper = await verify(superApi);
+    expect(bySuper.body).toMatchObject({
+      ok: false,
+      seq: seq - 2,
+      reason: `events ${seq - 2} to ${seq} were deleted: the log ends at event ${seq - 3}, but the checkpoint of ${checkpoint?.time} recorded event ${seq}`,
+    });
+    // Nobody may read a deleted event: an organization's administrator learns only that it broke.
+    const bySouth = await verify(southAdmin);
+    expect(bySouth.body).toMatchObject({ ok: false, seq: null });
+    expect(bySouth.body.reason).toMatch(/no longer in the log/);
+  });
+
+  it('R78: deleting a middle event and re-chaining the rest with plain SHA-256 is reported at its seq', async () => {
+    const middle = Math.floor((await chainHead()).events / 2);
+    await tampered(() =>
+      rechain(svc.ctx.db, {
+        from: middle,
+        without: middle,
+        relink: (prev, seq, row) => ({ hash: auditHash(prev, seq, row), key_id: null }),
+      }),
+    );
+    const bySuper = await verify(superApi);
+    expect(bySuper.body).toMatchObject({ ok: false, seq: middle });
+    expect(bySuper.body.reason).toMatch(
+      new RegExp(`^event ${middle} was rewritten: it has a plain SHA-256 hash and no key`),
+    );
+  });
+
+  it('R78: deleting a middle event and re-chaining with HMAC under a wrong key is reported at its seq', async () => {
+    const middle = Math.floor((await chainHead()).events / 2);
+    const wrong = new AuditKey(randomBytes(32));
+    const claimed = auditKeysFor(svc.ctx.db).current.id;
+    await tampered(() =>
+      rechain(svc.ctx.db, {
+        from: middle,
+        without: middle,
+        relink: (prev, seq, row) => ({ hash: auditMac(wrong, prev, seq, row), key_id: claimed }),
+      }),
+    );
+    const bySuper = await verify(superApi);
+    expect(bySuper.body).toMatchObject({
+      ok: false,
+      seq: middle,
+      reason: `event ${middle} was altered: its content no longer matches its MAC (an edited row, or a chain recomputed with another key)`,
+    });
+  });
+
+  it('R78: the log put back as it was verifies against the checkpoint again', async () => {
+    const response = await verify(superApi);
+    expect(response.body).toMatchObject({ ok: true, checkpoint: { seq: expect.any(Number) } });
+  });
+});
+
+let untouched: Awaited<ReturnType<typeof snapshotAuditLog>> | undefined;
+
+/** Tampers with the log as someone with the table owner's rights; afterEach puts it back. */
+async function tampered(attack: () => Promise<unknown>): Promise<void> {
+  untouched = await snapshotAuditLog(svc.ctx.db);
+  await withoutAuditGuard(svc.ctx.db, attack);
+}
+
+afterEach(async () => {
+  if (untouched) await restoreAuditLog(svc.ctx.db, untouched);
+  untouched = undefined;
 });

@@ -5,8 +5,9 @@ import type { Db } from '../../service/context.ts';
 import { ManualClock } from '../../service/clock.ts';
 import { csvField, EXPORT_PAGE_SIZE } from '../../service/domain/admin/audit-query.ts';
 import { verifyAuditChain } from '../../service/domain/admin/audit-verify.ts';
+import { auditKeysFor } from '../../service/domain/audit-keys.ts';
 import {
-  auditHash,
+  auditMac,
   recordAudit,
   recordAuditBatch,
   type AuditEntry,
@@ -14,6 +15,7 @@ import {
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { withoutAuditGuard } from '../support/audit-tamper.ts';
 import { openTestStore } from '../support/store.ts';
 import { parseCsv } from '../support/csv.ts';
 
@@ -358,7 +360,10 @@ describe('verify-audit: the hash chain (R78)', () => {
     const store = await chainOf(10);
     try {
       for (const size of [1, 3, 10, 1000]) {
-        expect(await verifyAuditChain(store.db, size)).toMatchObject({ ok: true, events: 10 });
+        expect(await verifyAuditChain(store.db, { pageSize: size })).toMatchObject({
+          ok: true,
+          events: 10,
+        });
       }
       const last = await rowAt(store.db, 10);
       expect(await verifyAuditChain(store.db)).toEqual({
@@ -372,7 +377,7 @@ describe('verify-audit: the hash chain (R78)', () => {
   });
 
   it('the live service’s log, written by every kind of request in this file, verifies', async () => {
-    const result = await verifyAuditChain(svc.ctx.db, 97);
+    const result = await verifyAuditChain(svc.ctx.db, { pageSize: 97 });
     const count = await svc.ctx.db
       .selectFrom('audit_events')
       .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -383,12 +388,14 @@ describe('verify-audit: the hash chain (R78)', () => {
   it('R78: an edited detail is named by its seq', async () => {
     const store = await chainOf(8);
     try {
-      await store.db
-        .updateTable('audit_events')
-        .set({ detail: JSON.stringify({ i: 4, reason: 'nothing to see' }) })
-        .where('seq', '=', 5)
-        .execute();
-      expect(await verifyAuditChain(store.db, 3)).toEqual({
+      await withoutAuditGuard(store.db, () =>
+        store.db
+          .updateTable('audit_events')
+          .set({ detail: JSON.stringify({ i: 4, reason: 'nothing to see' }) })
+          .where('seq', '=', 5)
+          .execute(),
+      );
+      expect(await verifyAuditChain(store.db, { pageSize: 3 })).toEqual({
         ok: false,
         seq: 5,
         reason: expect.stringMatching(/event 5 was altered/),
@@ -398,16 +405,19 @@ describe('verify-audit: the hash chain (R78)', () => {
     }
   });
 
-  it('R78: an edited row whose hash was recomputed breaks the link to the next event', async () => {
+  it('R78: an edited row whose MAC was recomputed (with the key) breaks the link to the next event', async () => {
     const store = await chainOf(8);
     try {
       const row = await rowAt(store.db, 5);
       const detail = JSON.stringify({ i: 4, reason: 'rewritten' });
-      await store.db
-        .updateTable('audit_events')
-        .set({ detail, hash: auditHash(row.prev_hash, 5, { ...row, detail }) })
-        .where('seq', '=', 5)
-        .execute();
+      const key = auditKeysFor(store.db).current;
+      await withoutAuditGuard(store.db, () =>
+        store.db
+          .updateTable('audit_events')
+          .set({ detail, hash: auditMac(key, row.prev_hash, 5, { ...row, detail }) })
+          .where('seq', '=', 5)
+          .execute(),
+      );
       expect(await verifyAuditChain(store.db)).toEqual({
         ok: false,
         seq: 6,
@@ -421,13 +431,17 @@ describe('verify-audit: the hash chain (R78)', () => {
   it('R78: a deleted row is named, in the middle and at the start', async () => {
     const store = await chainOf(8);
     try {
-      await store.db.deleteFrom('audit_events').where('seq', '=', 4).execute();
-      expect(await verifyAuditChain(store.db, 2)).toEqual({
+      const remove = (seq: number) =>
+        withoutAuditGuard(store.db, () =>
+          store.db.deleteFrom('audit_events').where('seq', '=', seq).execute(),
+        );
+      await remove(4);
+      expect(await verifyAuditChain(store.db, { pageSize: 2 })).toEqual({
         ok: false,
         seq: 4,
         reason: 'event 4 is missing: event 3 is followed by event 5',
       });
-      await store.db.deleteFrom('audit_events').where('seq', '=', 1).execute();
+      await remove(1);
       expect(await verifyAuditChain(store.db)).toMatchObject({ ok: false, seq: 1 });
     } finally {
       await store.close();
@@ -440,9 +454,11 @@ describe('verify-audit: the hash chain (R78)', () => {
       // Swap events 4 and 5 (through a free seq: seq is unique).
       const swap = (from: number, to: number) =>
         store.db.updateTable('audit_events').set({ seq: to }).where('seq', '=', from).execute();
-      await swap(4, 1000);
-      await swap(5, 4);
-      await swap(1000, 5);
+      await withoutAuditGuard(store.db, async () => {
+        await swap(4, 1000);
+        await swap(5, 4);
+        await swap(1000, 5);
+      });
       expect(await verifyAuditChain(store.db)).toEqual({
         ok: false,
         seq: 4,
@@ -509,11 +525,13 @@ describe('verify-audit: the hash chain (R78)', () => {
       const intact = await cli();
       expect(intact).toMatchObject({ code: 0 });
       expect(intact.stdout).toMatch(/Audit log intact: 5 events; last event 5, hash [0-9a-f]{64}/);
-      await store.db
-        .updateTable('audit_events')
-        .set({ actor: 'someone-else' })
-        .where('seq', '=', 3)
-        .execute();
+      await withoutAuditGuard(store.db, () =>
+        store.db
+          .updateTable('audit_events')
+          .set({ actor: 'someone-else' })
+          .where('seq', '=', 3)
+          .execute(),
+      );
       const broken = await cli();
       expect(broken.code).toBe(1);
       expect(broken.stderr).toMatch(/Audit log BROKEN at event 3: event 3 was altered/);

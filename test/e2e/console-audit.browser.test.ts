@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { recordAuditBatch, type AuditEntry } from '../../service/domain/audit.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
+import { withoutAuditGuard } from '../support/audit-tamper.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';
 import {
@@ -393,11 +394,13 @@ describeBrowser('console: the Audit screen', () => {
       .offset(40)
       .limit(1)
       .executeTakeFirstOrThrow();
-    await suite.svc.ctx.db
-      .updateTable('audit_events')
-      .set({ ip: '203.0.113.66' })
-      .where('id', '=', victim.id)
-      .execute();
+    await withoutAuditGuard(suite.svc.ctx.db, () =>
+      suite.svc.ctx.db
+        .updateTable('audit_events')
+        .set({ ip: '203.0.113.66' })
+        .where('id', '=', victim.id)
+        .execute(),
+    );
     await page().getByRole('button', { name: 'Check chain' }).click();
     const broken = page().getByRole('alert').filter({ hasText: 'Chain broken' });
     await expect.poll(() => broken.count(), { timeout: 60_000 }).toBe(1);

@@ -16,6 +16,7 @@ import {
 } from '../../service/mail/transports.ts';
 import type { OutboxMessage } from '../../service/store/schema.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
+import { clearAuditLog } from '../support/audit-tamper.ts';
 import { openTestStore } from '../support/store.ts';
 import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 
@@ -46,7 +47,7 @@ beforeEach(async () => {
   catcher.setFailing(false);
   catcher.clear();
   await store.db.deleteFrom('outbox').execute();
-  await store.db.deleteFrom('audit_events').execute();
+  await clearAuditLog(store.db);
   clock = new ManualClock();
   ctx = {
     db: store.db,

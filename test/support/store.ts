@@ -3,6 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
+import {
+  bindAuditKeys,
+  defaultAuditKeyFile,
+  loadAuditKeys,
+} from '../../service/domain/audit-keys.ts';
 import { openStore, type Store } from '../../service/store/database.ts';
 import { migrateToLatest } from '../../service/store/migrate.ts';
 
@@ -21,6 +26,7 @@ export async function openTestStore(): Promise<
     url.searchParams.set('schema', schema);
     const store = await openStore(url.toString(), dataDir);
     await migrateToLatest(store);
+    await bindTestAuditKeys(store, dataDir);
     return {
       ...store,
       dataDir,
@@ -33,5 +39,16 @@ export async function openTestStore(): Promise<
   }
   const store = await openStore(undefined, dataDir);
   await migrateToLatest(store);
+  await bindTestAuditKeys(store, dataDir);
   return { ...store, dataDir, databaseUrl: undefined };
+}
+
+/** The audit key the service would use in `dataDir` (its key file), bound to the store's handle. */
+async function bindTestAuditKeys(store: Store, dataDir: string): Promise<void> {
+  const keys = await loadAuditKeys({
+    key: undefined,
+    previous: [],
+    file: defaultAuditKeyFile(dataDir),
+  });
+  bindAuditKeys(store.db, keys);
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { AuditFilters } from '../../../common/ipc/audit-contract.ts';
 import { latchkey } from '../../ipc/latchkey.ts';
-import { formatClock, formatCount, plural } from '../../format/time.ts';
+import { formatClock, formatCount, formatTime, plural } from '../../format/time.ts';
 import { useExportAudit, useVerifyAuditChain } from '../../queries/audit.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Progress } from '../../ui/Progress.tsx';
@@ -71,7 +71,10 @@ function ExportCsv({ filters }: { filters: AuditFilters }) {
   );
 }
 
-/** "Check chain": the service walks the whole hash chain (R78) and says intact or where it breaks. */
+/**
+ * "Check chain": the service walks the whole keyed chain and compares it with its latest
+ * checkpoint (R78); says intact or where it breaks.
+ */
 function CheckChain({ connectionId }: { connectionId: string }) {
   const verifying = useVerifyAuditChain();
   const result = verifying.data;
@@ -93,6 +96,10 @@ function CheckChain({ connectionId }: { connectionId: string }) {
             : ' across every organization; only super-administrators see its length'}
           {result.head ? `, last event #${formatCount(result.head.seq)}` : ''} (checked at{' '}
           {formatClock(result.checkedAt)}).
+          {result.checkpoint &&
+            ` It matches its checkpoint at event #${formatCount(result.checkpoint.seq)}, noted on ${formatTime(result.checkpoint.at)} outside the database.`}
+          {result.checkpoint === null &&
+            ' No checkpoint has been noted yet, so newest events deleted would not show.'}
         </p>
       )}
       {!verifying.isPending && result?.ok === false && (
