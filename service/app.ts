@@ -1,8 +1,16 @@
 import cookie from '@fastify/cookie';
+import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { sql } from 'kysely';
 import type { ServiceContext } from './context.ts';
+import {
+  clientErrorAnswer,
+  errorPage,
+  frameworkErrorAnswer,
+  isApiUrl,
+  statusOf,
+} from './error-answers.ts';
 import { html } from './html.ts';
 import { apiPlugin } from './api/plugin.ts';
 import { accountRoutes } from './pages/account-routes.ts';
@@ -11,39 +19,17 @@ import { loginRoutes } from './pages/login-routes.ts';
 import { recoveryRoutes } from './pages/recovery-routes.ts';
 import { resetRoutes } from './pages/reset-routes.ts';
 import { STYLESHEET } from './pages/styles.ts';
-import { csrfValid, sendPage } from './pages/web.ts';
+import { csrfOptions, sendPage } from './pages/web.ts';
+import { registerSecurityHeaders, securityHeadersOf } from './security-headers.ts';
 
-/** Redacts bearer secrets from any URL that reaches a log line. */
-export const redactUrl = (url: string): string =>
-  url.replace(/\/reset\/[^/?#]+/, '/reset/[redacted]');
+// The emailed link is /reset/<token>; the named steps of the flow stay readable in logs.
+const RESET_TOKEN = /\/reset\/(?!(?:challenge|password|done)(?:[/?#]|$))[^/?#]+/g;
 
-const CSP = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
+/** Redacts bearer secrets (the reset link's token) from any URL that reaches a log line (R72, R76). */
+export const redactUrl = (url: string): string => url.replace(RESET_TOKEN, '/reset/[redacted]');
 
-function securityHeaders(
-  _request: FastifyRequest,
-  reply: FastifyReply,
-  payload: unknown,
-  done: (err: null, p: unknown) => void,
-) {
-  reply.header('content-security-policy', CSP);
-  reply.header('x-content-type-options', 'nosniff');
-  reply.header('x-frame-options', 'DENY');
-  // Tokens travel in links and cookies: never leak them in a Referer or a cache (R19).
-  reply.header('referrer-policy', 'no-referrer');
-  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  reply.header('cross-origin-opener-policy', 'same-origin');
-  reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
-  done(null, payload);
-}
-
-function forbidden(reply: FastifyReply) {
+/** The answer to a form post whose CSRF token is missing, forged or from another session. */
+function formExpired(reply: FastifyReply) {
   return sendPage(
     reply,
     403,
@@ -63,9 +49,12 @@ export async function buildApp(
   ctx: ServiceContext,
   options: { logger?: boolean } = {},
 ): Promise<FastifyInstance> {
+  const headers = await securityHeadersOf(ctx.config);
   const app = Fastify({
     trustProxy: ctx.config.trustProxy,
     bodyLimit: 64 * 1024,
+    frameworkErrors: frameworkErrorAnswer(headers),
+    clientErrorHandler: clientErrorAnswer(headers),
     logger: options.logger
       ? {
           level: ctx.config.logLevel,
@@ -75,12 +64,15 @@ export async function buildApp(
         }
       : false,
   });
+  await registerSecurityHeaders(app, ctx.config);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
-  app.addHook('onSend', securityHeaders);
-  app.addHook('preValidation', async (request, reply) => {
-    if (request.method === 'POST' && !request.url.startsWith('/api/') && !csrfValid(request))
-      return forbidden(reply);
+  await app.register(csrfProtection, csrfOptions(ctx));
+  // Form tokens are read from the parsed body, so the check runs at preValidation (after the
+  // parser), not onRequest. The API takes bearer tokens only, never cookies (R71).
+  app.addHook('preValidation', (request, reply, done) => {
+    if (request.method !== 'POST' || isApiUrl(request.url)) return done();
+    app.csrfProtection(request, reply, done);
   });
 
   app.get('/healthz', async (_request, reply) => {
@@ -99,7 +91,7 @@ export async function buildApp(
   accountRoutes(app, ctx);
 
   app.setNotFoundHandler((request, reply) =>
-    request.url.startsWith('/api/')
+    isApiUrl(request.url)
       ? reply.code(404).send({ error: { code: 'not_found', message: 'No such API operation.' } })
       : sendPage(
           reply,
@@ -111,27 +103,11 @@ export async function buildApp(
           }),
         ),
   );
-  app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
-    const status =
-      error.statusCode && error.statusCode >= 400 && error.statusCode < 500
-        ? error.statusCode
-        : 500;
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code?.startsWith('FST_CSRF_')) return formExpired(reply);
+    const status = statusOf(error);
     if (status === 500) request.log.error({ err: error }, 'request failed');
-    const message =
-      status === 413
-        ? 'What you sent is too large.'
-        : status === 500
-          ? 'Something went wrong on our side. Try again in a moment.'
-          : 'This request could not be understood.';
-    return sendPage(
-      reply,
-      status,
-      page({
-        title: status === 500 ? 'Something Went Wrong' : 'Request Refused',
-        body: html`<p>${message}</p>
-          <p class="links"><a href="/login">Back to Log In</a></p>`,
-      }),
-    );
+    return sendPage(reply, status, errorPage(status));
   });
   // Registered after the page error handler so the API's own handler stays scoped to /api.
   await app.register((api) => apiPlugin(api, ctx));

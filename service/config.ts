@@ -1,4 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { defaultCheckpointFile } from './domain/audit-checkpoints.ts';
+import {
+  AUDIT_KEY_MIN_BYTES,
+  defaultAuditKeyFile,
+  parseAuditKey,
+  type AuditKey,
+} from './domain/audit-keys.ts';
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -17,6 +25,30 @@ const duration = z.string().transform((text, ctx) => {
     return z.NEVER;
   }
   return ms;
+});
+
+const KEY_FORMAT = `must be at least ${AUDIT_KEY_MIN_BYTES} random bytes as hex or base64 (e.g. openssl rand -base64 32)`;
+
+// The value is never echoed in a message: it is a secret.
+const auditKey = z.string().transform((text, ctx) => {
+  const key = parseAuditKey(text);
+  if (!key) {
+    ctx.addIssue({ code: 'custom', message: KEY_FORMAT });
+    return z.NEVER;
+  }
+  return key;
+});
+
+const auditKeys = z.string().transform((text, ctx) => {
+  const keys = text
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(parseAuditKey);
+  if (keys.some((key) => key === undefined)) {
+    ctx.addIssue({ code: 'custom', message: `each key (separated by commas) ${KEY_FORMAT}` });
+    return z.NEVER;
+  }
+  return keys as AuditKey[];
 });
 
 const EnvSchema = z.object({
@@ -41,6 +73,15 @@ const EnvSchema = z.object({
   TRUST_PROXY: z.enum(['0', '1', 'true', 'false']).default('0'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
   SEARCH_INDEX: z.enum(['memory', 'store']).default('memory'),
+  CSRF_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)')
+    .optional(),
+  AUDIT_KEY: auditKey.optional(),
+  AUDIT_KEY_PREVIOUS: auditKeys.optional(),
+  AUDIT_KEY_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_INTERVAL: duration.default(10_000),
 });
 
 export interface Config {
@@ -58,7 +99,27 @@ export interface Config {
   logLevel: string;
   /** memory: searches answered from an in-memory index (built at start); store: by SQL alone. */
   searchIndex: 'memory' | 'store';
+  /**
+   * Signs the pages' CSRF tokens. Every process behind one address must share it, so it comes
+   * from CSRF_SECRET (required with an https PUBLIC_URL); over http (development) a key is made
+   * for this process.
+   */
+  csrfSecret: string;
+  /** AUDIT_KEY: MACs the audit chain; when unset, the key file does. */
+  auditKey: AuditKey | undefined;
+  /** AUDIT_KEY_PREVIOUS: retired keys, so the events they MACed still verify. */
+  auditPreviousKeys: AuditKey[];
+  /** AUDIT_KEY_FILE (default DATA_DIR/audit.key), created at first start when AUDIT_KEY is unset. */
+  auditKeyFile: string;
+  /** AUDIT_CHECKPOINT_FILE (default DATA_DIR/audit-checkpoints.log): the chain's head, appended. */
+  auditCheckpointFile: string;
+  /** AUDIT_CHECKPOINT_INTERVAL: how often the head is checkpointed when it moved. */
+  auditCheckpointMs: number;
 }
+
+/** True when people reach the service over https: Secure `__Host-` cookies, and HSTS. */
+export const servedOverHttps = (config: Pick<Config, 'publicUrl'>): boolean =>
+  config.publicUrl.startsWith('https:');
 
 /** Thrown at start-up when the environment is wrong; its message names every bad variable. */
 export class ConfigError extends Error {}
@@ -75,6 +136,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  if (servedOverHttps({ publicUrl }) && !e.CSRF_SECRET)
+    throw new ConfigError(
+      'Invalid environment:\n  CSRF_SECRET: required when PUBLIC_URL is https (every process behind it must share it)',
+    );
   return {
     port: e.PORT,
     host: e.HOST,
@@ -88,5 +153,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === '1' || e.TRUST_PROXY === 'true',
     logLevel: e.LOG_LEVEL,
     searchIndex: e.SEARCH_INDEX,
+    csrfSecret: e.CSRF_SECRET ?? randomBytes(32).toString('base64url'),
+    auditKey: e.AUDIT_KEY,
+    auditPreviousKeys: e.AUDIT_KEY_PREVIOUS ?? [],
+    auditKeyFile: e.AUDIT_KEY_FILE ?? defaultAuditKeyFile(e.DATA_DIR),
+    auditCheckpointFile: e.AUDIT_CHECKPOINT_FILE ?? defaultCheckpointFile(e.DATA_DIR),
+    auditCheckpointMs: e.AUDIT_CHECKPOINT_INTERVAL,
   };
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
+import { apiErrorBody, statusOf } from '../error-answers.ts';
 import { ApiProblem } from './api-problem.ts';
 import { accountRoutes } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
@@ -24,20 +25,14 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
         },
       });
     }
-    const status = error.statusCode ?? 500;
-    if (status >= 500) {
-      request.log.error({ err: error }, 'api request failed');
-      return reply.code(500).send({
-        error: {
-          code: 'internal',
-          message: 'Something went wrong on the server. Try again in a moment.',
-        },
-      });
-    }
-    const code = status === 429 ? 'rate_limited' : 'validation_failed';
-    return reply.code(status).send({
-      error: { code, message: status === 413 ? 'The request is too large.' : error.message },
-    });
+    // Anything else is the framework's (a body too large, malformed or of the wrong type): its
+    // message and FST_ERR_ code stay in the log, never in the answer (R80).
+    const status = statusOf(error);
+    if (status >= 500) request.log.error({ err: error }, 'api request failed');
+    const answer = apiErrorBody(status);
+    // The body could not be parsed at all (not JSON, empty, a prototype key): name it (R68).
+    if ('code' in error && error.code.startsWith('FST_ERR_CTP_')) answer.error.field = 'body';
+    return reply.code(status).send(answer);
   });
 
   app.get('/api/openapi.json', async () => openApiDocument(API, ctx.config.publicUrl));

@@ -15,7 +15,7 @@ import { html } from '../html.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
 import {
-  COOKIES,
+  cookieNames,
   cookieOptions,
   csrfToken,
   ipWithinLimit,
@@ -44,8 +44,8 @@ const NewPasswordForm = z.object({
 const PASSWORD_LABELS = { new_password: 'New Password', verify_password: 'Verify Password' };
 
 /** One page for every link that cannot be used: expired, used, superseded, unknown (R20). */
-function linkDeadPage(reply: FastifyReply, reason?: 'paused') {
-  reply.clearCookie(COOKIES.reset, { path: '/' });
+function linkDeadPage(ctx: ServiceContext, reply: FastifyReply, reason?: 'paused') {
+  reply.clearCookie(cookieNames(ctx.config).reset, cookieOptions(ctx));
   const lines =
     reason === 'paused'
       ? [
@@ -73,7 +73,7 @@ async function session(
   ctx: ServiceContext,
   request: FastifyRequest,
 ): Promise<ResetSession | undefined> {
-  return findResetSession(ctx, request.cookies[COOKIES.reset]);
+  return findResetSession(ctx, request.cookies[cookieNames(ctx.config).reset]);
 }
 
 function challengePage(token: string, question: string, errors?: FieldErrors) {
@@ -125,8 +125,11 @@ async function openLink(ctx: ServiceContext, request: FastifyRequest, reply: Fas
     return tooManyRequests(reply);
   const { token } = request.params as { token: string };
   const opened = await openResetLink(ctx, token, request.ip);
-  if (!opened) return linkDeadPage(reply);
-  reply.setCookie(COOKIES.reset, opened.cookie, { ...cookieOptions(ctx), sameSite: 'strict' });
+  if (!opened) return linkDeadPage(ctx, reply);
+  reply.setCookie(cookieNames(ctx.config).reset, opened.cookie, {
+    ...cookieOptions(ctx),
+    sameSite: 'strict',
+  });
   // The token leaves the address bar at once (R19).
   return reply.redirect(opened.purpose === 'invite' ? '/reset/password' : '/reset/challenge', 303);
 }
@@ -139,7 +142,7 @@ async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply
   if (!(await ipWithinLimit(ctx, request, 'challenge', ANSWERS_PER_CLIENT, ANSWER_WINDOW_MS)))
     return tooManyRequests(reply);
   const s = await session(ctx, request);
-  if (!s || s.link.purpose !== 'reset') return linkDeadPage(reply);
+  if (!s || s.link.purpose !== 'reset') return linkDeadPage(ctx, reply);
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(AnswerForm, request.body);
   if (form.errors)
@@ -148,7 +151,7 @@ async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply
       400,
       challengePage(token, s.account.security_question ?? '', form.errors),
     );
-  const cookie = request.cookies[COOKIES.reset] ?? '';
+  const cookie = request.cookies[cookieNames(ctx.config).reset] ?? '';
   const outcome = await answerChallenge(ctx, s, cookie, form.data.answer, request.ip);
   if (outcome === 'passed') return reply.redirect('/reset/password', 303);
   if (outcome === 'wrong')
@@ -159,15 +162,15 @@ async function postChallenge(ctx: ServiceContext, request: FastifyRequest, reply
         answer: 'That answer is not right. Try again.',
       }),
     );
-  return linkDeadPage(reply, outcome === 'paused' ? 'paused' : undefined);
+  return linkDeadPage(ctx, reply, outcome === 'paused' ? 'paused' : undefined);
 }
 
 async function postNewPassword(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const s = await session(ctx, request);
-  const cookie = request.cookies[COOKIES.reset];
+  const cookie = request.cookies[cookieNames(ctx.config).reset];
   // The server enforces the order: link, then answer, then password (R22).
   if (!s || !cookie || (s.link.purpose === 'reset' && s.link.answered_at === null))
-    return linkDeadPage(reply);
+    return linkDeadPage(ctx, reply);
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(NewPasswordForm, request.body);
   const org = await organizationOf(ctx.db, s.account);
@@ -193,9 +196,9 @@ async function postNewPassword(ctx: ServiceContext, request: FastifyRequest, rep
     });
     return true;
   });
-  if (!spent) return linkDeadPage(reply);
+  if (!spent) return linkDeadPage(ctx, reply);
   ctx.mailQueued();
-  reply.clearCookie(COOKIES.reset, { path: '/' });
+  reply.clearCookie(cookieNames(ctx.config).reset, cookieOptions(ctx));
   // No automatic sign-in after a reset (R23): the success page links to Log In.
   return reply.redirect('/reset/done', 303);
 }
@@ -205,7 +208,7 @@ export function resetRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.get('/reset/:token', (request, reply) => openLink(ctx, request, reply));
   app.get('/reset/challenge', async (request, reply) => {
     const s = await session(ctx, request);
-    if (!s || s.link.purpose !== 'reset') return linkDeadPage(reply);
+    if (!s || s.link.purpose !== 'reset') return linkDeadPage(ctx, reply);
     if (s.link.answered_at !== null) return reply.redirect('/reset/password', 303);
     return sendPage(
       reply,
@@ -216,7 +219,7 @@ export function resetRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.post('/reset/challenge', (request, reply) => postChallenge(ctx, request, reply));
   app.get('/reset/password', async (request, reply) => {
     const s = await session(ctx, request);
-    if (!s) return linkDeadPage(reply);
+    if (!s) return linkDeadPage(ctx, reply);
     if (s.link.purpose === 'reset' && s.link.answered_at === null)
       return reply.redirect('/reset/challenge', 303);
     return sendPage(reply, 200, await setUpPage(ctx, csrfToken(ctx, request, reply), s));

@@ -1,44 +1,85 @@
+import type { FastifyCsrfProtectionOptions } from '@fastify/csrf-protection';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { servedOverHttps, type Config } from '../config.ts';
 import type { ServiceContext } from '../context.ts';
 import { withinLimit } from '../domain/rate-limits.ts';
 import { html } from '../html.ts';
-import { newToken, safeEqual } from '../ids.ts';
 import { page, type FieldErrors } from './layout.ts';
 
-export const COOKIES = { session: 'lk_session', reset: 'lk_reset', csrf: 'lk_csrf' } as const;
+/** The names of the pages' cookies under this config. */
+export interface CookieNames {
+  session: string;
+  reset: string;
+  csrf: string;
+}
 
-/** Cookie attributes: HttpOnly always, Secure when the public URL is https. */
+const PLAIN_NAMES: CookieNames = { session: 'lk_session', reset: 'lk_reset', csrf: 'lk_csrf' };
+// RFC 6265bis §4.1.3.2: a `__Host-` cookie is only accepted with Secure, Path=/ and no Domain,
+// so no sibling subdomain can plant or overwrite it (R62). Browsers refuse it over http.
+const HOST_NAMES: CookieNames = {
+  session: '__Host-lk_session',
+  reset: '__Host-lk_reset',
+  csrf: '__Host-lk_csrf',
+};
+
+/** The cookie names: `__Host-` prefixed when the public URL is https. */
+export function cookieNames(config: Config): CookieNames {
+  return servedOverHttps(config) ? HOST_NAMES : PLAIN_NAMES;
+}
+
+/** Cookie attributes: HttpOnly and Path=/ always, Secure when the public URL is https. */
 export function cookieOptions(ctx: ServiceContext, maxAgeSeconds?: number) {
   return {
     path: '/',
     httpOnly: true,
     sameSite: 'lax' as const,
-    secure: ctx.config.publicUrl.startsWith('https:'),
+    secure: servedOverHttps(ctx.config),
     ...(maxAgeSeconds !== undefined ? { maxAge: maxAgeSeconds } : {}),
   };
 }
 
-/** The request's CSRF token, set as a cookie on first sight (double submit; forms echo it). */
+/**
+ * What a CSRF token is bound to besides its browser's secret cookie: the sign-in session's cookie,
+ * so a token minted for one session (or for nobody) is refused in another (OWASP CSRF CS,
+ * "signed double-submit cookie").
+ */
+export function csrfBinding(config: Config, request: FastifyRequest): string {
+  const session = request.cookies[cookieNames(config).session];
+  return session ? `session:${session}` : 'anonymous';
+}
+
+/**
+ * @fastify/csrf-protection's options: the secret lives in an HttpOnly, SameSite=Strict cookie;
+ * each form's token is an HMAC under CSRF_SECRET (shared by every process) of that secret and
+ * of `csrfBinding`; only the form field `_csrf` carries it.
+ */
+export function csrfOptions(ctx: ServiceContext): FastifyCsrfProtectionOptions {
+  return {
+    cookieKey: cookieNames(ctx.config).csrf,
+    cookieOpts: { ...cookieOptions(ctx), sameSite: 'strict' },
+    getToken: (request) => {
+      const body = request.body as Record<string, unknown> | undefined;
+      return typeof body?._csrf === 'string' ? body._csrf : undefined;
+    },
+    getUserInfo: (request) => csrfBinding(ctx.config, request),
+    csrfOpts: { hmacKey: ctx.config.csrfSecret, userInfo: true },
+  };
+}
+
+const issued = new WeakMap<FastifyRequest, string>();
+
+/** The token for this request's forms; sets the secret cookie on first sight (R71, OWASP CSRF CS). */
 export function csrfToken(
   ctx: ServiceContext,
   request: FastifyRequest,
   reply: FastifyReply,
 ): string {
-  const existing = request.cookies[COOKIES.csrf];
-  if (existing && /^[\w-]{43}$/.test(existing)) return existing;
-  const token = newToken();
-  reply.setCookie(COOKIES.csrf, token, { ...cookieOptions(ctx), sameSite: 'strict' });
-  request.cookies[COOKIES.csrf] = token;
+  // A second secret in one answer would replace the first cookie and void the first token.
+  const token =
+    issued.get(request) ?? reply.generateCsrf({ userInfo: csrfBinding(ctx.config, request) });
+  issued.set(request, token);
   return token;
-}
-
-/** True when a form post carries the token of its own browser's cookie. */
-export function csrfValid(request: FastifyRequest): boolean {
-  const cookie = request.cookies[COOKIES.csrf];
-  const body = request.body as Record<string, unknown> | undefined;
-  const sent = typeof body?._csrf === 'string' ? body._csrf : '';
-  return Boolean(cookie) && safeEqual(sent, cookie ?? '');
 }
 
 /** Sends a page with the status given. */

@@ -54,6 +54,7 @@ describe('loadConfig: the defaults of SPEC §5', () => {
       DATA_DIR: '/var/lib/latchkey',
       DATABASE_URL: 'postgres://db.internal:5432/latchkey',
       PUBLIC_URL: 'https://login.example.org/',
+      CSRF_SECRET: 'a shared secret of at least 32 characters',
       SMTP_URL: 'smtp://mail.example.org:25',
       MAIL_FROM: 'Accounts <accounts@example.org>',
     });

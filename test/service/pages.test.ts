@@ -15,6 +15,8 @@ import {
 const PASSWORD = 'tulip orbit saddle lantern';
 const ANSWER = 'Rex the dog';
 const MINUTE = 60_000;
+/** A form's CSRF token: HMAC of the session binding, a salt, HMAC of salt and secret. */
+const CSRF_TOKEN = /^\w{43}-[A-Za-z\d]{8}-[\w-]{43}$/;
 
 /** argon2, counting every call, so a test can tell whether a request hashed anything (R4, R50). */
 const calls = { hash: 0, verify: 0 };
@@ -159,9 +161,7 @@ function expectSoundPage(r: PageResponse, what: string): void {
   const forms = r.body.match(/<form\b/g)?.length ?? 0;
   const csrfFields = controls(r.body).filter(
     (c) =>
-      c.attrs.type === 'hidden' &&
-      c.attrs.name === '_csrf' &&
-      /^[\w-]{43}$/.test(c.attrs.value ?? ''),
+      c.attrs.type === 'hidden' && c.attrs.name === '_csrf' && CSRF_TOKEN.test(c.attrs.value ?? ''),
   );
   expect(csrfFields.length, `${what}: a _csrf field per form`).toBe(forms);
 }
@@ -495,9 +495,8 @@ describe('CSRF: a form post without its token does nothing', () => {
 
   it('a _csrf field without the matching cookie (a cross-site post): 403', async () => {
     const client = new WebClient(svc.url);
-    const token =
-      (await client.get('/login')).body.match(/name="_csrf" value="([\w-]{43})"/)?.[1] ?? '';
-    expect(token).toHaveLength(43);
+    const token = (await client.get('/login')).body.match(/name="_csrf" value="([^"]+)"/)?.[1];
+    expect(token).toMatch(CSRF_TOKEN);
     // Another browser (no cookie) replays the token it saw.
     const response = await fetch(new URL('/login', svc.url), {
       method: 'POST',
@@ -505,7 +504,7 @@ describe('CSRF: a form post without its token does nothing', () => {
       body: new URLSearchParams({
         identifier: 'csrfvictim',
         password: PASSWORD,
-        _csrf: token,
+        _csrf: token ?? '',
       }).toString(),
       redirect: 'manual',
     });
@@ -681,7 +680,7 @@ describe('R46: the client address for limits comes from the socket, not from X-F
   /** One Log In post from "address" `forwardedFor`, as a script would send it. */
   async function postLogin(
     base: string,
-    csrf: string,
+    csrf: { cookie: string; token: string },
     forwardedFor: string,
     identifier: string,
     password: string,
@@ -690,20 +689,20 @@ describe('R46: the client address for limits comes from the socket, not from X-F
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        cookie: `lk_csrf=${csrf}`,
+        cookie: csrf.cookie,
         'x-forwarded-for': forwardedFor,
       },
-      body: new URLSearchParams({ identifier, password, _csrf: csrf }).toString(),
+      body: new URLSearchParams({ identifier, password, _csrf: csrf.token }).toString(),
       redirect: 'manual',
     });
     await response.text();
     return response;
   }
 
-  async function csrfOf(base: string): Promise<string> {
+  async function csrfOf(base: string): Promise<{ cookie: string; token: string }> {
     const client = new WebClient(base);
-    await client.get('/login');
-    return client.cookie('lk_csrf') ?? '';
+    const token = await client.csrfToken();
+    return { cookie: client.cookieHeader(), token };
   }
 
   it('R46: with TRUST_PROXY unset, 100 posts from "100 addresses" leave the 101st refused with 429', async () => {

@@ -12,6 +12,7 @@ import { MailDispatcher } from '../../service/mail/dispatcher.ts';
 import type { OutgoingMail } from '../../service/mail/transports.ts';
 import { openService } from '../../service/server.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
+import { clearAuditLog } from '../support/audit-tamper.ts';
 import { openTestStore } from '../support/store.ts';
 
 // The recovery pages with no dispatcher running: what a request does on its own path can be
@@ -43,26 +44,28 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  for (const table of ['recovery_requests', 'outbox', 'reset_links', 'audit_events'] as const)
+  for (const table of ['recovery_requests', 'outbox', 'reset_links'] as const)
     await store.db.deleteFrom(table).execute();
+  await clearAuditLog(store.db);
   clock.advance(16 * MINUTE); // a fresh per-IP window
 });
 
-/** A browser's CSRF cookie, from a first visit to Log In. */
-async function csrfCookie(): Promise<string> {
+/** A browser's CSRF cookie and its form's token, from a first visit to Log In. */
+async function csrfOfLogin(): Promise<{ cookie: string; token: string }> {
   const first = await app.inject({ method: 'GET', url: '/login' });
   const cookie = first.cookies.find((c) => c.name === 'lk_csrf');
-  if (!cookie) throw new Error('no lk_csrf cookie');
-  return cookie.value;
+  const token = /name="_csrf" value="([^"]+)"/.exec(first.body)?.[1];
+  if (!cookie || !token) throw new Error('no lk_csrf cookie or _csrf field');
+  return { cookie: `lk_csrf=${cookie.value}`, token };
 }
 
 async function post(url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
-  const csrf = await csrfCookie();
+  const csrf = await csrfOfLogin();
   return app.inject({
     method: 'POST',
     url,
-    headers: { 'content-type': FORM, cookie: `lk_csrf=${csrf}` },
-    payload: new URLSearchParams({ ...form, _csrf: csrf }).toString(),
+    headers: { 'content-type': FORM, cookie: csrf.cookie },
+    payload: new URLSearchParams({ ...form, _csrf: csrf.token }).toString(),
   });
 }
 

@@ -63,6 +63,8 @@ export async function recoveryProcessed(svc: RunningService): Promise<void> {
 /** A browser stand-in over real HTTP: keeps cookies, follows nothing by itself, reads CSRF fields. */
 export class WebClient {
   private cookies = new Map<string, string>();
+  /** The `_csrf` field of the last form seen, and the sign-in cookie it was minted under. */
+  private form: { token: string; session: string | undefined } | undefined;
 
   constructor(
     readonly baseUrl: string,
@@ -82,18 +84,37 @@ export class WebClient {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
 
-  /** Posts a form the way a browser would, with the CSRF field of this browser's cookie. */
+  /**
+   * A `_csrf` value this browser's forms would carry now: the last form's, unless the sign-in
+   * cookie changed since (tokens are bound to it), else the one on a fresh Log In page.
+   */
+  async csrfToken(): Promise<string> {
+    if (!this.form || this.form.session !== this.sessionCookie()) await this.get('/login');
+    return this.form?.token ?? '';
+  }
+
+  /** Posts a form the way a browser would, with the CSRF field of the page it came from. */
   async post(
     pathOrUrl: string,
     form: Record<string, string>,
     options: { csrf?: boolean } = {},
   ): Promise<PageResponse> {
     const body = new URLSearchParams(form);
-    if (options.csrf !== false) {
-      if (!this.cookies.has('lk_csrf')) await this.get('/login');
-      body.set('_csrf', this.cookies.get('lk_csrf') ?? '');
-    }
+    if (options.csrf !== false) body.set('_csrf', await this.csrfToken());
     return this.request('POST', pathOrUrl, body.toString());
+  }
+
+  private sessionCookie(): string | undefined {
+    return this.cookies.get('lk_session') ?? this.cookies.get('__Host-lk_session');
+  }
+
+  /** Posts a body exactly as given (any encoding, any content type) with this browser's cookies. */
+  async postRaw(
+    pathOrUrl: string,
+    body: string,
+    contentType = 'application/x-www-form-urlencoded',
+  ): Promise<PageResponse> {
+    return this.request('POST', pathOrUrl, body, contentType);
   }
 
   /** GET, then follow redirects on this origin, as a browser does. */
@@ -104,12 +125,16 @@ export class WebClient {
     return response;
   }
 
-  private async request(method: string, pathOrUrl: string, body?: string): Promise<PageResponse> {
+  private async request(
+    method: string,
+    pathOrUrl: string,
+    body?: string,
+    contentType = 'application/x-www-form-urlencoded',
+  ): Promise<PageResponse> {
     const url = new URL(pathOrUrl, this.baseUrl);
     const headers: Record<string, string> = { ...this.headers };
-    if (this.cookies.size)
-      headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    if (body !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
+    if (this.cookies.size) headers.cookie = this.cookieHeader();
+    if (body !== undefined) headers['content-type'] = contentType;
     const response = await fetch(url, { method, headers, body, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair = '', ...attributes] = line.split(';');
@@ -122,6 +147,8 @@ export class WebClient {
       else this.cookies.set(name.trim(), value);
     }
     const text = await response.text();
+    const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1];
+    if (token) this.form = { token, session: this.sessionCookie() };
     return new PageResponse(response.status, response.headers, text);
   }
 }
