@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { AdminIdentity } from '../../common/api/auth.ts';
 import type { RouteContract } from '../../common/api/contract.ts';
+import { CONTROL_CHARACTER_MESSAGE, controlCharacterPath } from '../../common/api/text.ts';
 import type { ServiceContext } from '../context.ts';
+import { findAccountById } from '../domain/accounts.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { adminOfAccessToken, type TokenRider } from '../domain/admin/permissions.ts';
 import { hashToken } from '../ids.ts';
@@ -22,20 +24,31 @@ export interface Call<C extends RouteContract, R = undefined> {
   reply: FastifyReply;
 }
 
+/** Refuses a request, naming the path at fault (or the whole body, query or path). */
+function refuse(path: readonly PropertyKey[], where: string, message: string): never {
+  const field = path.map(String).join('.') || where;
+  throw new ApiProblem('validation_failed', `${field}: ${message}`, field);
+}
+
 function parse<T extends z.ZodType | undefined>(
   schema: T,
   value: unknown,
   where: string,
 ): Infer<T> {
   if (!schema) return undefined as Infer<T>;
+  // Whatever a schema allows, no control character reaches a handler (R77; and PostgreSQL's
+  // text refuses NUL, which made any lookup with one a 500).
+  const control = controlCharacterPath(value);
+  if (control) refuse(control, where, CONTROL_CHARACTER_MESSAGE);
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data as Infer<T>;
   const issue = parsed.error.issues[0];
-  const field = issue?.path.join('.') || undefined;
-  throw new ApiProblem(
-    'validation_failed',
-    `${field ? `${field}: ` : ''}${issue?.message ?? `invalid ${where}`}`,
-    field,
+  if (!issue) refuse([], where, `invalid ${where}`);
+  // A strict schema's unknown key is named itself; a wrong whole is named by where it came.
+  refuse(
+    issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : issue.path,
+    where,
+    issue.message,
   );
 }
 
@@ -66,6 +79,40 @@ const NOBODY: AdminIdentity = {
   idleLockMinutes: 15,
 };
 
+/** The account a request is about: the one its path names, or the body's (a role change). */
+function accountAbout(contract: RouteContract, call: Call<RouteContract, unknown>): string | null {
+  const params = (call.params ?? {}) as Record<string, unknown>;
+  if (typeof params.id === 'string' && contract.path.startsWith('/api/v1/accounts/'))
+    return params.id;
+  const body = (call.body ?? {}) as Record<string, unknown>;
+  return typeof body.accountId === 'string' ? body.accountId : null;
+}
+
+/**
+ * The organization a refusal belongs to, so the Audit screen's organization filter finds it:
+ * the account's, else the organization the path names, else the administrator's only one.
+ */
+async function refusalOrganization(
+  ctx: ServiceContext,
+  contract: RouteContract,
+  call: Call<RouteContract, unknown>,
+  accountId: string | null,
+): Promise<string | null> {
+  const account = accountId ? await findAccountById(ctx.db, accountId) : undefined;
+  if (account) return account.organization_id;
+  const params = (call.params ?? {}) as Record<string, unknown>;
+  if (typeof params.id === 'string' && contract.path.startsWith('/api/v1/organizations/')) {
+    const named = await ctx.db
+      .selectFrom('organizations')
+      .select('id')
+      .where('id', '=', params.id)
+      .executeTakeFirst();
+    if (named) return named.id;
+  }
+  const scopes = new Set(call.admin.grants.map((g) => g.organizationId));
+  return scopes.size === 1 ? ([...scopes][0] ?? null) : null;
+}
+
 /** A refused request is audited (R67, R75): who asked for what, on which account, and why not. */
 async function recordRefusal(
   ctx: ServiceContext,
@@ -73,12 +120,12 @@ async function recordRefusal(
   call: Call<RouteContract, unknown>,
   error: ApiProblem,
 ): Promise<void> {
-  const params = (call.params ?? {}) as Record<string, unknown>;
+  const accountId = accountAbout(contract, call);
   await recordAudit(ctx.db, ctx.clock, {
     type: 'authz_fail',
     actor: call.admin.accountId,
-    accountId:
-      typeof params.id === 'string' && contract.path.includes('/accounts/') ? params.id : null,
+    accountId,
+    organizationId: await refusalOrganization(ctx, contract, call, accountId),
     ip: call.request.ip,
     detail: { route: `${contract.method} ${contract.path}`, reason: error.message },
   });

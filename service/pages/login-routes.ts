@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CONTROL_CHARACTER_MESSAGE, WITHOUT_CONTROL_CHARACTERS } from '../../common/api/text.ts';
 import type { ServiceContext } from '../context.ts';
 import { productsOf } from '../domain/accounts.ts';
 import { recordAudit } from '../domain/audit.ts';
@@ -9,7 +10,7 @@ import { signIn } from '../domain/sign-in.ts';
 import { html } from '../html.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import {
-  COOKIES,
+  cookieNames,
   cookieOptions,
   csrfToken,
   ipWithinLimit,
@@ -23,14 +24,17 @@ const LoginForm = z.object({
     .string()
     .trim()
     .min(1, 'Enter your email or username.')
-    .max(320, 'This is too long for an email or username.'),
+    .max(320, 'This is too long for an email or username.')
+    // A lookup with NUL failed on PostgreSQL (a 500); no address or username holds one.
+    .regex(WITHOUT_CONTROL_CHARACTERS, CONTROL_CHARACTER_MESSAGE),
   password: z
     .string()
     .min(1, 'Enter your password.')
     // Any password that could ever have been set is accepted here; longer is refused before
     // any hashing (R50). The 256-character limit is for new passwords (password-policy.ts).
     .max(MAX_SECRET_LENGTH, `Passwords are at most ${MAX_SECRET_LENGTH} characters.`),
-  return_to: z.string().max(2000).optional(),
+  // Only a hint of where to go next, with no field of its own: a bad one is dropped, not shown.
+  return_to: z.string().max(2000).optional().catch(undefined),
 });
 
 const LABELS = { identifier: 'Email or Username', password: 'Password' };
@@ -44,7 +48,7 @@ export function currentSession(
   ctx: ServiceContext,
   request: FastifyRequest,
 ): Promise<LiveSession | undefined> {
-  return findSession(ctx.db, ctx.clock, request.cookies[COOKIES.session]);
+  return findSession(ctx.db, ctx.clock, request.cookies[cookieNames(ctx.config).session]);
 }
 
 /** Where an account holder must go next: the owed step, else the default view. */
@@ -116,7 +120,7 @@ async function postLogin(ctx: ServiceContext, request: FastifyRequest, reply: Fa
     return sendPage(reply, 400, loginPage(token, values, { identifier: AMBIGUOUS }));
   if (result.kind === 'failed')
     return sendPage(reply, 401, loginPage(token, values, { password: GENERIC_FAILURE }));
-  reply.setCookie(COOKIES.session, result.token, cookieOptions(ctx));
+  reply.setCookie(cookieNames(ctx.config).session, result.token, cookieOptions(ctx));
   const returnTo =
     result.next === 'home' ? await allowedReturnTo(ctx, form.data.return_to) : undefined;
   const next = {
@@ -183,7 +187,7 @@ export function loginRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         ip: request.ip,
       });
     }
-    reply.clearCookie(COOKIES.session, { path: '/' });
+    reply.clearCookie(cookieNames(ctx.config).session, cookieOptions(ctx));
     return reply.redirect('/login?signed_out', 303);
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { CONTROL_CHARACTER_MESSAGE, WITHOUT_CONTROL_CHARACTERS } from '../../common/api/text.ts';
 import type { ServiceContext } from '../context.ts';
 import { queueRecoveryRequest } from '../domain/recovery-requests.ts';
 import type { RecoveryRequestKind } from '../store/schema.ts';
@@ -13,6 +14,8 @@ const UsernameForm = z.object({
     .trim()
     .min(1, 'Enter your email address.')
     .max(320, 'This is too long for an email address.')
+    // A lookup with NUL failed on PostgreSQL (a 500); no address or username holds one.
+    .regex(WITHOUT_CONTROL_CHARACTERS, CONTROL_CHARACTER_MESSAGE)
     .regex(/^[^\s@]+@[^\s@]+$/, 'Enter an email address such as name@example.org.'),
 });
 const ResetForm = z.object({
@@ -20,7 +23,9 @@ const ResetForm = z.object({
     .string()
     .trim()
     .min(1, 'Enter your email or username.')
-    .max(320, 'This is too long for an email or username.'),
+    .max(320, 'This is too long for an email or username.')
+    // A lookup with NUL failed on PostgreSQL (a 500); no address or username holds one.
+    .regex(WITHOUT_CONTROL_CHARACTERS, CONTROL_CHARACTER_MESSAGE),
 });
 
 const IP_LIMIT = 20;
