@@ -18,14 +18,17 @@ const USAGE = `Usage: npm run service -- [command]
 
   serve                 run the account service (the default)
   demo                  seed the demo organization and accounts (safe to run again)
-  import FILE.csv [--create-products]
+  import FILE.csv [--create-products] [--dry-run]
                         import accounts: every row checked first, all or nothing;
-                        --create-products registers product codes the file names
+                        --create-products registers product codes the file names;
+                        --dry-run checks and previews, writing nothing
   create-admin --username NAME --email ADDRESS [--name "Full Name"] [--organization NAME]
                         create a super-administrator with a one-time temporary password
-  verify-audit          check the audit log's hash chain; exit 1 naming the first bad event
+  verify-audit          check the audit log's keyed chain against its latest checkpoint;
+                        exit 1 naming the first bad event
 
-Environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL, SMTP_URL, MAIL_FROM, RESET_LINK_TTL (see README).`;
+Environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL, SMTP_URL, MAIL_FROM, RESET_LINK_TTL,
+CSRF_SECRET, AUDIT_KEY, AUDIT_KEY_FILE, AUDIT_CHECKPOINT_FILE (see README).`;
 
 async function withContext<T>(
   config: Config,
@@ -73,22 +76,32 @@ async function importFile(config: Config, args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { 'create-products': { type: 'boolean' } },
+    options: { 'create-products': { type: 'boolean' }, 'dry-run': { type: 'boolean' } },
   });
   const file = positionals[0];
   if (!file) return usageError('import needs a CSV file: npm run service -- import FILE.csv');
   const text = await readFile(file, 'utf8');
   const createMissingProducts = values['create-products'] === true;
+  const dryRun = values['dry-run'] === true;
   const result = await withContext(config, (ctx) =>
-    importCsv(ctx, text, { createMissingProducts }),
+    importCsv(ctx, text, { createMissingProducts, dryRun }),
   );
   if (result.ok) {
+    const counts = `${result.imported} accounts in ${result.organizations} organizations (${result.organizationsCreated} new).`;
     console.log(
-      `Imported ${result.imported} accounts in ${result.organizations} organizations (${result.organizationsCreated} new).`,
+      result.dryRun
+        ? `Would import ${counts} Nothing was written (--dry-run).`
+        : `Imported ${counts}`,
     );
+    for (const n of result.notices) {
+      const lines = n.lines.slice(0, 20).join(', ') + (n.lines.length > 20 ? ', …' : '');
+      console.log(`  ${n.field}: ${n.message} Lines ${lines}.`);
+    }
     return 0;
   }
-  console.error(`Nothing was imported: ${result.errors.length} problem(s) in ${file}:`);
+  console.error(
+    `${dryRun ? 'Would not import' : 'Nothing was imported'}: ${result.errors.length} problem(s) in ${file}:`,
+  );
   for (const e of result.errors) console.error(`  line ${e.line}, ${e.field}: ${e.message}`);
   return 1;
 }
@@ -168,7 +181,7 @@ async function main(argv: string[]): Promise<number> {
     case 'create-admin':
       return createAdmin(config, rest);
     case 'verify-audit':
-      return withContext(config, (ctx) => verifyAuditCommand(ctx.db));
+      return withContext(config, (ctx) => verifyAuditCommand(ctx.db, config.auditCheckpointFile));
     default:
       return usageError(`Unknown command "${command}".`);
   }

@@ -14,24 +14,38 @@ import {
 } from './domain/account-rows.ts';
 import { defaultPolicy, parsePolicy, type OrganizationPolicy } from './domain/policy.ts';
 import type { Hasher } from './domain/passwords.ts';
-import { CSV_COLUMNS, columnOf, parseImportRow } from './import-rows.ts';
+import {
+  columnOf,
+  CSV_COLUMNS,
+  curatedQuestionProblem,
+  fieldCountMessage,
+  headerProblem,
+  parseImportRow,
+  type ImportError,
+} from './import-rows.ts';
+import { quoted } from '../common/api/text.ts';
 import { createProducts, ensureOrganizations } from './import-references.ts';
 
-/** One refused cell or line: `line` as in the file (the header is line 1), `field` a column name. */
-export interface ImportError {
-  line: number;
-  field: string;
+export type { ImportError };
+
+/** Something the import accepted but could not check, with the lines it concerns. */
+export interface ImportNotice {
+  field: 'password' | 'security_answer';
+  lines: number[];
   message: string;
 }
 
 export type ImportResult =
   | {
       ok: true;
+      /** True when nothing was written: the figures are what the import would do. */
+      dryRun: boolean;
       imported: number;
       /** Organizations the file names. */
       organizations: number;
       /** Of those, how many the import created. */
       organizationsCreated: number;
+      notices: ImportNotice[];
     }
   | { ok: false; errors: ImportError[] };
 
@@ -55,6 +69,8 @@ export interface ImportOptions {
    * (e.g. the benchmark generator's `ehr`, `pacs`, …). Off by default: a typo would become a product.
    */
   createMissingProducts?: boolean;
+  /** Check the whole file and answer what the import would do, writing nothing. */
+  dryRun?: boolean;
 }
 
 /** What checking the file found. */
@@ -67,9 +83,11 @@ interface FileCheck {
   organizations: Set<string>;
   /** Lines whose password or answer is plain text and must be hashed. */
   plainSecrets: Map<number, Pick<AccountFields, 'password' | 'securityAnswer'>>;
+  /** Lines whose password or answer is an argon2 hash, which no rule can look into. */
+  hashedSecrets: Record<ImportNotice['field'], number[]>;
+  rows: number;
 }
 
-const HEADER = CSV_COLUMNS.join(',');
 const WRITE_BATCH = 500;
 const HASH_CONCURRENCY = 4;
 
@@ -90,6 +108,13 @@ export async function importCsv(
   if (check.errors.length > 0) {
     return { ok: false, errors: check.errors.sort((a, b) => a.line - b.line) };
   }
+  const notices = hashNotices(check.hashedSecrets);
+  if (options.dryRun === true) {
+    const names = [...check.organizations];
+    const organizationsCreated = names.filter((name) => !facts.organizations.has(name)).length;
+    const preview = { imported: check.rows, organizations: names.length, organizationsCreated };
+    return { ok: true, dryRun: true, ...preview, notices };
+  }
   // argon2 is slow on purpose: hash before the transaction so it stays short.
   const hashed = await hashPlainSecrets(ctx.hasher, check.plainSecrets);
   const actor = options.actor ?? 'system';
@@ -102,9 +127,11 @@ export async function importCsv(
     const imported = await writeRows(trx, ctx, csvText, { facts, orgIds: orgs.ids, hashed, actor });
     return {
       ok: true,
+      dryRun: false,
       imported,
       organizations: orgs.ids.size,
       organizationsCreated: orgs.created,
+      notices,
     };
   });
 }
@@ -125,6 +152,8 @@ function checkFile(text: string, facts: StoreFacts, createMissingProducts: boole
     usernames: new Map(),
     organizations: new Set(),
     plainSecrets: new Map(),
+    hashedSecrets: { password: [], security_answer: [] },
+    rows: 0,
   };
   const items = parseCsv(text);
   const header = items.next();
@@ -134,24 +163,11 @@ function checkFile(text: string, facts: StoreFacts, createMissingProducts: boole
   return check;
 }
 
-function headerProblem(item: CsvItem | undefined): ImportError | null {
-  const expected = `The first line must be the header ${HEADER}`;
-  if (!item) return { line: 1, field: 'header', message: `The file is empty. ${expected}.` };
-  if (item.kind === 'error') return { line: item.line, field: 'header', message: item.message };
-  if (item.fields.join(',') === HEADER) return null;
-  const at = CSV_COLUMNS.findIndex((column, i) => item.fields[i] !== column);
-  const found = item.fields[at] === undefined ? 'nothing' : `"${item.fields[at]}"`;
-  const which =
-    at === -1
-      ? `found ${item.fields.length} columns`
-      : `column ${at + 1} should be "${CSV_COLUMNS[at]}", found ${found}`;
-  return { line: item.line, field: 'header', message: `${expected} (${which}).` };
-}
-
 function checkItem(item: CsvItem, facts: StoreFacts, check: FileCheck): void {
   const fail = (field: string, message: string) =>
     check.errors.push({ line: item.line, field, message });
   if (item.kind === 'error') return void fail('row', item.message);
+  check.rows++;
   if (item.fields.length !== CSV_COLUMNS.length) {
     return void fail('row', fieldCountMessage(item.fields));
   }
@@ -164,16 +180,30 @@ function checkItem(item: CsvItem, facts: StoreFacts, check: FileCheck): void {
   const { organization, fields } = parsed.row;
   check.organizations.add(organization);
   if (check.newProducts) noteNewProducts(fields.products, facts, check.newProducts);
-  const known = facts.organizations.get(organization);
+  // A new organization gets the default policy.
+  const known = facts.organizations.get(organization) ?? {
+    name: organization,
+    policy: defaultPolicy(),
+  };
   const problems = accountProblems(fields, {
-    // A new organization gets the default policy.
-    organization: known ?? { name: organization, policy: defaultPolicy() },
+    organization: known,
     products: facts.products,
     usernameTaken: () => false, // checked against the store for the whole file at once
   });
   for (const p of problems) fail(columnOf(p.field), p.message);
-  if (secretKind(fields.password) === 'plain' || secretKind(fields.securityAnswer) === 'plain') {
-    check.plainSecrets.set(item.line, {
+  const question = curatedQuestionProblem(fields.securityQuestion, known);
+  if (question) fail('security_question', question);
+  noteSecrets(item.line, fields, check);
+}
+
+/** Plain secrets are hashed later; argon2 hashes are taken as they are, and the result says so. */
+function noteSecrets(line: number, fields: AccountFields, check: FileCheck): void {
+  const password = secretKind(fields.password);
+  const answer = secretKind(fields.securityAnswer);
+  if (password === 'argon2') check.hashedSecrets.password.push(line);
+  if (answer === 'argon2') check.hashedSecrets.security_answer.push(line);
+  if (password === 'plain' || answer === 'plain') {
+    check.plainSecrets.set(line, {
       password: fields.password,
       securityAnswer: fields.securityAnswer,
     });
@@ -189,15 +219,6 @@ function noteNewProducts(codes: string[], facts: StoreFacts, newProducts: Set<st
   }
 }
 
-function fieldCountMessage(fields: string[]): string {
-  const counted = `Expected ${CSV_COLUMNS.length} fields, found ${fields.length}.`;
-  // A PHC string holds commas (m=19456,t=2,p=1): unquoted, it splits into several fields.
-  const phc = fields.length > CSV_COLUMNS.length && fields.some((f) => f.startsWith('$argon2'));
-  return phc
-    ? `${counted} Put PHC strings ($argon2…) in double quotes: they contain commas.`
-    : counted;
-}
-
 function noteUsername(line: number, username: string, check: FileCheck): void {
   const key = usernameKey(username);
   if (key === '') return;
@@ -209,7 +230,27 @@ function noteUsername(line: number, username: string, check: FileCheck): void {
   check.errors.push({
     line,
     field: 'username',
-    message: `"${username.trim()}" repeats the username on line ${first} (usernames are compared without regard to case).`,
+    message: `${quoted(username.trim())} repeats the username on line ${first} (usernames are compared without regard to case).`,
+  });
+}
+
+const UNCHECKED: Record<ImportNotice['field'], string> = {
+  password: 'the password policy (R53) cannot be checked on a hash',
+  security_answer:
+    'the Security Question page’s answer rules (minimum length, trivial answers, username or email, R33) cannot be checked on a hash',
+};
+
+/** SPEC §5 takes existing argon2 hashes as they are: the result says which rules it could not apply. */
+function hashNotices(hashed: FileCheck['hashedSecrets']): ImportNotice[] {
+  return (['password', 'security_answer'] as const).flatMap((field) => {
+    const lines = hashed[field];
+    if (lines.length === 0) return [];
+    const noun = field === 'password' ? 'password' : 'answer';
+    const what =
+      lines.length === 1
+        ? `1 ${noun} is an argon2 hash`
+        : `${lines.length} ${noun}s are argon2 hashes`;
+    return [{ field, lines, message: `${what}, imported as given: ${UNCHECKED[field]}.` }];
   });
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { oneLine, quoted } from '../common/api/text.ts';
+import type { CsvItem } from './csv-parser.ts';
 import {
   crossFieldProblems,
   EmailSchema,
@@ -13,6 +15,7 @@ import {
   type FieldProblem,
   type HolderFields,
 } from './domain/account-input.ts';
+import type { OrganizationPolicy } from './domain/policy.ts';
 
 /** The import file's columns, in this order (SPEC §5: a stable interface). */
 export const CSV_COLUMNS = [
@@ -30,6 +33,15 @@ export const CSV_COLUMNS = [
 ] as const;
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+const HEADER = CSV_COLUMNS.join(',');
+
+/** One refused cell or line: `line` as in the file (the header is line 1), `field` a column name. */
+export interface ImportError {
+  line: number;
+  field: string;
+  message: string;
+}
 
 /** The domain's field names as the file's column names. */
 const COLUMN_OF_FIELD: Record<string, CsvColumn> = {
@@ -56,13 +68,22 @@ const HOLDER = /^(.*?)\s*<\s*([^<>]*?)\s*>$/su;
 const HoldersSchema = z.string().transform((text, ctx): HolderFields[] => {
   const holders: HolderFields[] = [];
   listOf(text).forEach((item, index) => {
+    const which = `Holder ${index + 1} (${quoted(item)})`;
     const match = HOLDER.exec(item);
-    const name = PersonNameSchema.safeParse(match?.[1] ?? '');
-    const email = EmailSchema.safeParse(match?.[2] ?? '');
-    if (!match || !name.success || !email.success) {
+    if (!match) {
       ctx.addIssue({
         code: 'custom',
-        message: `Holder ${index + 1} ("${item}"): write each holder as Name <email>, holders separated by ;.`,
+        message: `${which}: write each holder as Name <email>, holders separated by ;.`,
+      });
+      return;
+    }
+    const name = PersonNameSchema.safeParse(match[1] ?? '');
+    const email = EmailSchema.safeParse(match[2] ?? '');
+    if (!name.success || !email.success) {
+      const issue = (name.error ?? email.error)?.issues[0];
+      ctx.addIssue({
+        code: 'custom',
+        message: `${which}: ${issue?.message ?? 'write it as Name <email>.'}`,
       });
       return;
     }
@@ -83,11 +104,13 @@ const RowSchema = z.object({
   email: EmailSchema,
   name: PersonNameSchema,
   phone: PhoneSchema,
-  organization: z
-    .string()
-    .trim()
-    .min(1, 'Name the organization.')
-    .max(200, 'Use an organization name of at most 200 characters.'),
+  organization: oneLine(
+    z
+      .string()
+      .trim()
+      .min(1, 'Name the organization.')
+      .max(200, 'Use an organization name of at most 200 characters.'),
+  ),
   products: z.string().transform(listOf).pipe(ProductCodesSchema),
   password: SecretSchema,
   security_question: QuestionSchema,
@@ -126,4 +149,44 @@ export function parseImportRow(cells: readonly string[]): ParsedRow {
   const problems = crossFieldProblems(fields);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, row: { organization: r.organization, fields } };
+}
+
+/**
+ * R33: a question must be one of the organization's curated list, compared word for word as
+ * the Security Question page compares the one chosen from that list.
+ */
+export function curatedQuestionProblem(
+  question: string | undefined,
+  organization: { name: string; policy: OrganizationPolicy },
+): string | null {
+  const curated = organization.policy.securityQuestions;
+  if (question === undefined || curated.includes(question)) return null;
+  const list = curated.map((q) => `"${q}"`).join(', ');
+  return `${quoted(question)} is not one of ${organization.name}'s security questions, and people may not write their own. Use one of these, word for word: ${list}.`;
+}
+
+/** Why the first record is not the documented header, or null. */
+export function headerProblem(item: CsvItem | undefined): ImportError | null {
+  const expected = `The first line must be the header ${HEADER}`;
+  if (!item) return { line: 1, field: 'header', message: `The file is empty. ${expected}.` };
+  if (item.kind === 'error') return { line: item.line, field: 'header', message: item.message };
+  if (item.fields.join(',') === HEADER) return null;
+  const at = CSV_COLUMNS.findIndex((column, i) => item.fields[i] !== column);
+  const cell = item.fields[at];
+  const found = cell === undefined ? 'nothing' : quoted(cell);
+  const which =
+    at === -1
+      ? `found ${item.fields.length} columns`
+      : `column ${at + 1} should be "${CSV_COLUMNS[at]}", found ${found}`;
+  return { line: item.line, field: 'header', message: `${expected} (${which}).` };
+}
+
+/** A record with too many or too few fields, and the likely cause. */
+export function fieldCountMessage(fields: string[]): string {
+  const counted = `Expected ${CSV_COLUMNS.length} fields, found ${fields.length}.`;
+  // A PHC string holds commas (m=19456,t=2,p=1): unquoted, it splits into several fields.
+  const phc = fields.length > CSV_COLUMNS.length && fields.some((f) => f.startsWith('$argon2'));
+  return phc
+    ? `${counted} Put PHC strings ($argon2…) in double quotes: they contain commas.`
+    : counted;
 }

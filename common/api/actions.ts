@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PERMISSIONS, RoleSchema } from './auth.ts';
+import { oneLine } from './text.ts';
 
 /**
  * What every action carries: why (and the ticket), and how the caller was verified. Strict: a
@@ -56,9 +57,9 @@ export const HoldersRequestSchema = ActionRequestSchema.extend({
   holders: z
     .array(
       z.object({
-        name: z.string().trim().min(1, 'Enter the holder’s name.').max(200),
+        name: oneLine(z.string().trim().min(1, 'Enter the holder’s name.').max(200)),
         email: z.email('Enter an email address such as name@example.org.'),
-        phone: z.string().trim().max(40).default(''),
+        phone: oneLine(z.string().trim().max(40)).default(''),
         isOwner: z.boolean().default(false),
       }),
     )

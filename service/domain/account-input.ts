@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { oneLine } from '../../common/api/text.ts';
 import { USERNAME_PATTERN } from './accounts.ts';
 import { MAX_SECRET_LENGTH } from './passwords.ts';
 
@@ -42,20 +43,19 @@ const emptyToUndefined = (value: string | undefined): string | undefined =>
   value === '' ? undefined : value;
 
 export const UsernameSchema = z.string().trim().regex(USERNAME_PATTERN, USERNAME_RULE);
-export const EmailSchema = z
-  .string()
-  .trim()
-  .max(254, 'Use an email address of at most 254 characters.')
-  .regex(EMAIL_SHAPE, 'Enter an email address such as name@example.org.');
-export const PersonNameSchema = z
-  .string()
-  .trim()
-  .min(1, 'Enter a name.')
-  .max(200, 'Use a name of at most 200 characters.');
-export const PhoneSchema = z
-  .string()
-  .trim()
-  .max(50, 'Use a phone number of at most 50 characters.');
+export const EmailSchema = oneLine(
+  z
+    .string()
+    .trim()
+    .max(254, 'Use an email address of at most 254 characters.')
+    .regex(EMAIL_SHAPE, 'Enter an email address such as name@example.org.'),
+);
+export const PersonNameSchema = oneLine(
+  z.string().trim().min(1, 'Enter a name.').max(200, 'Use a name of at most 200 characters.'),
+);
+export const PhoneSchema = oneLine(
+  z.string().trim().max(50, 'Use a phone number of at most 50 characters.'),
+);
 export const ProductCodesSchema = z
   .array(
     z

@@ -8,8 +8,9 @@ import { parseCsv } from '../../service/csv-parser.ts';
 import { findAccountsByIdentifier, holdersOf, productsOf } from '../../service/domain/accounts.ts';
 import { ensureProduct, PRODUCTS } from '../../service/domain/account-records.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
-import { parsePolicy } from '../../service/domain/policy.ts';
-import { normalizeAnswer } from '../../service/domain/security-questions.ts';
+import { passwordProblem } from '../../service/domain/password-policy.ts';
+import { DEFAULT_SECURITY_QUESTIONS, parsePolicy } from '../../service/domain/policy.ts';
+import { answerProblem, normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { importCsv } from '../../service/import-csv.ts';
 import { openTestStore } from '../support/store.ts';
 import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
@@ -218,7 +219,25 @@ describe('importCsv', () => {
       'triage.desk,triage@valley.example.org,"Triage Desk, ER",,Valley Clinic,emresource,,,,TRUE,"Ann Lee <ann@valley.example.org>; Bo ""B"" Kim <bo@valley.example.org>"',
     );
     const result = await importCsv(ctx, text);
-    expect(result).toEqual({ ok: true, imported: 3, organizations: 1, organizationsCreated: 1 });
+    expect(result).toEqual({
+      ok: true,
+      dryRun: false,
+      imported: 3,
+      organizations: 1,
+      organizationsCreated: 1,
+      notices: [
+        {
+          field: 'password',
+          lines: [3],
+          message: expect.stringMatching(/^1 password is an argon2 hash/),
+        },
+        {
+          field: 'security_answer',
+          lines: [3],
+          message: expect.stringMatching(/cannot be checked/),
+        },
+      ],
+    });
 
     const nina = await accountNamed('NINA.PARK');
     const ninaProducts = (await productsOf(ctx.db, nina.id)).map((p) => p.code);
@@ -278,7 +297,14 @@ describe('importCsv', () => {
     );
     expect(await importCsv(ctx, text)).toMatchObject({ ok: false });
     const result = await importCsv(ctx, text, { createMissingProducts: true, actor: 'admin-7' });
-    expect(result).toEqual({ ok: true, imported: 2, organizations: 1, organizationsCreated: 0 });
+    expect(result).toEqual({
+      ok: true,
+      dryRun: false,
+      imported: 2,
+      organizations: 1,
+      organizationsCreated: 0,
+      notices: [],
+    });
     const codes = (await productsOf(ctx.db, (await accountNamed('rad.two')).id)).map((p) => p.code);
     expect(codes).toEqual(['radiology']);
     const audit = await ctx.db
@@ -309,6 +335,193 @@ describe('importCsv', () => {
   });
 });
 
+describe('importCsv applies the rules of the pages and the admin API (issue 13)', () => {
+  const [SCHOOL = '', CITY = ''] = DEFAULT_SECURITY_QUESTIONS;
+
+  it("R33: a question of the file's own is refused, naming the organization's curated list; a listed one is taken", async () => {
+    const before = await count('accounts');
+    await ctx.db
+      .insertInto('organizations')
+      .values({
+        id: 'curated',
+        name: 'Curated Org',
+        policy: JSON.stringify({ securityQuestions: ['Which ward did you first work on?'] }),
+        created_at: 0,
+      })
+      .execute();
+    const refused = csv(
+      'own.q,own.q@example.org,Own Q,,Valley Clinic,emresource,,What is my favourite colour?,Cerulean blue,false,',
+      `default.q,default.q@example.org,Default Q,,Curated Org,emresource,,${SCHOOL},Hillside Primary,false,`,
+      `case.q,case.q@example.org,Case Q,,Valley Clinic,emresource,,${CITY.toLowerCase()},Springfield,false,`,
+    );
+    expect(await importCsv(ctx, refused)).toEqual({
+      ok: false,
+      errors: [
+        {
+          line: 2,
+          field: 'security_question',
+          message: expect.stringMatching(
+            /^"What is my favourite colour\?" is not one of Valley Clinic's security questions.*"In what city were you born\?"/,
+          ),
+        },
+        {
+          line: 3,
+          field: 'security_question',
+          message: expect.stringMatching(
+            /Curated Org's security questions.*"Which ward did you first work on\?"\.$/,
+          ),
+        },
+        { line: 4, field: 'security_question', message: expect.stringMatching(/word for word/) },
+      ],
+    });
+    expect(await count('accounts')).toBe(before);
+
+    const taken = csv(
+      'ward.q,ward.q@example.org,Ward Q,,Curated Org,emresource,,Which ward did you first work on?,Ward seven,false,',
+      // A new organization gets the default policy, and so the default list.
+      `city.q,city.q@example.org,City Q,,Harbour Hospital,emresource,,${CITY},Springfield,false,`,
+    );
+    expect(await importCsv(ctx, taken)).toMatchObject({ ok: true, imported: 2 });
+    expect((await accountNamed('ward.q')).security_question).toBe(
+      'Which ward did you first work on?',
+    );
+  });
+
+  it("R33: an answer shorter than the Security Question page's minimum is refused in that page's words; one at the minimum is taken", async () => {
+    const who = { username: 'short.a', email: 'short.a@example.org' };
+    // The page's rule is answerProblem: find its minimum rather than copy it (3 on 2026-12-07).
+    const letters = 'Qzvkbmtrplwn';
+    const minimum =
+      [...letters].findIndex((_, i) => answerProblem(letters.slice(0, i + 1), who) === null) + 1;
+    expect(minimum).toBeGreaterThan(1);
+    const short = letters.slice(0, minimum - 1);
+    const row = (answer: string) =>
+      `${who.username},${who.email},Short A,,Valley Clinic,emresource,,${CITY},${answer},false,`;
+    expect(await importCsv(ctx, csv(row(short)))).toEqual({
+      ok: false,
+      errors: [{ line: 2, field: 'security_answer', message: answerProblem(short, who) }],
+    });
+    // Spaces do not count: the page normalizes before it measures.
+    expect(await importCsv(ctx, csv(row(`  ${short} `)))).toMatchObject({ ok: false });
+    expect(await importCsv(ctx, csv(row(letters.slice(0, minimum))))).toMatchObject({
+      ok: true,
+      imported: 1,
+    });
+  });
+
+  it('R33/R53: an argon2 answer or password cannot be checked: it is taken as it is, and the result names its lines', async () => {
+    // A 2-character answer, hashed elsewhere: no rule can look into the hash.
+    const answer = await argon2Hasher.hash(normalizeAnswer('ab'));
+    const password = await argon2Hasher.hash('short');
+    const text = csv(
+      `hashed.a,hashed.a@example.org,Hashed A,,Valley Clinic,emresource,,${CITY},"${answer}",false,`,
+      `hashed.b,hashed.b@example.org,Hashed B,,Valley Clinic,emresource,"${password}",${SCHOOL},"${answer}",false,`,
+    );
+    const result = await importCsv(ctx, text);
+    expect(result).toMatchObject({
+      ok: true,
+      imported: 2,
+      notices: [
+        { field: 'password', lines: [3], message: expect.stringMatching(/R53/) },
+        {
+          field: 'security_answer',
+          lines: [2, 3],
+          message: expect.stringMatching(
+            /^2 answers are argon2 hashes, imported as given: .*minimum length.*cannot be checked/,
+          ),
+        },
+      ],
+    });
+    expect((await accountNamed('hashed.a')).security_answer_hash).toBe(answer);
+  });
+
+  it('R77: CR, LF and other control characters in a name, phone, email, organization or holder are refused by line and column', async () => {
+    const before = await count('accounts');
+    const text = csv(
+      '"cr.lf","cr.lf@example.org","Ann\r\nINFO forged line",,Valley Clinic,emresource,,,,false,',
+      'tab.phone,tab.phone@example.org,Tab Phone,"+1 555\t0101",Valley Clinic,emresource,,,,false,',
+      'nul.mail,"nul\u0000x@example.org",Nul Mail,,Valley Clinic,emresource,,,,false,',
+      'esc.org,esc.org@example.org,Esc Org,,"Valley\u001b[2J Clinic",emresource,,,,false,',
+      'sep.name,sep.name@example.org,"Line\u2028Separator",,Valley Clinic,emresource,,,,false,',
+      'c1.desk,c1.desk@example.org,C1 Desk,,Valley Clinic,emresource,,,,true,"Bo\u0085Kim <bo@example.org>"',
+    );
+    const result = await importCsv(ctx, text);
+    const oneLine = /^Write this on one line: it holds a line break or another control character/;
+    expect(result).toEqual({
+      ok: false,
+      errors: [
+        { line: 2, field: 'name', message: expect.stringMatching(/\(U\+000D, character 4\)\.$/) },
+        // The quoted name's line break moves every later line on by one.
+        { line: 4, field: 'phone', message: expect.stringMatching(/\(U\+0009, character 7\)/) },
+        { line: 5, field: 'email', message: expect.stringMatching(/U\+0000/) },
+        { line: 6, field: 'organization', message: expect.stringMatching(/U\+001B/) },
+        { line: 7, field: 'name', message: expect.stringMatching(/U\+2028/) },
+        {
+          line: 8,
+          field: 'holders',
+          // The report quotes the holder with the character escaped: it stays one line (R77).
+          message: expect.stringMatching(
+            /^Holder 1 \("Bo\\u0085Kim <bo@example\.org>"\): Write this on one line.*U\+0085/,
+          ),
+        },
+      ],
+    });
+    if (result.ok) return;
+    for (const e of result.errors.slice(0, 5)) expect(e.message).toMatch(oneLine);
+    for (const e of result.errors) expect(e.message).not.toMatch(/[\p{Cc}\u2028\u2029]/u);
+    expect(await count('accounts')).toBe(before);
+  });
+
+  it("R53: a plain password is held to the pages' policy, refused in passwordProblem's words", async () => {
+    const account = {
+      username: 'pw.check',
+      email: 'pw.check@example.org',
+      organization: 'Valley Clinic',
+      products: ['EMResource', 'emresource'],
+    };
+    const candidates = [
+      'fourteen chars',
+      'password1234567',
+      'qwertyuiopasdfgh',
+      'emresource lantern violin',
+      'valleyclinic lantern violin',
+    ];
+    for (const password of candidates) {
+      const expected = passwordProblem(password, account);
+      expect(expected, password).not.toBeNull();
+      const row = `${account.username},${account.email},Pw Check,,Valley Clinic,emresource,${password},,,false,`;
+      expect(await importCsv(ctx, csv(row)), password).toEqual({
+        ok: false,
+        errors: [{ line: 2, field: 'password', message: expected }],
+      });
+    }
+  });
+
+  it('a dry run checks everything and writes nothing, previewing what the import would do', async () => {
+    const before = await count('accounts');
+    const organizationsBefore = await count('organizations');
+    const text = csv(
+      'dry.one,dry.one@example.org,Dry One,,Valley Clinic,emresource,,,,false,',
+      'dry.two,dry.two@example.org,Dry Two,,Dry Run Hospital,emresource,,,,false,',
+    );
+    expect(await importCsv(ctx, text, { dryRun: true })).toEqual({
+      ok: true,
+      dryRun: true,
+      imported: 2,
+      organizations: 2,
+      organizationsCreated: 1,
+      notices: [],
+    });
+    const bad = csv('dry.bad,dry.bad@example.org,"Dry\nBad",,Valley Clinic,emresource,,,,false,');
+    expect(await importCsv(ctx, bad, { dryRun: true })).toMatchObject({
+      ok: false,
+      errors: [{ line: 2, field: 'name' }],
+    });
+    expect(await count('accounts')).toBe(before);
+    expect(await count('organizations')).toBe(organizationsBefore);
+  });
+});
+
 /** The generated file's records, header left out. */
 const recordsOf = (text: string): string[][] =>
   [...parseCsv(text)].slice(1).flatMap((item) => (item.kind === 'record' ? [item.fields] : []));
@@ -322,9 +535,11 @@ describe('importCsv with the benchmark generator', () => {
     const result = await importCsv(ctx, text);
     expect(result).toEqual({
       ok: true,
+      dryRun: false,
       imported: 1000,
       organizations,
       organizationsCreated: organizations,
+      notices: [],
     });
     expect((await count('accounts')) - before).toBe(1000);
 
