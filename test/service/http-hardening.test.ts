@@ -195,8 +195,9 @@ describe('R19, R80: every answer carries the security headers, in our own words'
       expectSecurityHeaders(r.headers, what);
       expectOwnWords(r.body, what);
       if (path.startsWith('/api/'))
+        // R68: what could not be parsed is named: the body.
         expect(JSON.parse(r.body)).toEqual({
-          error: { code: 'validation_failed', message: expect.any(String) },
+          error: { code: 'validation_failed', message: expect.any(String), field: 'body' },
         });
       else expect(r.headers.get('content-type')).toMatch(/^text\/html/);
     }
