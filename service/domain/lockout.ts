@@ -1,12 +1,31 @@
+import type { ExpressionBuilder } from 'kysely';
 import type { ServiceContext, Db } from '../context.ts';
 import { lockoutMail } from '../mail/templates.ts';
-import type { Account } from '../store/schema.ts';
+import type { Account, Database } from '../store/schema.ts';
 import { notificationAddresses, organizationOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { queueMail } from './outbox.ts';
 
 /** What failed: the password, the administrator's second factor, or a security answer. */
 export type FailureReason = 'wrong_password' | 'second_factor' | 'security_question';
+
+/**
+ * The columns that count one more failure, in the statement that counts it: a lockout that has
+ * run out starts the count afresh (and is lifted), else the count goes up by one.
+ */
+export function oneMoreFailure(eb: ExpressionBuilder<Database, 'accounts'>, now: number) {
+  const expired = eb('locked_until', '<=', now);
+  return {
+    failed_count: eb
+      .case()
+      .when(expired)
+      .then(1)
+      .else(eb('failed_count', '+', 1))
+      .end(),
+    locked_at: eb.case().when(expired).then(null).else(eb.ref('locked_at')).end(),
+    locked_until: eb.case().when(expired).then(null).else(eb.ref('locked_until')).end(),
+  };
+}
 
 /**
  * Counts one failed authentication that was not reserved beforehand (a wrong security answer,
@@ -20,22 +39,9 @@ export async function recordFailedAttempt(
   ip: string | null,
 ): Promise<{ locked: boolean }> {
   const now = ctx.clock.now();
-  // One statement: a lockout that has run out starts the count afresh, else it goes up by one.
   const { failed_count } = await trx
     .updateTable('accounts')
-    .set((eb) => {
-      const expired = eb('locked_until', '<=', now);
-      return {
-        failed_count: eb
-          .case()
-          .when(expired)
-          .then(1)
-          .else(eb('failed_count', '+', 1))
-          .end(),
-        locked_at: eb.case().when(expired).then(null).else(eb.ref('locked_at')).end(),
-        locked_until: eb.case().when(expired).then(null).else(eb.ref('locked_until')).end(),
-      };
-    })
+    .set((eb) => oneMoreFailure(eb, now))
     .where('id', '=', account.id)
     .returning('failed_count')
     .executeTakeFirstOrThrow();

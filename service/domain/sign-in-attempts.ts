@@ -1,7 +1,7 @@
 import type { Db, ServiceContext } from '../context.ts';
 import type { Account } from '../store/schema.ts';
 import { organizationOf } from './accounts.ts';
-import { lockAccount, lockIfDue, type FailureReason } from './lockout.ts';
+import { lockAccount, lockIfDue, oneMoreFailure, type FailureReason } from './lockout.ts';
 
 /**
  * A reserved try at an account's password, taken before the slow hash (issue 13, R40).
@@ -40,21 +40,7 @@ export async function reserveAttempt(
   const threshold = org.policy.lockoutThreshold;
   const row = await ctx.db
     .updateTable('accounts')
-    .set((eb) => {
-      // A lockout that has run out starts the count afresh.
-      const expired = eb('locked_until', '<=', now);
-      return {
-        failed_count: eb
-          .case()
-          .when(expired)
-          .then(1)
-          .else(eb('failed_count', '+', 1))
-          .end(),
-        locked_at: eb.case().when(expired).then(null).else(eb.ref('locked_at')).end(),
-        locked_until: eb.case().when(expired).then(null).else(eb.ref('locked_until')).end(),
-        attempt_reserved_at: now,
-      };
-    })
+    .set((eb) => ({ ...oneMoreFailure(eb, now), attempt_reserved_at: now }))
     .where('id', '=', account.id)
     .where('disabled_at', 'is', null)
     .where((eb) =>
