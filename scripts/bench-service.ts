@@ -49,21 +49,28 @@ interface Reply {
   status: number;
   location: string | undefined;
   setCookie: string[];
+  body?: string;
 }
 
-/** One browser-like client on one keep-alive connection, holding only its CSRF cookie. */
+/**
+ * One browser-like client on one keep-alive connection, holding only its CSRF cookie (the
+ * secret) and the form token Log In gave it (bound to no session, as it sends none).
+ */
 class KeepAliveClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  private csrf = '';
+  private csrfCookie = '';
+  private csrfToken = '';
 
   constructor(private readonly base: URL) {}
 
-  /** Fetches Log In once for a fresh CSRF cookie, as a browser's first visit does. */
+  /** Fetches Log In once for a fresh CSRF cookie and form token, as a browser's first visit does. */
   async start(): Promise<void> {
-    const reply = await this.send('GET', '/login');
+    const reply = await this.send('GET', '/login', undefined, true);
     const cookie = reply.setCookie.find((c) => c.startsWith('lk_csrf='));
-    if (!cookie) throw new Error('GET /login set no lk_csrf cookie');
-    this.csrf = cookie.slice('lk_csrf='.length).split(';')[0] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(reply.body ?? '')?.[1];
+    if (!cookie || !token) throw new Error('GET /login set no lk_csrf cookie or form token');
+    this.csrfCookie = cookie.split(';')[0] ?? '';
+    this.csrfToken = token;
   }
 
   /** Posts a form with the CSRF field; answers the reply and the milliseconds it took. */
@@ -71,7 +78,7 @@ class KeepAliveClient {
     pathname: string,
     form: Record<string, string>,
   ): Promise<{ reply: Reply; ms: number }> {
-    const body = new URLSearchParams({ ...form, _csrf: this.csrf }).toString();
+    const body = new URLSearchParams({ ...form, _csrf: this.csrfToken }).toString();
     const started = performance.now();
     const reply = await this.send('POST', pathname, body);
     return { reply, ms: performance.now() - started };
@@ -81,10 +88,10 @@ class KeepAliveClient {
     this.agent.destroy();
   }
 
-  private send(method: string, pathname: string, body?: string): Promise<Reply> {
+  private send(method: string, pathname: string, body?: string, keepBody = false): Promise<Reply> {
     return new Promise((resolve, reject) => {
       const headers: Record<string, string> = {};
-      if (this.csrf) headers.cookie = `lk_csrf=${this.csrf}`;
+      if (this.csrfCookie) headers.cookie = this.csrfCookie;
       if (body !== undefined) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         headers['content-length'] = String(Buffer.byteLength(body));
@@ -99,12 +106,16 @@ class KeepAliveClient {
           agent: this.agent,
         },
         (response) => {
-          response.resume(); // the whole body is read before the clock stops
+          // The whole body is read before the clock stops; kept only when asked for.
+          let text = '';
+          if (keepBody) response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          else response.resume();
           response.on('end', () =>
             resolve({
               status: response.statusCode ?? 0,
               location: response.headers.location,
               setCookie: response.headers['set-cookie'] ?? [],
+              ...(keepBody ? { body: text } : {}),
             }),
           );
           response.on('error', reject);
