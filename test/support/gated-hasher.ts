@@ -16,22 +16,27 @@ export interface Gate {
  * decision before any hash finishes, as they do under load, without depending on timing.
  */
 export class GatedHasher implements Hasher {
-  private readonly verifications = new Map<string, number>();
+  private readonly checksByHash = new Map<string, number>();
   private readonly gates: Array<{ match: Match; held: Array<() => void>; open: boolean }> = [];
 
   hash = (plain: string) => argon2Hasher.hash(plain);
   needsRehash = (stored: string) => argon2Hasher.needsRehash(stored);
 
   async verify(stored: string, candidate: string): Promise<boolean> {
-    this.verifications.set(stored, (this.verifications.get(stored) ?? 0) + 1);
+    this.checksByHash.set(stored, (this.checksByHash.get(stored) ?? 0) + 1);
     const gate = this.gates.find((g) => !g.open && g.match(stored, candidate));
     if (gate) await new Promise<void>((resolve) => gate.held.push(resolve));
     return argon2Hasher.verify(stored, candidate);
   }
 
+  /** How many verifications were asked for, against any stored hash. */
+  get verifications(): number {
+    return [...this.checksByHash.values()].reduce((a, b) => a + b, 0);
+  }
+
   /** How many times a candidate was checked against this stored hash. */
   verificationsOf(stored: string): number {
-    return this.verifications.get(stored) ?? 0;
+    return this.checksByHash.get(stored) ?? 0;
   }
 
   /** Holds every verification that `match` picks until the gate is released. */
