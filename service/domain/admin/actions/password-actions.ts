@@ -95,6 +95,12 @@ export const setTemporaryPasswordAction: ActionSpec = {
   },
 };
 
+/** The agent as the holders know them: the name, and the username when it differs. */
+const agentName = (admin: ActionScope['admin']) =>
+  admin.name && admin.name !== admin.username
+    ? `${admin.name} (${admin.username})`
+    : admin.username;
+
 /** The holder on the phone, who must be one of this login's holders (SPEC §2). */
 async function callingHolder(scope: ActionScope): Promise<Holder> {
   const id = scope.request.holderId;
@@ -138,14 +144,14 @@ async function resetShared(scope: ActionScope): Promise<ActionOutcome> {
     at: now,
     products,
     holder: holder.name,
-    agent: admin.name,
+    agent: agentName(admin),
     reason: request.reason,
     contact: organization.policy.adminContact,
   });
   const mailIds = await notifyAccount(scope, account, 'temporary_password', content);
   const holders = mailIds.length - 1;
   return {
-    summary: `Shared password of ${account.username} given to ${holder.name} by ${admin.name}; ${sessionsEnded(ended)}; the login's address and ${holders} holder${holders === 1 ? '' : 's'} were told by email`,
+    summary: `Shared password of ${account.username} given to ${holder.name} by ${agentName(admin)}; ${sessionsEnded(ended)}; the login's address and ${holders} holder${holders === 1 ? '' : 's'} were told by email`,
     temporaryPassword: password,
     mailIds,
   };
