@@ -125,7 +125,8 @@ async function callingHolder(scope: ActionScope): Promise<Holder> {
  * to be shared, so neither single use nor forced to change (a forced change by the first
  * holder to sign in would lock the others out, the seed's warning). Every holder and the
  * login's address are told who received it and from which agent, never the password (R26);
- * the summary, kept in the audit event, names both (R75).
+ * the audit event keeps the holder (`onBehalfOf`, set by the runner) and the summary names
+ * both (R75).
  */
 async function resetShared(scope: ActionScope): Promise<ActionOutcome> {
   const { trx, ctx, account, organization, admin, request } = scope;
@@ -148,7 +149,8 @@ async function resetShared(scope: ActionScope): Promise<ActionOutcome> {
     reason: request.reason,
     contact: organization.policy.adminContact,
   });
-  const mailIds = await notifyAccount(scope, account, 'temporary_password', content);
+  // Not a temporary password: the holders' notice is a password change's.
+  const mailIds = await notifyAccount(scope, account, 'password_changed', content);
   const holders = mailIds.length - 1;
   return {
     summary: `Shared password of ${account.username} given to ${holder.name} by ${agentName(admin)}; ${sessionsEnded(ended)}; the login's address and ${holders} holder${holders === 1 ? '' : 's'} were told by email`,
