@@ -170,6 +170,7 @@ function actionBody(input: ActInput) {
     reason: input.reason,
     ...(input.ticket ? { ticket: input.ticket } : {}),
     ...(input.verificationId ? { verificationId: input.verificationId } : {}),
+    ...(input.holderId ? { holderId: input.holderId } : {}),
   };
 }
 

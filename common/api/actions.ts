@@ -15,6 +15,16 @@ export const ActionRequestSchema = z.strictObject({
     .max(500, 'Keep the reason under 500 characters.'),
   ticket: z.string().trim().max(100).optional(),
   verificationId: z.string().max(100).optional(),
+  /**
+   * reset-shared-login only: the holder on the phone, who receives the shared password and is
+   * named to every other holder (SPEC §2). Other actions refuse it.
+   */
+  holderId: z
+    .string()
+    .trim()
+    .min(1, 'Choose the holder who is on the phone.')
+    .max(100, 'Choose the holder who is on the phone.')
+    .optional(),
 });
 export type ActionRequest = z.infer<typeof ActionRequestSchema>;
 
@@ -39,7 +49,10 @@ export const ActionResultSchema = z.object({
   /** e.g. "Reset email queued for a…@example.org, link valid until 14:32 UTC". */
   summary: z.string(),
   version: z.number().int(),
-  /** The temporary password, returned once (set-temporary-password, reset-shared-login). */
+  /**
+   * The generated password, returned once: temporary (set-temporary-password) or the shared
+   * login's new shared one (reset-shared-login, no expiry).
+   */
   temporaryPassword: z.string().optional(),
   temporaryPasswordExpiresAt: z.number().int().optional(),
   linkExpiresAt: z.number().int().optional(),

@@ -124,6 +124,8 @@ export const IPC = {
       reason: z.string().trim().min(3, 'Say why, in a few words.').max(500),
       ticket: z.string().trim().max(100).optional(),
       verificationId: id.optional(),
+      /** reset-shared-login: the holder on the phone, who receives the password (SPEC §2). */
+      holderId: id.optional(),
       /** One per dialog, so a double click or a retry acts once. */
       idempotencyKey: z.string().min(8).max(200),
     }),

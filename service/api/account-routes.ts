@@ -75,6 +75,13 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
 
   bind(app, ctx, API.act, async ({ params, body, admin, request, reply }) => {
+    // Strict bodies (R68): only the shared-login reset names a calling holder.
+    if (body.holderId !== undefined && params.action !== 'reset-shared-login')
+      throw new ApiProblem(
+        'validation_failed',
+        'Only “reset shared login” takes a holder.',
+        'holderId',
+      );
     const result = await act(
       ctx,
       admin,

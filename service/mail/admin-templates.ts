@@ -19,7 +19,6 @@ export function temporaryPasswordMail(
   expiresAt: number,
   products: string[],
   contact: string,
-  shared: boolean,
 ): MailContent {
   return compose({
     subject: `The password of ${username} was reset by an administrator`,
@@ -27,14 +26,36 @@ export function temporaryPasswordMail(
     body: [
       `On ${formatTime(at)} an administrator set a temporary password for ${username}, the password for ${productList(products)}. Everyone signed in with the old password has been signed out.`,
       `The temporary password was given to the person who called; it is not in this email. It works once, until ${formatTime(expiresAt)}, and must be changed at the first sign-in.`,
-      ...(shared
-        ? [
-            'This is a shared login: ask the person who called the helpdesk for the new password, or contact ' +
-              contact +
-              '.',
-          ]
-        : []),
       `If you did not ask for this, contact ${contact} at once.`,
+    ],
+  });
+}
+
+export interface SharedResetFacts {
+  username: string;
+  at: number;
+  products: string[];
+  /** The holder who was on the phone and received the new password. */
+  holder: string;
+  /** The administrator who reset it. */
+  agent: string;
+  reason: string;
+  contact: string;
+}
+
+/**
+ * A shared login's password was reset for one holder (SPEC §2): every holder learns who
+ * received the new password and from whom, so they know whom to ask — never the password (R26).
+ */
+export function sharedLoginResetMail(f: SharedResetFacts): MailContent {
+  return compose({
+    subject: `The shared password of ${f.username} was reset for ${f.holder}`,
+    greeting: 'Hello,',
+    body: [
+      `On ${formatTime(f.at)} ${f.agent}, an administrator, reset the password of the shared login ${f.username}, the password for ${productList(f.products)}. Everyone signed in with the old password has been signed out.`,
+      `The new password was given to ${f.holder}, who was on the phone; it is not in this email. Ask ${f.holder} for it. It does not have to be changed, so it keeps working for everyone who shares this login.`,
+      `Reason given: ${f.reason}`,
+      `If this is wrong, contact ${f.contact} at once.`,
     ],
   });
 }

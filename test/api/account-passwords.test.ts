@@ -8,6 +8,7 @@ import {
   act,
   actVerified,
   auditOf,
+  lockOut,
   logIn,
   mailTo,
   mailsTo,
@@ -190,25 +191,103 @@ describe('shared logins (SPEC §2)', () => {
     }));
   };
 
-  it('reset-shared-login: every holder is told, and no email holds the password', async () => {
+  it('SPEC §2 §7 R75: reset-shared-login gives the calling holder a shared password that signs in without a forced change, for every holder, the next day too', async () => {
     const holders = holdersOf('Nurse', 3);
     const p = await person('ward', { shared: true, holders });
+    const { browser: old } = await logIn(svc, p.username, SEEDED_PASSWORD);
+    await lockOut(svc, p.username);
+    const { view } = await openAccount(admin, p.id);
+    expect(view.status.locked).toBe(true);
+    const caller = view.holders.find((h) => h.name === 'Nurse Holder 2');
     const verificationId = await verifyCaller(admin, p.id);
     refused(await act(admin, p.id, 'set-temporary-password', { verificationId }), 409, 'conflict');
-    const result = await actVerified(admin, p.id, 'reset-shared-login');
-    expect(result.temporaryPassword).toMatch(TEMPORARY);
+    const result = await actVerified(admin, p.id, 'reset-shared-login', {
+      holderId: caller?.id ?? '',
+      ticket: 'T-15',
+    });
+    const password = result.temporaryPassword ?? '';
+    expect(password).toMatch(TEMPORARY);
+    expect(result.temporaryPasswordExpiresAt).toBeUndefined();
     expect(result.summary).toBe(
-      `Temporary password set for ${p.username}; 0 sessions ended; the owner and 3 holders were told by email`,
+      `Shared password of ${p.username} given to Nurse Holder 2 by chief1; 1 session ended; the login's address and 3 holders were told by email`,
     );
     expect(result.mailIds).toHaveLength(4);
-    for (const to of [p.email, ...holders.map((h) => h.email)]) {
-      const mail = await mailTo(smtp, to, /reset by an administrator$/);
-      expect(mail.text).toContain('This is a shared login');
-      expect(mail.raw).not.toContain(result.temporaryPassword ?? '');
+
+    // Kept otherwise as it was: sessions end, the lock clears.
+    expect((await old.get('/')).location).toBe('/login');
+    const after = (await openAccount(admin, p.id)).view;
+    expect(after.status).toMatchObject({
+      locked: false,
+      mustChangePassword: false,
+      temporaryPasswordExpiresAt: null,
+    });
+    expect(after.passwordChange).toEqual({ at: svc.clock.now(), how: 'shared_reset', by: adminId });
+
+    // Not single use, never forced to change: the first holder to sign in locks nobody out.
+    for (const holder of ['the caller', 'a second holder']) {
+      const signIn = await logIn(svc, p.username, password);
+      expect(signIn.location, holder).toBe('/');
+      expect((await signIn.browser.get('/')).heading, holder).toBe('Your products');
     }
-    expect((await logIn(svc, p.username, result.temporaryPassword ?? '')).location).toBe(
-      '/change-password',
-    );
+    svc.clock.advance(26 * 3_600_000);
+    expect((await logIn(svc, p.username, password)).location).toBe('/');
+
+    const [event] = await auditOf(svc, p.id, 'admin_action');
+    expect(event).toMatchObject({
+      actor: adminId,
+      detail: {
+        action: 'reset-shared-login',
+        ticket: 'T-15',
+        onBehalfOf: caller?.id,
+        summary: result.summary,
+      },
+    });
+  });
+
+  it("R26 SPEC §2: every holder and the login's address are told who received the password and from which agent, why and when, never the password", async () => {
+    const holders = holdersOf('Porter', 2);
+    const p = await person('lodge', { shared: true, holders });
+    const { view } = await openAccount(admin, p.id);
+    const caller = view.holders.find((h) => h.name === 'Porter Holder 1');
+    const at = svc.clock.now();
+    const result = await actVerified(admin, p.id, 'reset-shared-login', {
+      holderId: caller?.id ?? '',
+    });
+    const password = result.temporaryPassword ?? '';
+    const when = new Date(at).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+    for (const to of [p.email, ...holders.map((h) => h.email)]) {
+      const mail = await mailTo(
+        smtp,
+        to,
+        /^The shared password of .* was reset for Porter Holder 1$/,
+      );
+      expect(mail.text, to).toContain('The new password was given to Porter Holder 1');
+      expect(mail.text, to).toContain('Ask Porter Holder 1 for it');
+      expect(mail.text, to).toContain(`On ${when} chief1, an administrator, reset`);
+      expect(mail.text, to).toContain(`Reason given: ${REASON}`);
+      expect(mail.text, to).toContain('does not have to be changed');
+      expect(mail.text, to).toContain(CONTACT);
+      expect(mail.raw, to).not.toContain(password);
+    }
+  });
+
+  it('R68 SPEC §2: the calling holder is required and must hold this login; other actions refuse one (400 naming holderId, nothing changes)', async () => {
+    const p = await person('theatre', { shared: true, holders: holdersOf('Scrub', 2) });
+    const other = await person('recovery', { shared: true, holders: holdersOf('Bay', 1) });
+    const stranger = (await openAccount(admin, other.id)).view.holders[0]?.id ?? '';
+    const before = (await openAccount(admin, p.id)).view.version;
+    const verificationId = await verifyCaller(admin, p.id);
+    for (const holderId of [null, stranger, 'no-such-holder', '  ']) {
+      const answer = await act(admin, p.id, 'reset-shared-login', { verificationId, holderId });
+      refused(answer, 400, 'validation_failed');
+      expect(answer.body.error?.field, String(holderId)).toBe('holderId');
+    }
+    const personal = await person('ines');
+    const elsewhere = await act(admin, personal.id, 'send-reset-email', { holderId: stranger });
+    refused(elsewhere, 400, 'validation_failed');
+    expect(elsewhere.body.error?.field).toBe('holderId');
+    expect((await openAccount(admin, p.id)).view.version).toBe(before);
+    expect((await logIn(svc, p.username, SEEDED_PASSWORD)).location).toBe('/');
   });
 
   it('convert-shared-login: a personal account per holder, each invited by a working link; the shared login disabled', async () => {

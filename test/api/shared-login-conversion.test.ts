@@ -276,7 +276,7 @@ describe('password history of a shared login', () => {
     const { view } = await openAccount(admin, id);
     expect(view.passwordHistory).toHaveLength(2);
     for (const entry of view.passwordHistory)
-      expect(entry).toMatchObject({ how: 'temporary', byName: 'conv.admin' });
+      expect(entry).toMatchObject({ how: 'shared_reset', byName: 'conv.admin' });
     expect(view.passwordHistory[0]?.at).toBeGreaterThanOrEqual(view.passwordHistory[1]?.at ?? 0);
   });
 });

@@ -199,7 +199,7 @@ describeBrowser('console: actions on accounts', () => {
     await login.close();
   });
 
-  it('resets a locked-out shared login; every holder is told', async () => {
+  it('SPEC §2 R26: resets frontdesk.er for the holder on the phone; the shared password is shown once, signs in without a forced change, and every holder is told who got it', async () => {
     const holders = [
       { name: 'Pat Nightingale', email: 'pat@demo.example.org' },
       { name: 'Lee Barton', email: 'lee@demo.example.org' },
@@ -217,21 +217,61 @@ describeBrowser('console: actions on accounts', () => {
     expect(
       await h.page.getByRole('region', { name: /Holders of this shared login/ }).innerText(),
     ).toContain('Kim Osei');
+
+    // The dialog offers conversion instead; it opens the guided conversion.
     await choose(h.page, 'Reset shared login');
+    await dialog().getByRole('button', { name: 'Convert to personal accounts instead' }).click();
+    await dialog()
+      .getByRole('heading', { name: /^Convert to personal accounts: frontdesk\.er/ })
+      .waitFor();
+    await h.page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'detached' });
+
+    await choose(h.page, 'Reset shared login');
+    const caller = dialog().getByLabel('Which holder is on the phone?');
+    // The first field, focused when the dialog opens.
+    expect(await caller.evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await dialog().innerText()).toMatch(
+      /The new password is shared[\s\S]*will not have to be changed[\s\S]*Every holder is told by email who received it/,
+    );
     const told = await dialog()
-      .getByText(/^Every holder is told, without the password/)
+      .getByText(/^Every holder is told who received it, without the password/)
       .innerText();
     for (const holder of holders) expect(told).toContain(`${holder.name} <${holder.email}>`);
+    await caller.selectOption({ label: 'Lee Barton (lee@demo.example.org)' });
     await verifyByAnswer();
     const summary = await confirm('Reset shared login');
     expect(summary).toMatch(
-      /^Temporary password set for frontdesk\.er; 0 sessions ended; the owner and 3 holders were told by email/,
+      /^Shared password of frontdesk\.er given to Lee Barton by ada\.admin; 0 sessions ended; the login's address and 3 holders were told by email/,
     );
+    const shown = dialog().getByRole('region', { name: 'Shared password, shown once' });
+    expect(await shown.innerText()).toContain('does not have to be changed');
+    const password = (await dialog().getByTestId('temporary-password').innerText()).replace(
+      /\s/g,
+      '',
+    );
+    expect(password).toMatch(/^[2-9A-Z]{18}$/);
     await record(h.page, 'console-shared-login-reset');
     await closeDialog(h.page);
+
+    // Shown once: the dialog opened again holds no password.
+    await choose(h.page, 'Reset shared login');
+    expect(await dialog().getByTestId('temporary-password').count()).toBe(0);
+    await h.page.keyboard.press('Escape');
+
+    // Two holders sign in with it, and neither is asked to change it.
+    for (const holder of ['Lee Barton', 'Kim Osei']) {
+      const signIn = await new WebClient(suite.url).post('/login', {
+        identifier: 'frontdesk.er',
+        password,
+      });
+      expect(signIn.location, holder).toBe('/');
+    }
     for (const holder of holders) {
-      const mail = await mailTo(suite.smtp, holder.email, /was reset by an administrator/);
-      expect(mail.text).not.toMatch(/[2-9A-Z]{18}/);
+      const mail = await mailTo(suite.smtp, holder.email, /was reset for Lee Barton$/);
+      expect(mail.text).toContain('The new password was given to Lee Barton');
+      expect(mail.text).toContain('ada.admin, an administrator');
+      expect(mail.raw).not.toContain(password);
     }
   });
 

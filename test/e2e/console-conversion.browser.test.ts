@@ -71,7 +71,7 @@ describeBrowser('console: converting a shared login', () => {
     for (const holder of HOLDERS) expect(holders).toContain(holder.email);
     const history = h.page.getByRole('region', { name: /Password changes \(1\)/ });
     expect(await history.innerText()).toMatch(
-      /temporary password set in the console\s+you \(cara\.admin\)/,
+      /shared password given to a holder in the console\s+you \(cara\.admin\)/,
     );
     await history.scrollIntoViewIfNeeded();
     await record(h.page, 'console-shared-login-history');

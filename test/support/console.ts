@@ -66,6 +66,11 @@ export interface ActOptions {
   verificationId?: string;
   reason?: string;
   ticket?: string;
+  /**
+   * The calling holder of reset-shared-login; undefined: the login's first holder (read first);
+   * null: none sent.
+   */
+  holderId?: string | null;
   extra?: Record<string, unknown>;
 }
 
@@ -94,7 +99,18 @@ export async function act(
   o: ActOptions = {},
 ): Promise<Answer<ActionResult>> {
   const headers = await ifMatchHeaders(api, id, o);
-  return api.post(`/api/v1/accounts/${id}/actions/${action}`, actionBody(o), headers);
+  const holderId =
+    o.holderId === undefined && action === 'reset-shared-login'
+      ? await firstHolder(api, id)
+      : o.holderId;
+  const body = { ...actionBody(o), ...(holderId ? { holderId } : {}) };
+  return api.post(`/api/v1/accounts/${id}/actions/${action}`, body, headers);
+}
+
+/** The first holder's id, when the account can be read (else none: the request is refused anyway). */
+async function firstHolder(api: ApiClient, id: string): Promise<string | undefined> {
+  const response = await api.get<AccountView>(`/api/v1/accounts/${id}`);
+  return response.status === 200 ? response.body.holders[0]?.id : undefined;
 }
 
 /** PUT /api/v1/accounts/:id/holders. */

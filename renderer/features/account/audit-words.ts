@@ -34,6 +34,7 @@ const HOW: Record<string, string> = {
   change: 'changed by the holder on the Log In pages',
   invite: 'set from an invitation link',
   temporary: 'temporary password set in the console',
+  shared_reset: 'shared password given to a holder in the console',
 };
 
 export const passwordHowWords = (how: string | null): string =>

@@ -5,7 +5,7 @@ import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { IpcFailure } from '../../ipc/latchkey.ts';
 import { accountKeys, useAct, useResendMail } from '../../queries/accounts.ts';
-import type { ActionDialogState as DialogState } from '../../state/dialog-store.ts';
+import { useDialogStore, type ActionDialogState as DialogState } from '../../state/dialog-store.ts';
 import { liveMatch, useVerification } from '../../state/verification-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { Modal } from '../../ui/Modal.tsx';
@@ -28,6 +28,8 @@ function describe(dialog: DialogState, view: AccountView) {
     changesPassword: false,
   };
 }
+
+const accountRef = (d: DialogState) => ({ connectionId: d.connectionId, accountId: d.accountId });
 
 /** Whether the action still makes sense on the account as it is now (after a 412). */
 function stillApplies(dialog: DialogState, admin: AdminIdentity, view: AccountView): boolean {
@@ -62,12 +64,14 @@ function useDialogAction(dialog: DialogState, verificationId: string | undefined
     const reason = values.reason.trim();
     if (dialog.kind === 'action') {
       const ticket = values.ticket.trim() || undefined;
+      const holderId = values.holderId || undefined;
       act.mutate({
         ...base,
         action: dialog.action,
         reason,
         ticket,
         verificationId,
+        holderId,
         idempotencyKey,
       });
     } else {
@@ -108,6 +112,7 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
     dialog,
     verification?.verificationId,
   );
+  const openDialog = useDialogStore((s) => s.open);
   if (!seen) {
     return (
       <Modal title="Account not loaded" onClose={onClose}>
@@ -117,6 +122,7 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
   }
   const info = describe(dialog, seen);
   const failure = mutation.error;
+  const sharedReset = dialog.kind === 'action' && dialog.action === 'reset-shared-login';
 
   return (
     <Modal
@@ -146,6 +152,13 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
             connectionId={dialog.connectionId}
             verification={verification}
             askTicket={dialog.kind === 'action'}
+            {...(sharedReset && {
+              sharedReset: {
+                onConvert: offeredActions(admin, seen).includes('convert-shared-login')
+                  ? () => openDialog({ ...accountRef(dialog), kind: 'convert' })
+                  : undefined,
+              },
+            })}
             pending={mutation.isPending}
             error={current ? null : failure}
             hideSubmit={!!current}

@@ -16,6 +16,7 @@ export function ActionDone({ result, onClose }: { result: ActionResult; onClose(
         <TemporaryPassword
           secret={result.temporaryPassword}
           expiresAt={result.temporaryPasswordExpiresAt}
+          shared={result.action === 'reset-shared-login'}
         />
       )}
       {result.createdAccounts && result.createdAccounts.length > 0 && (

@@ -6,10 +6,13 @@ import { errorField } from '../../ipc/error-words.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { VerifyPanel } from '../verify/VerifyPanel.tsx';
+import { HolderPicker, SharedResetNote } from './SharedReset.tsx';
 
 export interface ActionFormValues {
   reason: string;
   ticket: string;
+  /** The holder on the phone (reset-shared-login); empty otherwise. */
+  holderId: string;
 }
 
 interface Props {
@@ -18,6 +21,8 @@ interface Props {
   connectionId: string;
   verification: VerificationResult | undefined;
   askTicket: boolean;
+  /** A shared-login reset: ask which holder is calling; `onConvert` offers conversion instead. */
+  sharedReset?: { onConvert: (() => void) | undefined };
   /** Changes no caller asked for (holders, roles, conversions): no verification line. */
   hideVerification?: boolean;
   pending: boolean;
@@ -40,7 +45,7 @@ function Impact({ view }: { view: AccountView }) {
       </p>
       {view.shared && (
         <p>
-          Every holder is told, without the password:{' '}
+          Every holder is told who received it, without the password:{' '}
           {view.holders.map((h) => `${h.name} <${h.email}>`).join(', ') || 'no holders recorded'}.
         </p>
       )}
@@ -69,26 +74,46 @@ export function ActionForm(props: Props) {
   const id = useId();
   const [reason, setReason] = useState('');
   const [ticket, setTicket] = useState('');
+  const [holderId, setHolderId] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
+  const [holderError, setHolderError] = useState<string | null>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
   const blocked = info.needsVerification && !props.verification;
   const serverReasonError = errorField(error) === 'reason' ? (error as Error).message : null;
+  const serverHolderError = errorField(error) === 'holderId' ? (error as Error).message : null;
   const shownReasonError = reasonError ?? serverReasonError;
+  const shownHolderError = holderError ?? serverHolderError;
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    if (props.sharedReset && !holderId) {
+      setHolderError('Choose the holder who is on the phone: they receive the new password.');
+      document.getElementById(`${id}-holder`)?.focus();
+      return;
+    }
+    setHolderError(null);
     if (reason.trim().length < 3) {
       setReasonError('Say why, in a few words.');
       reasonRef.current?.focus();
       return;
     }
     setReasonError(null);
-    props.onSubmit({ reason, ticket });
+    props.onSubmit({ reason, ticket, holderId });
   };
 
   return (
     <>
+      {props.sharedReset && (
+        <HolderPicker
+          id={`${id}-holder`}
+          holders={view.holders}
+          value={holderId}
+          error={shownHolderError}
+          onChange={setHolderId}
+        />
+      )}
       {info.explains && <p>{info.explains}</p>}
+      {props.sharedReset && <SharedResetNote onConvert={props.sharedReset.onConvert} />}
       {info.changesPassword && <Impact view={view} />}
       {!props.hideVerification && <Verification props={props} />}
       <form onSubmit={onSubmit} className="action-form" noValidate>
@@ -119,7 +144,7 @@ export function ActionForm(props: Props) {
             />
           </>
         )}
-        {error !== null && error !== undefined && !serverReasonError && (
+        {error !== null && error !== undefined && !serverReasonError && !serverHolderError && (
           <ErrorNotice error={error} />
         )}
         {pending && <Progress label="Working with the service…" />}

@@ -102,7 +102,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
     label: 'Reset shared login',
     confirm: 'Reset shared login',
     explains:
-      'Sets a temporary password for this shared login; every holder is told (without the password).',
+      'Sets a new password for this shared login and gives it to the holder on the phone, to share with the others.',
     permission: 'manage_shared',
     needsVerification: true,
     changesPassword: true,

@@ -38,8 +38,14 @@ async function recentAudit(db: Db, accountId: string) {
   }));
 }
 
-/** Admin actions that set a password: they record `admin_action`, not `password_changed`. */
-const PASSWORD_ACTIONS = new Set(['set-temporary-password', 'reset-shared-login']);
+/**
+ * Admin actions that set a password (they record `admin_action`, not `password_changed`), with
+ * how the history names each, as `password_changed_how` does.
+ */
+const PASSWORD_ACTIONS = new Map([
+  ['set-temporary-password', 'temporary'],
+  ['reset-shared-login', 'shared_reset'],
+]);
 const HISTORY_SCAN = 500;
 
 /** Every password change the audit log holds for the account, newest first (SPEC §2, §3). */
@@ -64,9 +70,7 @@ async function passwordHistory(db: Db, accountId: string): Promise<AccountView['
     const how =
       r.type === 'password_changed'
         ? String(detail.how ?? 'change')
-        : PASSWORD_ACTIONS.has(String(detail.action))
-          ? 'temporary'
-          : null;
+        : (PASSWORD_ACTIONS.get(String(detail.action)) ?? null);
     if (how === null) return [];
     return [
       { at: r.at, how, by: r.actor, byName: r.actor === 'self' ? null : (r.actor_name ?? null) },

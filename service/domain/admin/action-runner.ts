@@ -219,6 +219,7 @@ export async function runAction(
           ticket: call.request.ticket ?? null,
           verification: verification?.method ?? 'none',
           summary: outcome.summary,
+          ...(call.request.holderId ? { onBehalfOf: call.request.holderId } : {}),
         },
       });
       if (call.idempotencyKey) {
