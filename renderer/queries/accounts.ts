@@ -13,7 +13,7 @@ import type { AccountView } from '../../common/api/account-view.ts';
 import type { IpcInput, IpcOutput } from '../../common/ipc/contract.ts';
 import { searchAnswered, searchSent } from '../perf/search-timing.ts';
 import { IpcFailure, latchkey, unwrap } from '../ipc/latchkey.ts';
-import { verificationUsedBy } from '../state/verification-store.ts';
+import { verificationRefused, verificationUsedBy } from '../state/verification-store.ts';
 
 /** The first page: a screenful and then some, so the first answer is small and quick. */
 export const SEARCH_FIRST_PAGE = 50;
@@ -169,7 +169,10 @@ export function useAct() {
       verificationUsedBy(input, result);
       invalidateAccount(qc, input.connectionId, input.accountId);
     },
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 
@@ -205,7 +208,10 @@ export function useSetHolders() {
       verificationUsedBy(input, result);
       invalidateAccount(qc, input.connectionId, input.accountId);
     },
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 
@@ -238,7 +244,10 @@ export function useConvertSharedLogin() {
       invalidateAccount(qc, input.connectionId, input.accountId);
       void qc.invalidateQueries({ queryKey: accountKeys.searches });
     },
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 

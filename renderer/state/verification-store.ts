@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { ActionResult, VerificationResult } from '../../common/api/actions.ts';
+import { IpcFailure } from '../ipc/latchkey.ts';
 
 const keyOf = (connectionId: string, accountId: string) => `${connectionId}\u0000${accountId}`;
 
@@ -24,6 +25,8 @@ interface VerificationState {
     verificationId: string,
     action: ActionResult['action'],
   ): void;
+  /** The service refused this verification (used or expired): the panel asks again. */
+  refused(connectionId: string, accountId: string, verificationId: string): void;
   /** "End call": nothing stays verified; the account's panel says the call ended. */
   endCall(connectionId: string, accountId: string): void;
   /** An account opened: a new call, unless it is the account already on the line. */
@@ -37,6 +40,9 @@ const without = <T>(map: Record<string, T>, key: string) =>
 
 const only = <T>(map: Record<string, T>, key: string) =>
   Object.fromEntries(Object.entries(map).filter(([k]) => k === key));
+
+const notOf = <T>(map: Record<string, T>, connectionId: string) =>
+  Object.fromEntries(Object.entries(map).filter(([k]) => !k.startsWith(`${connectionId}\u0000`)));
 
 export const useVerificationStore = create<VerificationState>()((set) => ({
   byAccount: {},
@@ -56,6 +62,12 @@ export const useVerificationStore = create<VerificationState>()((set) => ({
         ended: { ...s.ended, [key]: { kind: 'used', action } },
       };
     }),
+  refused: (connectionId, accountId, verificationId) =>
+    set((s) => {
+      const key = keyOf(connectionId, accountId);
+      if (s.byAccount[key]?.verificationId !== verificationId) return s;
+      return { byAccount: without(s.byAccount, key) };
+    }),
   endCall: (connectionId, accountId) =>
     set({ byAccount: {}, ended: { [keyOf(connectionId, accountId)]: { kind: 'call-ended' } } }),
   startCall: (connectionId, accountId) =>
@@ -65,9 +77,8 @@ export const useVerificationStore = create<VerificationState>()((set) => ({
     }),
   forgetConnection: (connectionId) =>
     set((s) => ({
-      byAccount: Object.fromEntries(
-        Object.entries(s.byAccount).filter(([k]) => !k.startsWith(`${connectionId}\u0000`)),
-      ),
+      byAccount: notOf(s.byAccount, connectionId),
+      ended: notOf(s.ended, connectionId),
     })),
 }));
 
@@ -80,6 +91,21 @@ export function verificationUsedBy(
   useVerificationStore
     .getState()
     .used(input.connectionId, input.accountId, input.verificationId, result.action);
+}
+
+/** An action was refused for its verification (403 verification_required): forget that one. */
+export function verificationRefused(
+  input: { connectionId: string; accountId: string; verificationId?: string | undefined },
+  error: unknown,
+): void {
+  const refused =
+    error instanceof IpcFailure &&
+    error.code === 'verification_required' &&
+    error.field === 'verificationId';
+  if (!refused || !input.verificationId) return;
+  useVerificationStore
+    .getState()
+    .refused(input.connectionId, input.accountId, input.verificationId);
 }
 
 /** The verification on record for an account, if any. */

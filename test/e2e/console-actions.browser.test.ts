@@ -164,6 +164,40 @@ describeBrowser('console: actions on accounts', () => {
     await closeDialog(h.page);
   });
 
+  it('SPEC §3: a verification already used elsewhere is refused, and the dialog asks to verify again', async () => {
+    const id = await seedAccount(suite.svc.ctx, { organizationId: org, username: 'vic.twice' });
+    await openAccount(h.page, 'vic.tw', 'vic.twice');
+    const panel = h.page.getByRole('region', { name: 'Verify the caller', exact: true });
+    await panel.getByLabel(/Answer the caller gives/).fill(SEEDED_ANSWER);
+    await panel.getByRole('button', { name: 'Check answer' }).click();
+    await panel.getByText(/Caller verified by security answer/).waitFor();
+    // The same agent spends it from another window (here: the API, as that window would).
+    const { id: verificationId } = await suite.svc.ctx.db
+      .selectFrom('verifications')
+      .select('id')
+      .where('account_id', '=', id)
+      .executeTakeFirstOrThrow();
+    const elsewhere = await signedIn(suite.svc, 'ada.admin');
+    expect((await act(elsewhere, id, 'send-reset-email', { verificationId })).status).toBe(200);
+    await h.page.getByRole('button', { name: 'Refresh' }).click();
+    await h.page.getByText(/version 2/).waitFor();
+
+    await choose(h.page, 'Set temporary password');
+    await dialog()
+      .getByText(/recorded with this action/)
+      .waitFor();
+    await dialog()
+      .getByLabel(/^Why\?/)
+      .fill(REASON);
+    await dialog().getByRole('button', { name: 'Set temporary password', exact: true }).click();
+    await dialog()
+      .getByText(/was used by an earlier action.*Verify the caller again/)
+      .waitFor();
+    await dialog().getByRole('heading', { name: 'Verify the caller first' }).waitFor();
+    await record(h.page, 'console-verification-refused');
+    await closeDialog(h.page);
+  });
+
   it('clears a security question (caller verified by an emailed code); then the forgotten-password email says to call an administrator', async () => {
     await seedAccount(suite.svc.ctx, { organizationId: org, username: 'quinn.q' });
     await openAccount(h.page, 'quinn', 'quinn.q');
