@@ -14,6 +14,7 @@ export const ActionRequestSchema = z.strictObject({
     .min(3, 'Say why, in a few words.')
     .max(500, 'Keep the reason under 500 characters.'),
   ticket: z.string().trim().max(100).optional(),
+  /** A matched caller verification; the action uses it up (one verification, one action). */
   verificationId: z.string().max(100).optional(),
   /**
    * reset-shared-login only: the holder on the phone, who receives the shared password and is

@@ -4,6 +4,14 @@ import { useConnectionStore } from '../state/connection-store.ts';
 import { useDialogStore } from '../state/dialog-store.ts';
 import { useRouteStore } from '../state/route-store.ts';
 import { useSearchStore } from '../state/search-store.ts';
+import { useSelectionStore } from '../state/selection-store.ts';
+import { useVerificationStore } from '../state/verification-store.ts';
+
+/**
+ * "End call" (SPEC §3), for aria-keyshortcuts. Not Alt+E: Option+E is a dead key on macOS and
+ * Alt/Option+E types a letter on some layouts (Polish ę), so it would fire while an answer is typed.
+ */
+export const END_CALL_KEYS = 'Control+Shift+E Meta+Shift+E';
 
 /** The digit of Ctrl/Cmd+digit, by physical key so it works on every keyboard layout. */
 function digitOf(event: KeyboardEvent): number | null {
@@ -29,9 +37,16 @@ function toggleAll(): void {
   useSearchStore.getState().requestFocus();
 }
 
+/** Ctrl/Cmd+Shift+E: the call on the open account ends; its caller is no longer verified. */
+function endCall(): void {
+  const open = useSelectionStore.getState().open;
+  if (open) useVerificationStore.getState().endCall(open.connectionId, open.accountId);
+}
+
 /**
  * The console's keyboard: Ctrl/Cmd+K focuses search, Ctrl/Cmd+1..9 switches connection,
- * Ctrl/Cmd+Shift+A searches all of them (not Ctrl/Cmd+0: the menu's Reset Zoom has it), Escape
+ * Ctrl/Cmd+Shift+A searches all of them (not Ctrl/Cmd+0: the menu's Reset Zoom has it),
+ * Ctrl/Cmd+Shift+E ends the call (the verify panel's "End call"), Escape
  * in the account pane goes back to the search box. Dialogs handle their own Escape (native
  * `<dialog>`); nothing here acts behind one.
  */
@@ -46,6 +61,9 @@ export function useGlobalShortcuts(connections: Connection[], enabled: boolean):
       if (modShift && event.code === 'KeyA') {
         event.preventDefault();
         toggleAll();
+      } else if (modShift && event.code === 'KeyE') {
+        event.preventDefault();
+        endCall();
       } else if (mod && event.key.toLowerCase() === 'k') {
         event.preventDefault();
         useRouteStore.getState().show('console');

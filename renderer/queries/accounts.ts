@@ -13,6 +13,7 @@ import type { AccountView } from '../../common/api/account-view.ts';
 import type { IpcInput, IpcOutput } from '../../common/ipc/contract.ts';
 import { searchAnswered, searchSent } from '../perf/search-timing.ts';
 import { IpcFailure, latchkey, unwrap } from '../ipc/latchkey.ts';
+import { verificationRefused, verificationUsedBy } from '../state/verification-store.ts';
 
 /** The first page: a screenful and then some, so the first answer is small and quick. */
 export const SEARCH_FIRST_PAGE = 50;
@@ -154,15 +155,24 @@ export function clearConnection(qc: QueryClient, connectionId: string): void {
   qc.removeQueries({ predicate: (q) => touches(q, connectionId) });
 }
 
-/** An action on an account; a 412 puts the account as it is now into the cache. */
+/**
+ * An action on an account; a success uses up the caller's verification it carried, a 412 puts
+ * the account as it is now into the cache.
+ */
 export function useAct() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: IpcInput<'act'>) => unwrap(latchkey().act(input)),
     // The answer may hold a temporary password: never keep it after the dialog is gone.
     gcTime: 0,
-    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onSuccess: (result, input) => {
+      verificationUsedBy(input, result);
+      invalidateAccount(qc, input.connectionId, input.accountId);
+    },
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 
@@ -194,8 +204,14 @@ export function useSetHolders() {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: (input: IpcInput<'setHolders'>) => unwrap(latchkey().setHolders(input)),
-    onSuccess: (_result, input) => invalidateAccount(qc, input.connectionId, input.accountId),
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onSuccess: (result, input) => {
+      verificationUsedBy(input, result);
+      invalidateAccount(qc, input.connectionId, input.accountId);
+    },
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 
@@ -223,11 +239,15 @@ export function useConvertSharedLogin() {
   return useMutation({
     mutationFn: (input: IpcInput<'convertSharedLogin'>) =>
       unwrap(latchkey().convertSharedLogin(input)),
-    onSuccess: (_result, input) => {
+    onSuccess: (result, input) => {
+      verificationUsedBy(input, result);
       invalidateAccount(qc, input.connectionId, input.accountId);
       void qc.invalidateQueries({ queryKey: accountKeys.searches });
     },
-    onError: (error, input) => storeCurrent(qc, error, input),
+    onError: (error, input) => {
+      verificationRefused(input, error);
+      storeCurrent(qc, error, input);
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { useVerificationStore } from './verification-store.ts';
 
 /** An account on one connection. */
 export interface AccountRef {
@@ -22,7 +23,10 @@ export const useSelectionStore = create<SelectionState>()((set) => ({
   open: null,
   focusAccount: 0,
   setActiveIndex: (activeIndex) => set({ activeIndex }),
-  openAccount: (open, fromKeyboard = false) =>
-    set((s) => ({ open, focusAccount: fromKeyboard ? s.focusAccount + 1 : s.focusAccount })),
+  openAccount: (open, fromKeyboard = false) => {
+    // Another account is another call: its caller starts unverified (SPEC §3).
+    useVerificationStore.getState().startCall(open.connectionId, open.accountId);
+    set((s) => ({ open, focusAccount: fromKeyboard ? s.focusAccount + 1 : s.focusAccount }));
+  },
   close: () => set({ open: null }),
 }));

@@ -8,6 +8,7 @@ import { auditIndexes } from './migrations/005-audit-indexes.ts';
 import { searchChanges } from './migrations/006-search-changes.ts';
 import { attemptSlots } from './migrations/007-attempt-slots.ts';
 import { auditIntegrity } from './migrations/008-audit-integrity.ts';
+import { verificationUse } from './migrations/009-verification-use.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -20,6 +21,7 @@ function migrations(store: Store): Record<string, Migration> {
     '006-search-changes': searchChanges(store.dialect),
     '007-attempt-slots': attemptSlots(store.dialect),
     '008-audit-integrity': auditIntegrity(store.dialect),
+    '009-verification-use': verificationUse(store.dialect),
   };
 }
 

@@ -255,4 +255,8 @@ export interface VerificationTable {
   created_at: number;
   expires_at: number;
   verified_at: number | null;
+  /** When an action used it up (one verification, one action: SPEC §3); null while unused. */
+  used_at: number | null;
+  /** The action that used it. */
+  used_for: string | null;
 }

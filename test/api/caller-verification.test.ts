@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../../common/api/actions.ts';
+import { ApiProblem } from '../../service/api/api-problem.ts';
+import { spendVerification } from '../../service/domain/admin/caller-verification.ts';
 import { seedAccount, seedOrganization, type SeedAccount } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import {
@@ -265,3 +267,110 @@ describe('a verification belongs to one call', () => {
     expect(answer.body.error?.field).toBe('verificationId');
   });
 });
+
+describe('R47 R12: one verification, one action (SPEC §3)', () => {
+  const usedUp = (answer: Answer<unknown>) => {
+    refused(answer, 403, 'verification_required');
+    expect(answer.body.error?.field).toBe('verificationId');
+    expect(answer.body.error?.message).toMatch(/verify the caller again/i);
+  };
+  const usedFor = async (verificationId: string) =>
+    svc.ctx.db
+      .selectFrom('verifications')
+      .select(['used_at', 'used_for'])
+      .where('id', '=', verificationId)
+      .executeTakeFirstOrThrow();
+
+  it('R47 R12: a verification used by one action is refused for a second; the audit event names it', async () => {
+    const p = await lockedPerson();
+    const verificationId = (await checkAnswer(agent, p.id, SEEDED_ANSWER)).body.verificationId;
+    ok(await act(agent, p.id, 'unlock', { verificationId }));
+    expect(await usedFor(verificationId)).toEqual({ used_at: svc.clock.now(), used_for: 'unlock' });
+    const [event] = await auditOf(svc, p.id, 'admin_action');
+    expect(event?.detail).toMatchObject({
+      action: 'unlock',
+      verification: 'answer',
+      verificationId,
+    });
+
+    usedUp(await act(agent, p.id, 'unlock', { verificationId }));
+    usedUp(await act(agent, p.id, 'set-temporary-password', { verificationId }));
+    // An action that needs no verification cannot carry a used one either.
+    usedUp(await act(agent, p.id, 'send-reset-email', { verificationId }));
+    expect(await auditOf(svc, p.id, 'admin_action')).toHaveLength(1);
+    // A new verification serves the next action.
+    ok(await act(agent, p.id, 'set-temporary-password', { verificationId: await verified(p.id) }));
+  });
+
+  it('R47 R12: two actions sent at once with one verification: exactly one acts, the other is refused', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const p = await lockedPerson();
+      const verificationId = await verified(p.id);
+      const { etag } = await openAccount(agent, p.id);
+      const answers = await Promise.all([
+        act(agent, p.id, 'unlock', { etag, verificationId }),
+        act(agent, p.id, 'set-temporary-password', { etag, verificationId }),
+      ]);
+      const winners = answers.filter((a) => a.status === 200);
+      expect(winners, JSON.stringify(answers.map((a) => a.body))).toHaveLength(1);
+      // The loser meets the used verification or the version the winner moved on; never a 5xx.
+      const loser = answers.find((a) => a.status !== 200);
+      expect(['verification_required', 'precondition_failed']).toContain(loser?.body.error?.code);
+      expect(await auditOf(svc, p.id, 'admin_action')).toHaveLength(1);
+      expect((await usedFor(verificationId)).used_for).toBe(winners[0]?.body.action);
+      // And on the version as it is now, the verification is still spent.
+      usedUp(await act(agent, p.id, 'unlock', { verificationId }));
+    }
+  });
+
+  it('R12: the spend is one conditional update: two transactions at once, one takes it', async () => {
+    // Over HTTP the account's version already orders two actions (the loser gets 412), so the
+    // verification's own guard is raced here, in the transactions that actions run it in.
+    const p = await person();
+    const verificationId = await verified(p.id);
+    const spends = await Promise.allSettled(
+      ['unlock', 'set-temporary-password'].map((action) =>
+        svc.ctx.db
+          .transaction()
+          .execute((trx) => spendVerification(trx, svc.ctx, verificationId, action)),
+      ),
+    );
+    expect(spends.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+    const [lost] = spends.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
+    expect(lost).toBeInstanceOf(ApiProblem);
+    expect((lost as ApiProblem).code).toBe('verification_required');
+  });
+
+  it('R12 R79: an action refused for a stale version (412) or inside its transaction (409) leaves the verification usable', async () => {
+    const p = await person({ shared: true, holders: [{ name: 'Pat', email: 'pat@example.org' }] });
+    const verificationId = await verified(p.id);
+    const { etag } = await openAccount(agent, p.id);
+    ok(await act(other, p.id, 'send-username-reminder'));
+    refused(
+      await act(agent, p.id, 'reset-shared-login', { etag, verificationId }),
+      412,
+      'precondition_failed',
+    );
+    refused(await act(agent, p.id, 'set-temporary-password', { verificationId }), 409, 'conflict');
+    expect(await usedFor(verificationId)).toEqual({ used_at: null, used_for: null });
+    ok(await act(agent, p.id, 'reset-shared-login', { verificationId }));
+    usedUp(await act(agent, p.id, 'reset-shared-login', { verificationId }));
+  });
+});
+
+/** A person locked out as five wrong passwords would leave them, so Unlock applies. */
+async function lockedPerson() {
+  const p = await person();
+  await svc.ctx.db
+    .updateTable('accounts')
+    .set({ locked_at: svc.clock.now(), locked_until: null, failed_count: 5 })
+    .where('id', '=', p.id)
+    .execute();
+  return p;
+}
+
+async function verified(accountId: string): Promise<string> {
+  const answer = await checkAnswer(agent, accountId, SEEDED_ANSWER);
+  expect(answer.body.result).toBe('match');
+  return answer.body.verificationId;
+}

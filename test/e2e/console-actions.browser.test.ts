@@ -112,6 +112,92 @@ describeBrowser('console: actions on accounts', () => {
     await mailTo(suite.smtp, 'erin.locked@example.org', /is unlocked/);
   });
 
+  it('R47 SPEC §3: one verification, one action: after an Unlock the panel is unverified and the next action asks again; End call and another account forget it', async () => {
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'una.once' });
+    await seedAccount(suite.svc.ctx, { organizationId: org, username: 'otto.other' });
+    await lockOut(suite.svc, 'una.once');
+    await openAccount(h.page, 'una.on', 'una.once');
+    const panel = h.page.getByRole('region', { name: 'Verify the caller', exact: true });
+    const status = panel.getByRole('status');
+    const verifyInPanel = async () => {
+      await panel.getByLabel(/Answer the caller gives/).fill(SEEDED_ANSWER);
+      await panel.getByRole('button', { name: 'Check answer' }).click();
+      await status.filter({ hasText: /Caller verified by security answer/ }).waitFor();
+    };
+
+    await verifyInPanel();
+    await choose(h.page, 'Unlock');
+    await dialog()
+      .getByText(/recorded with this action, which uses it up/)
+      .waitFor();
+    expect(await confirm('Unlock account')).toBe('una.once unlocked; the owner was told by email');
+    await closeDialog(h.page);
+    await status
+      .filter({ hasText: 'Verification used for Unlock. The caller is not verified now.' })
+      .waitFor();
+    await record(h.page, 'console-verification-used');
+    // The next action that needs a verified caller asks for one again.
+    await choose(h.page, 'Set temporary password');
+    await dialog().getByRole('heading', { name: 'Verify the caller first' }).waitFor();
+    const setIt = dialog().getByRole('button', { name: 'Set temporary password', exact: true });
+    expect(await setIt.isDisabled()).toBe(true);
+    await closeDialog(h.page);
+
+    // End call, by its button and by its key: the status (a live region) says so.
+    await verifyInPanel();
+    const endCall = panel.getByRole('button', { name: 'End call' });
+    expect(await endCall.getAttribute('aria-keyshortcuts')).toContain('Control+Shift+E');
+    await endCall.click();
+    await status.filter({ hasText: 'Call ended. The caller is not verified now.' }).waitFor();
+    await verifyInPanel();
+    await h.page.keyboard.press('Control+Shift+E');
+    await status.filter({ hasText: 'Call ended. The caller is not verified now.' }).waitFor();
+
+    // Another account is another call: coming back, the caller is not verified.
+    await verifyInPanel();
+    await openAccount(h.page, 'otto.ot', 'otto.other');
+    await status.filter({ hasText: 'The caller is not verified yet.' }).waitFor();
+    await openAccount(h.page, 'una.on', 'una.once');
+    await status.filter({ hasText: 'The caller is not verified yet.' }).waitFor();
+    await choose(h.page, 'Set temporary password');
+    expect(await setIt.isDisabled()).toBe(true);
+    await closeDialog(h.page);
+  });
+
+  it('SPEC §3: a verification already used elsewhere is refused, and the dialog asks to verify again', async () => {
+    const id = await seedAccount(suite.svc.ctx, { organizationId: org, username: 'vic.twice' });
+    await openAccount(h.page, 'vic.tw', 'vic.twice');
+    const panel = h.page.getByRole('region', { name: 'Verify the caller', exact: true });
+    await panel.getByLabel(/Answer the caller gives/).fill(SEEDED_ANSWER);
+    await panel.getByRole('button', { name: 'Check answer' }).click();
+    await panel.getByText(/Caller verified by security answer/).waitFor();
+    // The same agent spends it from another window (here: the API, as that window would).
+    const { id: verificationId } = await suite.svc.ctx.db
+      .selectFrom('verifications')
+      .select('id')
+      .where('account_id', '=', id)
+      .executeTakeFirstOrThrow();
+    const elsewhere = await signedIn(suite.svc, 'ada.admin');
+    expect((await act(elsewhere, id, 'send-reset-email', { verificationId })).status).toBe(200);
+    await h.page.getByRole('button', { name: 'Refresh' }).click();
+    await h.page.getByText(/version 2/).waitFor();
+
+    await choose(h.page, 'Set temporary password');
+    await dialog()
+      .getByText(/recorded with this action/)
+      .waitFor();
+    await dialog()
+      .getByLabel(/^Why\?/)
+      .fill(REASON);
+    await dialog().getByRole('button', { name: 'Set temporary password', exact: true }).click();
+    await dialog()
+      .getByText(/was used by an earlier action.*Verify the caller again/)
+      .waitFor();
+    await dialog().getByRole('heading', { name: 'Verify the caller first' }).waitFor();
+    await record(h.page, 'console-verification-refused');
+    await closeDialog(h.page);
+  });
+
   it('clears a security question (caller verified by an emailed code); then the forgotten-password email says to call an administrator', async () => {
     await seedAccount(suite.svc.ctx, { organizationId: org, username: 'quinn.q' });
     await openAccount(h.page, 'quinn', 'quinn.q');

@@ -68,7 +68,7 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
         </div>
       </header>
       <ActionBar connectionId={connection.id} view={view} admin={admin} />
-      <VerifyPanel connectionId={connection.id} view={view} />
+      <VerifyPanel connectionId={connection.id} view={view} endCall />
       <div className="sections">
         <IdentitySection view={view} />
         <StatusSection view={view} />

@@ -60,7 +60,7 @@ function Verification({ props }: { props: Props }) {
       <p className="verified">
         <span aria-hidden="true">✓ </span>Caller verified by{' '}
         {verification.method === 'answer' ? 'security answer' : 'emailed code'} (valid until{' '}
-        {formatClock(verification.expiresAt)}); recorded with this action.
+        {formatClock(verification.expiresAt)}); recorded with this action, which uses it up.
       </p>
     );
   if (info.needsVerification)

@@ -1,10 +1,18 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useState, type FormEvent } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
-import type { VerificationResult } from '../../../common/api/actions.ts';
+import type { ActionResult, VerificationResult } from '../../../common/api/actions.ts';
+import { END_CALL_KEYS } from '../../app/shortcuts.ts';
 import { formatClock } from '../../format/time.ts';
 import { errorField } from '../../ipc/error-words.ts';
 import { useCheckCode, useVerifyCaller } from '../../queries/verification.ts';
-import { liveMatch, useVerification } from '../../state/verification-store.ts';
+import {
+  liveMatch,
+  useVerification,
+  useVerificationEnd,
+  useVerificationStore,
+  type VerificationEnd,
+} from '../../state/verification-store.ts';
+import { ACTION_CATALOG } from '../actions/action-catalog.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 
 const METHOD: Record<VerificationResult['method'], string> = {
@@ -12,29 +20,69 @@ const METHOD: Record<VerificationResult['method'], string> = {
   email_code: 'emailed code',
 };
 
+/** Words for the action that used a verification: the action bar's own labels. */
+const actionWords = (action: ActionResult['action']): string =>
+  action === 'set-holders'
+    ? 'Edit holders'
+    : action === 'resend-mail'
+      ? 'Resend email'
+      : ACTION_CATALOG[action].label;
+
 /** The state of the verification on record, in one sentence. */
-function VerificationStatus({ v }: { v: VerificationResult | undefined }) {
+function statusOf(v: VerificationResult | undefined, end: VerificationEnd | undefined) {
   const match = liveMatch(v, Date.now());
   if (match)
     return (
-      <p className="verified" role="status">
+      <>
         <span aria-hidden="true">✓ </span>Caller verified by {METHOD[match.method]}, valid until{' '}
         {formatClock(match.expiresAt)}
-      </p>
+      </>
     );
   if (v?.result === 'no_match')
-    return (
-      <p className="text-danger" role="status">
-        No match. {v.attemptsLeft} attempt{v.attemptsLeft === 1 ? '' : 's'} left.
-      </p>
-    );
+    return `No match. ${v.attemptsLeft} attempt${v.attemptsLeft === 1 ? '' : 's'} left.`;
   if (v?.result === 'sent')
-    return (
-      <p role="status">
-        Code sent to {v.sentTo ?? 'the account’s address'}; valid until {formatClock(v.expiresAt)}.
-      </p>
-    );
-  return <p role="status">The caller is not verified yet.</p>;
+    return `Code sent to ${v.sentTo ?? 'the account’s address'}; valid until ${formatClock(v.expiresAt)}.`;
+  // One verification, one action; a new call starts unverified (SPEC §3).
+  if (end?.kind === 'used')
+    return `Verification used for ${actionWords(end.action)}. The caller is not verified now.`;
+  if (end?.kind === 'call-ended') return 'Call ended. The caller is not verified now.';
+  return 'The caller is not verified yet.';
+}
+
+/** One live region whose words change, so a screen reader hears each new state (and "Call ended"). */
+function VerificationStatus({
+  v,
+  end,
+}: {
+  v: VerificationResult | undefined;
+  end?: VerificationEnd;
+}) {
+  const className = liveMatch(v, Date.now())
+    ? 'verified'
+    : v?.result === 'no_match'
+      ? 'text-danger'
+      : undefined;
+  return (
+    <p className={className} role="status">
+      {statusOf(v, end)}
+    </p>
+  );
+}
+
+/** Ends the call: the verification is forgotten and the status says so (SPEC §3). */
+function EndCallButton({ connectionId, accountId }: { connectionId: string; accountId: string }) {
+  return (
+    <button
+      type="button"
+      aria-keyshortcuts={END_CALL_KEYS}
+      onClick={() => useVerificationStore.getState().endCall(connectionId, accountId)}
+    >
+      End call{' '}
+      <span aria-hidden="true">
+        <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>E</kbd>
+      </span>
+    </button>
+  );
 }
 
 interface Props {
@@ -42,20 +90,38 @@ interface Props {
   view: AccountView;
   /** Heading level: 3 in the account view, 3 inside a dialog as well (its title is the h2). */
   title?: string;
+  /** The account view's panel offers "End call"; the one inside an action's dialog does not. */
+  endCall?: boolean;
 }
 
 /**
  * Verify the caller (SPEC §3): type the answer they speak, and the service says match or no
  * match; or email a six-digit code they read back. The typed answer is dropped after the check.
  */
-export function VerifyPanel({ connectionId, view, title = 'Verify the caller' }: Props) {
+export function VerifyPanel({
+  connectionId,
+  view,
+  title = 'Verify the caller',
+  endCall = false,
+}: Props) {
   const id = useId();
   const v = useVerification(connectionId, view.id);
+  const end = useVerificationEnd(connectionId, view.id);
   const verify = useVerifyCaller();
   const check = useCheckCode();
   const [answer, setAnswer] = useState('');
   const [code, setCode] = useState('');
   const base = { connectionId, accountId: view.id };
+  const { reset: resetVerify } = verify;
+  const { reset: resetCheck } = check;
+  // A verification that ended (used, or the call ended) takes what was typed for it along.
+  useEffect(() => {
+    if (!end) return;
+    resetVerify();
+    resetCheck();
+    setAnswer('');
+    setCode('');
+  }, [end, resetVerify, resetCheck]);
 
   const onAnswer = (event: FormEvent) => {
     event.preventDefault();
@@ -76,7 +142,7 @@ export function VerifyPanel({ connectionId, view, title = 'Verify the caller' }:
   return (
     <section className="section verify" aria-labelledby={`${id}-h`}>
       <h3 id={`${id}-h`}>{title}</h3>
-      <VerificationStatus v={v} />
+      <VerificationStatus v={v} end={end} />
       {view.securityQuestion ? (
         <form onSubmit={onAnswer} className="inline-form">
           <label htmlFor={`${id}-answer`}>
@@ -103,6 +169,7 @@ export function VerifyPanel({ connectionId, view, title = 'Verify the caller' }:
         <button type="button" onClick={onSendCode} disabled={verify.isPending}>
           {codePending ? 'Email a new code' : 'Email a code'}
         </button>
+        {endCall && <EndCallButton connectionId={connectionId} accountId={view.id} />}
       </div>
       {codePending && (
         <form onSubmit={onCheck} className="inline-form">

@@ -7,6 +7,7 @@ import type { Account } from '../../store/schema.ts';
 import { findAccountById, organizationOf, type OrganizationInfo } from '../accounts.ts';
 import { recordAudit } from '../audit.ts';
 import { bumpVersion, loadAccountView } from './account-view.ts';
+import { spendVerification, verificationUsed } from './caller-verification.ts';
 import { accountRank, holds, rankIn, visibleOrganizations } from './permissions.ts';
 
 /** What an action's body sees: the locked-in account, who acts, why and how the caller was verified. */
@@ -84,6 +85,7 @@ export async function assertMayAct(
   }
 }
 
+/** The verification an action carries: this call's (account and agent), matched, live, unused. */
 async function liveVerification(
   ctx: ServiceContext,
   admin: AdminIdentity,
@@ -93,15 +95,12 @@ async function liveVerification(
   if (!id) return null;
   const row = await ctx.db
     .selectFrom('verifications')
-    .select(['id', 'method', 'verified_at', 'expires_at', 'account_id', 'actor_id'])
+    .select(['id', 'method', 'verified_at', 'expires_at', 'account_id', 'actor_id', 'used_at'])
     .where('id', '=', id)
     .executeTakeFirst();
-  const ok =
-    row &&
-    row.account_id === account.id &&
-    row.actor_id === admin.accountId &&
-    row.verified_at !== null &&
-    row.expires_at > ctx.clock.now();
+  const ours = row && row.account_id === account.id && row.actor_id === admin.accountId;
+  if (ours && row.used_at !== null) throw verificationUsed();
+  const ok = ours && row.verified_at !== null && row.expires_at > ctx.clock.now();
   if (!ok)
     throw new ApiProblem(
       'verification_required',
@@ -158,8 +157,9 @@ export async function staleAccount(ctx: ServiceContext, account: Account): Promi
 
 /**
  * Runs an action: scope, permission and power checks, If-Match (428/412), the caller's
- * verification, then one transaction holding the conditional version bump, the change, its
- * audit event and the idempotency record, so a retry never acts twice (R84, R88, R89).
+ * verification, then one transaction holding the conditional version bump, the verification
+ * used up, the change, its audit event and the idempotency record, so a retry never acts twice
+ * and a verification serves one action (R84, R88, R89, SPEC §3).
  */
 export async function runAction(
   ctx: ServiceContext,
@@ -191,6 +191,8 @@ export async function runAction(
     .transaction()
     .execute(async (trx) => {
       if (!(await bumpVersion(trx, account))) return undefined;
+      // After the version check: a stale action returns (and commits) before it uses anything.
+      if (verification) await spendVerification(trx, ctx, verification.id, call.action);
       const outcome = await call.spec.run({
         trx,
         ctx,
@@ -218,6 +220,7 @@ export async function runAction(
           reason: call.request.reason,
           ticket: call.request.ticket ?? null,
           verification: verification?.method ?? 'none',
+          verificationId: verification?.id ?? null,
           summary: outcome.summary,
           ...(call.request.holderId ? { onBehalfOf: call.request.holderId } : {}),
         },

@@ -12,7 +12,7 @@ import { countHit } from '../rate-limits.ts';
 import { normalizeAnswer } from '../security-questions.ts';
 import { maskEmail } from './actions/notify.ts';
 
-/** A verification is good for the rest of the call. */
+/** A verification is good for one action within the call's next 15 minutes (SPEC §3). */
 const VERIFICATION_TTL_MS = 15 * 60_000;
 const CODE_TTL_MS = 10 * 60_000;
 const CODE_ATTEMPTS = 5;
@@ -204,4 +204,35 @@ export async function checkVerificationCode(
     expiresAt: match ? now + VERIFICATION_TTL_MS : row.expires_at,
     attemptsLeft: match ? 0 : CODE_ATTEMPTS - attempts,
   };
+}
+
+/** The refusal of an action whose verification an earlier action already used (SPEC §3). */
+export const verificationUsed = () =>
+  new ApiProblem(
+    'verification_required',
+    'That caller verification was used by an earlier action: one verification, one action. Verify the caller again.',
+    'verificationId',
+  );
+
+/**
+ * Uses a verification up for one action, inside that action's transaction: one conditional
+ * update, so of two actions sent at once with one verification exactly one takes it (R12's
+ * pattern), and an action that rolls back (a stale version, a refusal) leaves it unused.
+ */
+export async function spendVerification(
+  trx: Db,
+  ctx: ServiceContext,
+  verificationId: string,
+  action: string,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const spent = await trx
+    .updateTable('verifications')
+    .set({ used_at: now, used_for: action })
+    .where('id', '=', verificationId)
+    .where('used_at', 'is', null)
+    .where('verified_at', 'is not', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(spent.numUpdatedRows) !== 1) throw verificationUsed();
 }
