@@ -8,9 +8,14 @@
  *
  *   npx tsx scripts/bench-renderer.ts [--n 100000] [--searches 100]
  *
+ * Then the open account (issue 15): CHANGES changes written to the store (failed attempts), each
+ * timed from the write to the open view showing it (checked every frame), at a random moment of
+ * the poll's cycle; the polls' rate over that time; and one GET of the account view alone.
+ *
  * SQLite in a temporary folder, or PostgreSQL when DATABASE_URL names it. Prints p50/p95 and
  * the renderer bundle's size (gzip).
  */
+import { randomInt } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,8 +34,8 @@ import { seedOrganization } from '../test/support/accounts.ts';
 import { ApiClient, seedAdmin } from '../test/support/admin.ts';
 import { browserPath, launchBrowser } from '../test/support/browser.ts';
 import { buildBrowserPreload, buildRenderer } from '../test/support/console-build.ts';
-import { openSignedIn } from '../test/support/console-e2e.ts';
-import { startConsole } from '../test/support/console-harness.ts';
+import { openAccount, openSignedIn } from '../test/support/console-e2e.ts';
+import { startConsole, type ConsoleHarness } from '../test/support/console-harness.ts';
 import { startTestService } from '../test/support/service.ts';
 import { accountRow } from './bench-search/load-accounts.ts';
 import { startServiceProcess } from './service-process.ts';
@@ -52,6 +57,7 @@ const arg = (name: string, fallback: number) => {
 const N = arg('n', 100_000);
 const SEARCHES = arg('searches', 100);
 const WARMUP = 10;
+const CHANGES = arg('changes', 30);
 const ORGS = 500;
 /** The renderer's first page (renderer/queries/accounts.ts, SEARCH_FIRST_PAGE). */
 const SEARCH_FIRST_PAGE = 50;
@@ -244,6 +250,74 @@ async function serviceAlone(
   return times.sort((a, b) => a.ms - b.ms);
 }
 
+/** What keeping the open account current costs and how soon a change shows. */
+interface LiveView {
+  /** Store write → the open view showing it, ms, sorted. */
+  shown: number[];
+  /** getAccount calls per minute while the view was open. */
+  perMinute: number;
+  /** getAccount inside main (router, client, HTTP), ms, sorted. */
+  inMain: number[];
+  /** One GET of the account view straight to the service, ms, sorted. */
+  alone: number[];
+}
+
+/**
+ * Opens one account and changes its failed-attempt count in the store CHANGES times, each at a
+ * random point of the poll's cycle, timing the write to the first frame that shows it.
+ */
+async function timeLiveView(h: ConsoleHarness, svc: Service, url: string): Promise<LiveView> {
+  const account = await svc.ctx.db
+    .selectFrom('accounts')
+    .select(['id', 'username'])
+    .where('username', '!=', 'bench.admin')
+    .orderBy('username')
+    .executeTakeFirstOrThrow();
+  await openAccount(h.page, account.username, account.username);
+  const calls = () => h.calls.filter((op) => op === 'getAccount').length;
+  const firstCall = calls();
+  const started = performance.now();
+  const shown: number[] = [];
+  for (let i = 1; i <= CHANGES; i += 1) {
+    await new Promise((resolve) => setTimeout(resolve, randomInt(1_000)));
+    const written = performance.timeOrigin + performance.now();
+    await svc.ctx.db
+      .updateTable('accounts')
+      .set({ failed_count: 100 + i })
+      .where('id', '=', account.id)
+      .execute();
+    // No named functions inside: tsx would wrap them in a helper the page does not have.
+    const seen = await h.page.waitForFunction(
+      (count) => {
+        for (const fact of document.querySelectorAll('.fact'))
+          if (
+            fact.querySelector('dt')?.textContent === 'Failed attempts' &&
+            fact.querySelector('dd')?.textContent === count
+          )
+            return performance.timeOrigin + performance.now();
+        return null;
+      },
+      String(100 + i),
+      { timeout: 10_000, polling: 'raf' },
+    );
+    shown.push(((await seen.jsonValue()) as number) - written);
+  }
+  const minutes = (performance.now() - started) / 60_000;
+  const perMinute = (calls() - firstCall) / minutes;
+  const inMain = h.durations.filter((d) => d.op === 'getAccount').map((d) => d.ms);
+  const api = new ApiClient(url);
+  await api.signIn('bench.admin');
+  const alone: number[] = [];
+  for (let i = 0; i < 100; i += 1) {
+    const t = performance.now();
+    const response = await api.get(`/api/v1/accounts/${account.id}`);
+    if (response.status !== 200) throw new Error(`account view answered ${response.status}`);
+    alone.push(performance.now() - t);
+  }
+  const sort = (list: number[]) => list.sort((a, b) => a - b);
+  return { shown: sort(shown), perMinute, inMain: sort(inMain), alone: sort(alone) };
+}
+
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 
@@ -303,6 +377,7 @@ async function main(): Promise<void> {
     const inMain = sorted((t) => t.main ?? NaN);
     const react = sorted((t) => t.committed - t.answered);
     const frame = sorted((t) => t.painted - t.committed);
+    const live = await timeLiveView(h, svc, service.url);
     const size = bundleSize(rendererDir);
     const ms = (n: number) => `${n.toFixed(1)} ms`;
     const line = (label: string, list: number[]) =>
@@ -328,6 +403,11 @@ async function main(): Promise<void> {
           .map((t) => `"${t.q}" ${ms(t.ms)}`)
           .join(', ')}`,
         `  rows in the page per search (virtual list): ${rows.toFixed(1)} on average`,
+        `open account view, kept current by polling (${live.shown.length} changes in the store):`,
+        `${line('change in the store → shown in the open view:', live.shown)}, max ${ms(live.shown.at(-1) ?? NaN)} (target ≤ 2 s)`,
+        `  polls: ${live.perMinute.toFixed(1)} account GETs per minute per open view`,
+        line('  one poll inside main (router, client, HTTP):', live.inMain),
+        line('  one GET of the account view straight to the service:', live.alone),
         `renderer bundle: ${(size.gzip / 1024).toFixed(1)} kB gzip`,
         ...size.files.map(
           ([file, raw, gz]) =>

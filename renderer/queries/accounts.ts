@@ -109,14 +109,8 @@ export function useAccountSearch(p: SearchParams, enabled: boolean) {
     placeholderData: keepPreviousData,
     enabled,
     staleTime: 30_000,
-  });
-}
-
-/** The §3 account view with its version. */
-export function useAccountView(connectionId: string, accountId: string) {
-  return useQuery({
-    queryKey: accountKeys.view(connectionId, accountId),
-    queryFn: () => unwrap(latchkey().getAccount({ connectionId, accountId })),
+    // Issue 15: badges as the accounts are now when the agent comes back to the console.
+    refetchOnWindowFocus: 'always',
   });
 }
 

@@ -1,9 +1,9 @@
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { ErrorBoundary } from '../../app/ErrorBoundary.tsx';
-import { useAccountView } from '../../queries/accounts.ts';
+import { useAccountView } from '../../queries/account-view.ts';
 import { useDialogStore } from '../../state/dialog-store.ts';
 import { useSelectionStore, type AccountRef } from '../../state/selection-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
@@ -84,20 +84,33 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
   );
 }
 
+/**
+ * The open account, kept current by polling (queries/account-view.ts). "Refreshing…" shows only
+ * for the agent's own Refresh, and a failed poll keeps the view with a notice: a background
+ * check must not make the pane flicker or jump.
+ */
 function AccountLoader({ open, connection }: { open: AccountRef; connection: Connection }) {
-  const query = useAccountView(open.connectionId, open.accountId);
-  if (query.isPending) return <Progress label="Loading the account…" />;
-  if (query.isError)
-    return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
+  const query = useAccountView(open.connectionId, open.accountId, connection.admin !== null);
+  const [refreshing, setRefreshing] = useState(false);
+  const onRefresh = () => {
+    setRefreshing(true);
+    void query.refetch().finally(() => setRefreshing(false));
+  };
   if (!connection.admin) return <p>Sign in to {connection.name} to see this account.</p>;
+  if (query.isPending) return <Progress label="Loading the account…" />;
+  if (query.isError && !query.data)
+    return <ErrorNotice error={query.error} onRetry={() => void query.refetch()} />;
   return (
-    <AccountDetails
-      view={query.data}
-      connection={connection}
-      admin={connection.admin}
-      refreshing={query.isFetching}
-      onRefresh={() => void query.refetch()}
-    />
+    <>
+      {query.isError && <ErrorNotice error={query.error} onRetry={onRefresh} />}
+      <AccountDetails
+        view={query.data}
+        connection={connection}
+        admin={connection.admin}
+        refreshing={refreshing}
+        onRefresh={onRefresh}
+      />
+    </>
   );
 }
 

@@ -14,6 +14,7 @@ import { ActionDone } from './ActionDone.tsx';
 import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
 import { offeredActions, mayResend } from './permissions.ts';
 import { StaleNotice } from './StaleNotice.tsx';
+import { useAccountRecheck } from './use-account-change.ts';
 import { diffViews } from './view-diff.ts';
 
 /** What the dialog says about its action: the catalog entry, or the resend of one email. */
@@ -88,7 +89,18 @@ function useDialogAction(dialog: DialogState, verificationId: string | undefined
     setSeen(current);
     submit(last.current, current.version);
   };
-  return { seen, mutation, submit, current, retry };
+  const recheck = useAccountRecheck(dialog, seen, setSeen);
+  const [checking, setChecking] = useState(false);
+  // Issue 15: the account is checked right before sending; what changed is shown first.
+  const send = async (values: ActionFormValues) => {
+    last.current = values;
+    setChecking(true);
+    const version = await recheck.versionToSend().finally(() => setChecking(false));
+    if (version !== undefined) submit(values, version);
+  };
+  // The dialog's own action moves the version too: no notice while it runs or once it is done.
+  const moved = mutation.isPending || mutation.data ? undefined : recheck.moved;
+  return { seen, mutation, send, checking, moved, accept: recheck.accept, current, retry };
 }
 
 interface Props {
@@ -108,7 +120,7 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
     useVerification(dialog.connectionId, dialog.accountId),
     Date.now(),
   );
-  const { seen, mutation, submit, current, retry } = useDialogAction(
+  const { seen, mutation, send, checking, moved, accept, current, retry } = useDialogAction(
     dialog,
     verification?.verificationId,
   );
@@ -146,6 +158,15 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
               onRetry={retry}
             />
           )}
+          {!current && moved && (
+            <StaleNotice
+              changes={moved.changes}
+              stillApplies={stillApplies(dialog, admin, moved.current)}
+              busy={checking}
+              refused={false}
+              onRetry={accept}
+            />
+          )}
           <ActionForm
             info={info}
             view={seen}
@@ -159,10 +180,10 @@ export function ActionDialog({ dialog, connection, admin, onClose }: Props) {
                   : undefined,
               },
             })}
-            pending={mutation.isPending}
+            pending={mutation.isPending || checking}
             error={current ? null : failure}
-            hideSubmit={!!current}
-            onSubmit={(values) => submit(values, seen.version)}
+            hideSubmit={!!current || !!moved}
+            onSubmit={(values) => void send(values)}
             onCancel={onClose}
           />
         </>

@@ -5,11 +5,16 @@ interface Props {
   /** False when the action no longer makes sense on the account as it is now. */
   stillApplies: boolean;
   busy: boolean;
+  /** True after the service refused a stale version (412); false when found before sending. */
+  refused?: boolean;
   onRetry(): void;
 }
 
-/** A 412 explained: what changed since the agent opened the account, and a retry on the new version. */
-export function StaleNotice({ changes, stillApplies, busy, onRetry }: Props) {
+/**
+ * What changed since the agent opened the account, and a way on with the new version: after a
+ * 412 (retry), or found by the dialog's own re-check before it sent anything (continue).
+ */
+export function StaleNotice({ changes, stillApplies, busy, refused = true, onRetry }: Props) {
   return (
     <div className="notice notice-warn" role="alert">
       <p className="notice-headline">The account changed since you opened it</p>
@@ -38,13 +43,19 @@ export function StaleNotice({ changes, stillApplies, busy, onRetry }: Props) {
       )}
       {stillApplies ? (
         <>
-          <p>Nothing was done. Check the changes, then act on the new version.</p>
+          <p>
+            {refused ? 'Nothing was done.' : 'Nothing has been sent yet.'} Check the changes, then
+            act on the new version.
+          </p>
           <button type="button" className="primary" disabled={busy} onClick={onRetry}>
-            Retry on the new version
+            {refused ? 'Retry on the new version' : 'Continue on the new version'}
           </button>
         </>
       ) : (
-        <p>Nothing was done, and this action no longer applies to the account as it is now.</p>
+        <p>
+          {refused ? 'Nothing was done' : 'Nothing has been sent'}, and this action no longer
+          applies to the account as it is now.
+        </p>
       )}
     </div>
   );
