@@ -1,4 +1,4 @@
-import { lazy, Suspense } from 'react';
+import { lazy, Suspense, useEffect, useRef, type RefObject } from 'react';
 import type { Permission } from '../../common/api/auth.ts';
 import type { Connection } from '../../common/ipc/contract.ts';
 import { AccountPane } from '../features/account/AccountPane.tsx';
@@ -8,6 +8,7 @@ import { roleWords } from '../features/connections/role-words.ts';
 import { SearchPane } from '../features/search/SearchPane.tsx';
 import { useConnectionStore } from '../state/connection-store.ts';
 import { useRouteStore, type Screen } from '../state/route-store.ts';
+import { Announcer } from '../ui/Announcer.tsx';
 import { ConnectionBadge } from '../ui/ConnectionBadge.tsx';
 import { Progress } from '../ui/Progress.tsx';
 import { ConnectionSwitcher } from './ConnectionSwitcher.tsx';
@@ -112,6 +113,19 @@ const SCREEN_WORDS: Record<Screen, string> = {
   organizations: 'The Organizations screen',
 };
 
+const FIRST_FIELD = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
+
+/**
+ * Issue 15: the first screen starts on its first field (the search box, or the sign-in or
+ * add-connection form), unless a field already took the focus with autoFocus.
+ */
+function useInitialFocus(main: RefObject<HTMLElement | null>): void {
+  useEffect(() => {
+    if (document.activeElement !== document.body && document.activeElement !== null) return;
+    main.current?.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
+  }, [main]);
+}
+
 /** The signed-in console: header, then search beside the account, or another screen. */
 export function Shell({ connections }: { connections: Connection[] }) {
   const chosen = useRouteStore((s) => s.screen);
@@ -119,11 +133,13 @@ export function Shell({ connections }: { connections: Connection[] }) {
   const active = connections.find((c) => c.id === activeId);
   const anySignedIn = connections.some((c) => c.state === 'signed_in');
   const screen = shownScreen(chosen, active, anySignedIn);
+  const mainRef = useRef<HTMLElement>(null);
+  useInitialFocus(mainRef);
   return (
     <div className="shell">
       <Header connections={connections} active={active} screen={screen} />
       <Notice />
-      <main className={screen === 'console' ? 'console' : 'screen'}>
+      <main className={screen === 'console' ? 'console' : 'screen'} ref={mainRef}>
         <ErrorBoundary what={SCREEN_WORDS[screen]}>
           {screen === 'console' && (
             <>
@@ -141,6 +157,7 @@ export function Shell({ connections }: { connections: Connection[] }) {
         </ErrorBoundary>
       </main>
       <DialogHost connections={connections} />
+      <Announcer />
     </div>
   );
 }

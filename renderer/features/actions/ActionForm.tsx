@@ -1,9 +1,11 @@
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { VerificationResult } from '../../../common/api/actions.ts';
 import { formatClock, plural } from '../../format/time.ts';
 import { errorField } from '../../ipc/error-words.ts';
+import { focusAndAnnounce } from '../../state/announce-store.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
+import { CONFIRM_KEYS } from '../../ui/Modal.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { VerifyPanel } from '../verify/VerifyPanel.tsx';
 import { HolderPicker, SharedResetNote } from './SharedReset.tsx';
@@ -68,6 +70,18 @@ function Verification({ props }: { props: Props }) {
   return <p className="muted">The caller is not verified; the audit log records that.</p>;
 }
 
+/**
+ * Issue 15: once the caller is verified the verify panel (and its focused field) goes away, so
+ * the focus moves on to the reason. Watched here, not in the panel: by then it is unmounted.
+ */
+function useFocusOnVerified(verified: boolean, reason: RefObject<HTMLTextAreaElement | null>) {
+  const was = useRef(verified);
+  useEffect(() => {
+    if (verified && !was.current) focusAndAnnounce(reason.current, 'Caller verified; now say why.');
+    was.current = verified;
+  }, [verified, reason]);
+}
+
 /** Why (and the ticket), the verification, and the confirming button. */
 export function ActionForm(props: Props) {
   const { info, view, pending, error } = props;
@@ -78,6 +92,7 @@ export function ActionForm(props: Props) {
   const [reasonError, setReasonError] = useState<string | null>(null);
   const [holderError, setHolderError] = useState<string | null>(null);
   const reasonRef = useRef<HTMLTextAreaElement>(null);
+  useFocusOnVerified(!!props.verification, reasonRef);
   const blocked = info.needsVerification && !props.verification;
   const serverReasonError = errorField(error) === 'reason' ? (error as Error).message : null;
   const serverHolderError = errorField(error) === 'holderId' ? (error as Error).message : null;
@@ -118,6 +133,8 @@ export function ActionForm(props: Props) {
       {!props.hideVerification && <Verification props={props} />}
       <form onSubmit={onSubmit} className="action-form" noValidate>
         <label htmlFor={`${id}-reason`}>Why? (goes into the audit log)</label>
+        {/* A textarea: Enter starts a new line (a reason may quote the ticket), and a stray Enter
+            must not send an action before the ticket is typed; Ctrl/Cmd+Enter confirms. */}
         <textarea
           ref={reasonRef}
           id={`${id}-reason`}
@@ -153,8 +170,16 @@ export function ActionForm(props: Props) {
             Cancel
           </button>
           {!props.hideSubmit && (
-            <button type="submit" className="primary" disabled={pending || blocked}>
-              {info.confirm}
+            <button
+              type="submit"
+              className="primary"
+              aria-keyshortcuts={CONFIRM_KEYS}
+              disabled={pending || blocked}
+            >
+              {info.confirm}{' '}
+              <span className="key-hint" aria-hidden="true">
+                <kbd>Ctrl</kbd>+<kbd>Enter</kbd>
+              </span>
             </button>
           )}
         </div>
