@@ -399,10 +399,10 @@ describeBrowser('console: actions on accounts', () => {
     ];
     // The administrator sees them on this account...
     await openAccount(h.page, 'shared.lo', 'shared.locked');
-    const asAdmin = await h.page
-      .getByRole('region', { name: 'Actions' })
-      .getByRole('button')
-      .allInnerTexts();
+    // Each button shows its shortcut after its label (issue 15): "Unlock Alt+U".
+    const asAdmin = (
+      await h.page.getByRole('region', { name: 'Actions' }).getByRole('button').allInnerTexts()
+    ).map((text) => text.replace(/ Alt\+[A-Z]$/, ''));
     for (const action of adminActions.filter((a) => a !== 'Set temporary password'))
       expect(asAdmin).toContain(action);
 
@@ -413,8 +413,13 @@ describeBrowser('console: actions on accounts', () => {
       .getByRole('region', { name: 'Actions' })
       .getByRole('button')
       .allInnerTexts();
-    expect(offered).toEqual(['Send reset email', 'Send username reminder', 'Unlock']);
-    for (const action of adminActions) expect(offered).not.toContain(action);
+    expect(offered).toEqual([
+      'Send reset email Alt+R',
+      'Send username reminder Alt+M',
+      'Unlock Alt+U',
+    ]);
+    for (const action of adminActions)
+      expect(offered.map((text) => text.replace(/ Alt\+[A-Z]$/, ''))).not.toContain(action);
     await record(helpdesk.page, 'console-helpdesk-actions');
   });
 

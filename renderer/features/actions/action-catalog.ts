@@ -6,6 +6,8 @@ import type { Permission } from '../../../common/api/auth.ts';
 export interface ActionInfo {
   /** The button. */
   label: string;
+  /** The letter of its Alt+letter shortcut (action-shortcuts.ts says which letters are free). */
+  key: string;
   /** The dialog's confirming button. */
   confirm: string;
   /** One sentence under the dialog's title: what will happen. */
@@ -28,6 +30,7 @@ const active = (v: AccountView) => !v.status.disabled;
 export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   'send-reset-email': {
     label: 'Send reset email',
+    key: 'R',
     confirm: 'Send reset email',
     explains: 'Emails a forgotten-password link, as the holder’s own request would.',
     permission: 'send_link',
@@ -38,6 +41,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'send-username-reminder': {
     label: 'Send username reminder',
+    key: 'M',
     confirm: 'Send username reminder',
     explains: 'Emails every username registered to the account’s address.',
     permission: 'send_link',
@@ -48,6 +52,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   unlock: {
     label: 'Unlock',
+    key: 'U',
     confirm: 'Unlock account',
     explains: 'Clears the lockout and the failed-attempt count; the owner is told by email.',
     permission: 'unlock',
@@ -58,6 +63,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'end-sessions': {
     label: 'End sessions',
+    key: 'S',
     confirm: 'End every session',
     explains: 'Signs the account out of every product.',
     permission: 'end_sessions',
@@ -68,6 +74,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'invalidate-links': {
     label: 'Invalidate reset links',
+    key: 'L',
     confirm: 'Invalidate links',
     explains: 'Kills every outstanding reset link of this account.',
     permission: 'send_link',
@@ -78,6 +85,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'set-temporary-password': {
     label: 'Set temporary password',
+    key: 'T',
     confirm: 'Set temporary password',
     explains:
       'The service generates a password, shown once, valid 24 hours, to be changed at the first sign-in.',
@@ -89,6 +97,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'clear-security-question': {
     label: 'Clear security question',
+    key: 'Q',
     confirm: 'Clear security question',
     explains:
       'A new question is asked at the next sign-in; until then a forgotten-password email says to call an administrator.',
@@ -100,6 +109,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'reset-shared-login': {
     label: 'Reset shared login',
+    key: 'P',
     confirm: 'Reset shared login',
     explains:
       'Sets a new password for this shared login and gives it to the holder on the phone, to share with the others.',
@@ -111,6 +121,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   'convert-shared-login': {
     label: 'Convert to personal accounts',
+    key: 'C',
     confirm: 'Convert shared login',
     explains:
       'Creates one personal account per holder with the same products, invites each by email, then disables the shared login.',
@@ -122,6 +133,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   disable: {
     label: 'Disable',
+    key: 'D',
     confirm: 'Disable account',
     explains: 'No sign-in; every session and reset link ends.',
     permission: 'disable',
@@ -132,6 +144,7 @@ export const ACTION_CATALOG: Record<ActionName, ActionInfo> = {
   },
   enable: {
     label: 'Enable',
+    key: 'N',
     confirm: 'Enable account',
     explains: 'The account can sign in again.',
     permission: 'disable',
