@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { ErrorBoundary } from '../../app/ErrorBoundary.tsx';
 import { useAccountView } from '../../queries/account-view.ts';
+import { focusAndAnnounce } from '../../state/announce-store.ts';
 import { useDialogStore } from '../../state/dialog-store.ts';
 import { useSelectionStore, type AccountRef } from '../../state/selection-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
@@ -37,9 +38,44 @@ interface DetailsProps {
   onRefresh(): void;
 }
 
+/**
+ * Issue 15: when the focused control vanishes (Unlock, once the account is unlocked), the focus
+ * goes to the account's heading rather than dropping to <body>.
+ */
+function useFocusFallback(
+  article: RefObject<HTMLElement | null>,
+  heading: RefObject<HTMLElement | null>,
+) {
+  const last = useRef<Element | null>(null);
+  useEffect(() => {
+    const el = article.current;
+    const onFocusIn = (event: FocusEvent) => {
+      last.current = event.target instanceof Element ? event.target : null;
+    };
+    el?.addEventListener('focusin', onFocusIn);
+    return () => el?.removeEventListener('focusin', onFocusIn);
+  }, [article]);
+  // After every render: a dialog open has the focus elsewhere on purpose (its close restores it).
+  useEffect(() => {
+    const lost = document.activeElement === document.body || document.activeElement === null;
+    if (!lost || !last.current || last.current.isConnected) return;
+    if (useDialogStore.getState().dialog !== null) return;
+    last.current = null;
+    focusAndAnnounce(heading.current, 'That control is gone; back on the account.');
+  });
+}
+
+/** Issue 15: after the caller is verified, the focus goes to the first action. */
+function focusFirstAction(article: HTMLElement | null): void {
+  const first = article?.querySelector<HTMLElement>('.action-buttons button:not(:disabled)');
+  focusAndAnnounce(first, 'Caller verified; the first action has the focus.');
+}
+
 /** The §3 account view: who, where, status, password history, records and the timeline. */
 function AccountDetails({ view, connection, admin, refreshing, onRefresh }: DetailsProps) {
   const headingRef = useRef<HTMLHeadingElement>(null);
+  const articleRef = useRef<HTMLElement>(null);
+  useFocusFallback(articleRef, headingRef);
   const focusAccount = useSelectionStore((s) => s.focusAccount);
   const openDialog = useDialogStore((s) => s.open);
   useEffect(() => {
@@ -50,7 +86,7 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
     ? (mailId: string) => openDialog({ kind: 'resend-mail', mailId, ...ref })
     : null;
   return (
-    <article className="account" aria-labelledby="account-heading">
+    <article className="account" aria-labelledby="account-heading" ref={articleRef}>
       <header className="account-head" style={{ borderColor: connection.colour }}>
         <h2 id="account-heading" ref={headingRef} tabIndex={-1}>
           {view.username}
@@ -60,15 +96,21 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
           <ConnectionBadge connection={connection} /> · {view.organization.name} ·{' '}
           <span className="muted">version {view.version}</span>
         </p>
-        <div className="row">
-          <StatusBadges view={view} />
-          <button type="button" className="refresh" onClick={onRefresh} disabled={refreshing}>
-            {refreshing ? 'Refreshing…' : 'Refresh'}
-          </button>
-        </div>
+        <StatusBadges view={view} />
       </header>
       <ActionBar connectionId={connection.id} view={view} admin={admin} />
-      <VerifyPanel connectionId={connection.id} view={view} endCall />
+      {/* Issue 15: after the actions in the tab order, so the heading's next stop is an action. */}
+      <div className="row refresh-row">
+        <button type="button" className="refresh" onClick={onRefresh} disabled={refreshing}>
+          {refreshing ? 'Refreshing…' : 'Refresh'}
+        </button>
+      </div>
+      <VerifyPanel
+        connectionId={connection.id}
+        view={view}
+        endCall
+        onVerified={() => focusFirstAction(articleRef.current)}
+      />
       <div className="sections">
         <IdentitySection view={view} />
         <StatusSection view={view} />

@@ -1,7 +1,8 @@
-import { useEffect, useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { ActionResult, VerificationResult } from '../../../common/api/actions.ts';
 import { END_CALL_KEYS } from '../../app/shortcuts.ts';
+import { focusAndAnnounce } from '../../state/announce-store.ts';
 import { formatClock } from '../../format/time.ts';
 import { errorField } from '../../ipc/error-words.ts';
 import { useCheckCode, useVerifyCaller } from '../../queries/verification.ts';
@@ -92,6 +93,8 @@ interface Props {
   title?: string;
   /** The account view's panel offers "End call"; the one inside an action's dialog does not. */
   endCall?: boolean;
+  /** Where the focus goes once the caller is verified (issue 15): the next step. */
+  onVerified?: () => void;
 }
 
 /**
@@ -103,6 +106,7 @@ export function VerifyPanel({
   view,
   title = 'Verify the caller',
   endCall = false,
+  onVerified,
 }: Props) {
   const id = useId();
   const v = useVerification(connectionId, view.id);
@@ -111,6 +115,8 @@ export function VerifyPanel({
   const check = useCheckCode();
   const [answer, setAnswer] = useState('');
   const [code, setCode] = useState('');
+  const codeRef = useRef<HTMLInputElement>(null);
+  const [codeSent, setCodeSent] = useState(0);
   const base = { connectionId, accountId: view.id };
   const { reset: resetVerify } = verify;
   const { reset: resetCheck } = check;
@@ -123,17 +129,40 @@ export function VerifyPanel({
     setCode('');
   }, [end, resetVerify, resetCheck]);
 
+  // Issue 15: once the code is sent its field (rendered by then) takes the focus.
+  useEffect(() => {
+    if (codeSent > 0)
+      focusAndAnnounce(codeRef.current, 'Code sent; type the code the caller reads out.');
+  }, [codeSent]);
+
   const onAnswer = (event: FormEvent) => {
     event.preventDefault();
-    verify.mutate({ ...base, method: 'answer', answer }, { onSettled: () => setAnswer('') });
+    verify.mutate(
+      { ...base, method: 'answer', answer },
+      {
+        onSettled: () => setAnswer(''),
+        onSuccess: (result) => {
+          if (result.result === 'match') onVerified?.();
+        },
+      },
+    );
   };
-  const onSendCode = () => verify.mutate({ ...base, method: 'email_code' });
+  const onSendCode = () =>
+    verify.mutate(
+      { ...base, method: 'email_code' },
+      { onSuccess: () => setCodeSent((n) => n + 1) },
+    );
   const onCheck = (event: FormEvent) => {
     event.preventDefault();
     if (!v) return;
     check.mutate(
       { ...base, verificationId: v.verificationId, code },
-      { onSuccess: () => setCode('') },
+      {
+        onSuccess: (result) => {
+          setCode('');
+          if (result.result === 'match') onVerified?.();
+        },
+      },
     );
   };
   const codePending = v?.method === 'email_code' && v.result !== 'match';
@@ -177,6 +206,7 @@ export function VerifyPanel({
           <div className="row">
             <input
               id={`${id}-code`}
+              ref={codeRef}
               value={code}
               inputMode="numeric"
               autoComplete="off"
