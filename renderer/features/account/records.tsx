@@ -1,4 +1,5 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
+import { localSummary } from '../../format/time.ts';
 import { Time } from '../../ui/Time.tsx';
 import { actionWords, auditTypeWords, verificationWords } from './audit-words.ts';
 import { Section } from './sections.tsx';
@@ -162,7 +163,9 @@ function detailOf(entry: AccountView['audit'][number]): string {
   const d = entry.detail;
   if (entry.type === 'admin_action') {
     const parts = [
-      typeof d.summary === 'string' ? d.summary : actionWords(d.action),
+      typeof d.summary === 'string'
+        ? localSummary(d.summary, typeof d.linkExpiresAt === 'number' ? d.linkExpiresAt : null)
+        : actionWords(d.action),
       typeof d.reason === 'string' ? `why: ${d.reason}` : '',
       typeof d.ticket === 'string' ? `ticket ${d.ticket}` : '',
       verificationWords(d.verification),
