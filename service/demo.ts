@@ -8,7 +8,7 @@ import {
   PRODUCTS,
 } from './domain/account-records.ts';
 import { insertAccounts, type PreparedAccount } from './domain/account-rows.ts';
-import { recordAudit } from './domain/audit.ts';
+import { recordAuditBatch, type AuditEntry } from './domain/audit.ts';
 import { parsePolicy } from './domain/policy.ts';
 import { DEMO_ACCOUNTS, DEMO_ORGANIZATIONS, type DemoSpec } from './demo-accounts.ts';
 import { newId } from './ids.ts';
@@ -82,6 +82,44 @@ async function prepareDemo(
   return { spec, account };
 }
 
+/** A documentation address (RFC 5737): the demo's failed sign-ins come from no real machine. */
+const DEMO_IP = '192.0.2.10';
+
+/**
+ * Locks the account the way failed sign-ins do (service/domain/lockout.ts), with the same audit
+ * events, so the console says "Too many failed sign-ins" as the README does; but until an
+ * administrator unlocks it (locked_until null), as a policy may choose, and without the email.
+ */
+async function lockAfterFailedSignIns(trx: Db, ctx: ServiceContext, account: PreparedAccount) {
+  const { id, organization_id } = account.row;
+  const org = await trx
+    .selectFrom('organizations')
+    .select('policy')
+    .where('id', '=', organization_id)
+    .executeTakeFirstOrThrow();
+  const threshold = parsePolicy(org.policy).lockoutThreshold;
+  await trx
+    .updateTable('accounts')
+    .set({ failed_count: threshold, locked_at: ctx.clock.now(), locked_until: null })
+    .where('id', '=', id)
+    .execute();
+  const where = { accountId: id, organizationId: organization_id, ip: DEMO_IP };
+  const failures: AuditEntry[] = Array.from({ length: threshold }, (_, i) => ({
+    ...where,
+    type: 'sign_in_failed',
+    detail: { reason: 'wrong_password', failedCount: i + 1, via: 'pages' },
+  }));
+  await recordAuditBatch(trx, ctx.clock, [
+    ...failures,
+    {
+      ...where,
+      type: 'lockout',
+      actor: 'system',
+      detail: { failedCount: threshold, until: null, trigger: 'wrong_password' },
+    },
+  ]);
+}
+
 /** Locks and grants what the demo case needs, with the audit events the console shows. */
 async function applyState(
   trx: Db,
@@ -89,28 +127,8 @@ async function applyState(
   spec: DemoSpec,
   account: PreparedAccount,
 ): Promise<void> {
-  const { id, organization_id } = account.row;
-  if (spec.state === 'locked') {
-    const org = await trx
-      .selectFrom('organizations')
-      .select('policy')
-      .where('id', '=', organization_id)
-      .executeTakeFirstOrThrow();
-    const failedCount = parsePolicy(org.policy).lockoutThreshold;
-    // Locked until an administrator unlocks it (locked_until null), as a policy may choose.
-    await trx
-      .updateTable('accounts')
-      .set({ failed_count: failedCount, locked_at: ctx.clock.now(), locked_until: null })
-      .where('id', '=', id)
-      .execute();
-    await recordAudit(trx, ctx.clock, {
-      type: 'lockout',
-      accountId: id,
-      organizationId: organization_id,
-      actor: 'system',
-      detail: { failedCount, until: null, trigger: 'demo' },
-    });
-  }
+  const { id } = account.row;
+  if (spec.state === 'locked') await lockAfterFailedSignIns(trx, ctx, account);
   if (spec.superAdmin) {
     await trx
       .insertInto('role_grants')

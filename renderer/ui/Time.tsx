@@ -1,7 +1,11 @@
-import { formatTime, isoTime } from '../format/time.ts';
+import { formatTime, isoTime, utcTime } from '../format/time.ts';
 
-/** A `<time>` element with the agent's local rendering, or a dash. */
+/** A `<time>` element in the agent's zone, named; hovering gives UTC, as the emails say it. */
 export function Time({ at }: { at: number | null | undefined }) {
   if (at === null || at === undefined) return <>—</>;
-  return <time dateTime={isoTime(at)}>{formatTime(at)}</time>;
+  return (
+    <time dateTime={isoTime(at)} title={utcTime(at)}>
+      {formatTime(at)}
+    </time>
+  );
 }

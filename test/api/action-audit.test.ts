@@ -112,6 +112,8 @@ describe('R75 R79: every action is audited in the transaction of its change', ()
           ticket,
           verification: verificationId ? 'answer' : 'none',
           summary: result.summary,
+          // The moment the summary names, so the console can tell it in the agent's zone.
+          ...(result.linkExpiresAt ? { linkExpiresAt: result.linkExpiresAt } : {}),
         },
       });
       // The change and its record carry the same version: one transaction made both.

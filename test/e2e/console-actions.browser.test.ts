@@ -423,6 +423,29 @@ describeBrowser('console: actions on accounts', () => {
     await record(helpdesk.page, 'console-helpdesk-actions');
   });
 
+  it('an account without a security question tells the helpdesk why and who can help', async () => {
+    await seedAccount(suite.svc.ctx, {
+      organizationId: org,
+      username: 'bo.noquestion',
+      answer: null,
+    });
+    const helpdesk = await suite.console();
+    await openSignedIn(helpdesk, suite.url, { username: 'hal.help' });
+    await openAccount(helpdesk.page, 'bo.noq', 'bo.noquestion');
+    const offered = await helpdesk.page
+      .getByRole('region', { name: 'Actions' })
+      .getByRole('button')
+      .allInnerTexts();
+    expect(offered).toEqual(['Send username reminder']);
+    const why = await helpdesk.page
+      .getByRole('note', { name: 'Why some actions are not offered' })
+      .innerText();
+    expect(why).toContain('No reset link can be sent');
+    expect(why).toContain('A temporary password needs the “Set temporary password” permission');
+    expect(why).toMatch(/Who can help: .*administrators/);
+    await record(helpdesk.page, 'console-helpdesk-no-question');
+  });
+
   // Last: it moves the service's clock on by hours.
   it('an email that failed shows its delivery state and reason, and Resend sends it again', async () => {
     const { svc, smtp } = suite;

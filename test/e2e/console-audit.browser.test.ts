@@ -244,8 +244,10 @@ describeBrowser('console: the Audit screen', () => {
       ),
     );
     expect(unlocks).toBeGreaterThan(250);
-    // The row opened by a click shows the unlock in the detail's JSON.
+    // The row opened by a click shows the unlock in words, and in its JSON behind "Show raw".
     await list().getByRole('option').first().click();
+    await expect.poll(() => detail().innerText()).toMatch(/Action\s+unlocked the account/);
+    await detail().getByText('Show raw').click();
     await expect.poll(() => detail().locator('pre').innerText()).toContain('"action": "unlock"');
     await record(page(), 'console-audit-filtered');
 

@@ -10,6 +10,7 @@ import {
   organizationOf,
   productsOf,
 } from '../../service/domain/accounts.ts';
+import { loadAccountView } from '../../service/domain/admin/account-view.ts';
 import { passwordProblem } from '../../service/domain/password-policy.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { normalizeAnswer } from '../../service/domain/security-questions.ts';
@@ -158,14 +159,30 @@ describe('seedDemo', () => {
     expect(erin.failed_count).toBe(5);
     expect(erin.locked_until).toBeNull();
     expect(isLocked(erin, ctx.clock.now() + 365 * 86_400_000)).toBe(true);
-    expect(await attempt('erin', demoAccount('erin').password)).toEqual({ kind: 'failed' });
-    const lockout = await ctx.db
+    // Read before the attempt below adds its own failure.
+    const events = await ctx.db
       .selectFrom('audit_events')
-      .select('type')
+      .select(['type', 'detail'])
       .where('account_id', '=', erin.id)
-      .where('type', '=', 'lockout')
+      .where('type', 'in', ['sign_in_failed', 'lockout'])
+      .orderBy('seq')
       .execute();
-    expect(lockout).toHaveLength(1);
+    expect(await attempt('erin', demoAccount('erin').password)).toEqual({ kind: 'failed' });
+    // As the README says: locked by failed sign-ins, each one audited before the lock.
+    expect(events.map((e) => e.type)).toEqual([
+      ...Array<string>(5).fill('sign_in_failed'),
+      'lockout',
+    ]);
+    expect(events.map((e) => JSON.parse(e.detail) as object)).toEqual([
+      ...[1, 2, 3, 4, 5].map((failedCount) => ({
+        reason: 'wrong_password',
+        failedCount,
+        via: 'pages',
+      })),
+      { failedCount: 5, until: null, trigger: 'wrong_password' },
+    ]);
+    const view = await loadAccountView(ctx.db, ctx.clock, await accountNamed('erin'));
+    expect(view.status.lockReason).toBe('Too many failed sign-ins');
   });
 
   it('frank is disabled and cannot sign in', async () => {

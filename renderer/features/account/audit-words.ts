@@ -54,6 +54,9 @@ const ACTIONS: Record<string, string> = {
   enable: 'enabled the account',
   'resend-mail': 'resent an email',
   'set-holders': 'changed the holders',
+  'grant-role': 'granted a console role',
+  'revoke-role': 'revoked a console role',
+  'edit-policy': 'edited the organization’s policy',
 };
 
 export const actionWords = (action: unknown): string =>

@@ -1,6 +1,8 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
 import { Time } from '../../ui/Time.tsx';
-import { actionWords, auditTypeWords, verificationWords } from './audit-words.ts';
+import { actorWords, type KnownNames } from '../audit/audit-fields.ts';
+import { AuditFields } from '../audit/AuditFields.tsx';
+import { auditTypeWords } from './audit-words.ts';
 import { Section } from './sections.tsx';
 
 export function HoldersSection({ view }: { view: AccountView }) {
@@ -157,28 +159,14 @@ export function EmailsSection({ view, onResend }: EmailsProps) {
   );
 }
 
-/** The readable part of an event's detail: an action's words and reason, or its outcome. */
-function detailOf(entry: AccountView['audit'][number]): string {
-  const d = entry.detail;
-  if (entry.type === 'admin_action') {
-    const parts = [
-      typeof d.summary === 'string' ? d.summary : actionWords(d.action),
-      typeof d.reason === 'string' ? `why: ${d.reason}` : '',
-      typeof d.ticket === 'string' ? `ticket ${d.ticket}` : '',
-      verificationWords(d.verification),
-    ];
-    return parts.filter(Boolean).join(' · ');
-  }
-  return Object.entries(d)
-    .filter(([, v]) => typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')
-    .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${String(v).replace(/_/g, ' ')}`)
-    .join(' · ');
-}
-
-const actorOf = (entry: AccountView['audit'][number]) =>
-  entry.actorName ?? (entry.actor === 'self' ? 'the holder' : entry.actor);
+/** The ids an account's own events may hold that the view can name: its holders, its organization. */
+const namesOf = (view: AccountView): KnownNames => ({
+  holders: new Map(view.holders.map((h) => [h.id, h.name])),
+  organizations: new Map([[view.organization.id, view.organization.name]]),
+});
 
 export function AuditSection({ view }: { view: AccountView }) {
+  const names = namesOf(view);
   return (
     <Section id="audit" title="Audit timeline">
       {view.audit.length === 0 ? (
@@ -188,8 +176,10 @@ export function AuditSection({ view }: { view: AccountView }) {
           {view.audit.map((a) => (
             <li key={a.id}>
               <Time at={a.at} /> <strong>{auditTypeWords(a.type)}</strong>{' '}
-              <span className="muted">by {actorOf(a)}</span>
-              {detailOf(a) && <div className="timeline-detail">{detailOf(a)}</div>}
+              <span className="muted">by {actorWords(a.actor, a.actorName)}</span>
+              <div className="timeline-detail">
+                <AuditFields detail={a.detail} names={names} />
+              </div>
             </li>
           ))}
         </ol>

@@ -4,6 +4,7 @@ import type { AdminIdentity } from '../../../common/api/auth.ts';
 import { plural } from '../../format/time.ts';
 import { Time } from '../../ui/Time.tsx';
 import { passwordHowWords } from './audit-words.ts';
+import { missingActionReasons } from './missing-actions.ts';
 
 /** A titled part of the account view; its heading names it for screen readers. */
 export function Section({
@@ -113,6 +114,27 @@ export function StatusSection({ view }: { view: AccountView }) {
   );
 }
 
+/** Why actions are missing on this account, and whom the agent can turn to. */
+function MissingActions({ admin, view }: { admin: AdminIdentity; view: AccountView }) {
+  const reasons = missingActionReasons(admin, view);
+  if (reasons.length === 0) return null;
+  return (
+    <div className="missing-actions" role="note" aria-label="Why some actions are not offered">
+      <ul>
+        {reasons.map((r) => (
+          <li key={r}>{r}</li>
+        ))}
+      </ul>
+      {reasons.length > 1 && (
+        <p>
+          Who can help: {view.organization.name}’s administrators
+          {view.organization.adminContact ? ` (${view.organization.adminContact})` : ''}.
+        </p>
+      )}
+    </div>
+  );
+}
+
 /** Who changed the password: the holder, you, or the administrator the audit log names. */
 function byWhom(view: AccountView, admin: AdminIdentity | null): string {
   const by = view.passwordChange.by;
@@ -149,6 +171,7 @@ export function PasswordSection({
           ],
         ]}
       />
+      {admin && <MissingActions admin={admin} view={view} />}
     </Section>
   );
 }

@@ -3,6 +3,8 @@ import type { AuditEvent } from '../../../common/api/audit.ts';
 import { isoTime } from '../../format/time.ts';
 import { Time } from '../../ui/Time.tsx';
 import { auditTypeWords } from '../account/audit-words.ts';
+import { type KnownNames } from './audit-fields.ts';
+import { AuditFields } from './AuditFields.tsx';
 
 /** A name and, when it differs, the id it stands for. */
 function Named({ name, id }: { name: string | null; id: string | null }) {
@@ -24,7 +26,16 @@ function Fact({ term, children }: { term: string; children: ReactNode }) {
   );
 }
 
-/** Every field of one event, the detail as indented JSON (it is shown, never run or linked). */
+/** The event's own organization is the one name the audit API gives for an id in the detail. */
+const namesOf = (event: AuditEvent): KnownNames => ({
+  organizations: new Map(
+    event.organizationId && event.organizationName
+      ? [[event.organizationId, event.organizationName]]
+      : [],
+  ),
+});
+
+/** Every field of one event; the detail in labelled words, its JSON behind "Show raw". */
 export function AuditDetail({ event, onClose }: { event: AuditEvent; onClose(): void }) {
   return (
     <section className="audit-detail" aria-labelledby="audit-detail-title">
@@ -61,10 +72,8 @@ export function AuditDetail({ event, onClose }: { event: AuditEvent; onClose(): 
           <code className="audit-hash">{event.hash}</code>
         </Fact>
       </dl>
-      <h4 id="audit-detail-json">Detail</h4>
-      <pre className="audit-json" role="region" aria-labelledby="audit-detail-json" tabIndex={0}>
-        {JSON.stringify(event.detail, null, 2)}
-      </pre>
+      <h4>Detail</h4>
+      <AuditFields detail={event.detail} names={namesOf(event)} />
     </section>
   );
 }

@@ -222,6 +222,8 @@ export async function runAction(
           verification: verification?.method ?? 'none',
           verificationId: verification?.id ?? null,
           summary: outcome.summary,
+          // The moment the summary's "valid until … UTC" names, so the console can show it locally.
+          ...(outcome.linkExpiresAt ? { linkExpiresAt: outcome.linkExpiresAt } : {}),
           ...(call.request.holderId ? { onBehalfOf: call.request.holderId } : {}),
         },
       });
