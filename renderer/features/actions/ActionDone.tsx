@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { ActionResult } from '../../../common/api/actions.ts';
+import { localSummary } from '../../format/time.ts';
 import { TemporaryPassword } from './TemporaryPassword.tsx';
 
 /** What was done, in the service's words; a temporary password shown once. */
@@ -10,7 +11,7 @@ export function ActionDone({ result, onClose }: { result: ActionResult; onClose(
     <div className="done">
       <p ref={ref} tabIndex={-1} className="done-summary" role="status">
         <span aria-hidden="true">✓ </span>
-        {result.summary}
+        {localSummary(result.summary, result.linkExpiresAt)}
       </p>
       {result.temporaryPassword && (
         <TemporaryPassword

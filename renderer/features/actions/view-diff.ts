@@ -1,4 +1,5 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
+import { formatTime } from '../../format/time.ts';
 import { auditTypeWords } from '../account/audit-words.ts';
 
 /** One field that changed between the account the agent saw and the account now. */
@@ -9,7 +10,7 @@ export interface Change {
 }
 
 const yesNo = (b: boolean) => (b ? 'yes' : 'no');
-const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toLocaleString());
+const when = (ms: number | null) => (ms === null ? 'never' : formatTime(ms));
 const count = <T>(list: T[], keep: (x: T) => boolean) => String(list.filter(keep).length);
 
 /** What a 412 is about, in the agent's words: each field of the view worth comparing. */
