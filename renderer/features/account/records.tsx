@@ -25,7 +25,7 @@ export function HoldersSection({ view }: { view: AccountView }) {
             {view.holders.map((h) => (
               <tr key={h.id}>
                 <td>{h.name}</td>
-                <td>{h.email}</td>
+                <td className="address">{h.email}</td>
                 <td>{h.phone || '—'}</td>
                 <td>{h.isOwner ? 'Owner' : ''}</td>
               </tr>
@@ -124,7 +124,7 @@ export function EmailsSection({ view, onResend }: EmailsProps) {
             {view.emails.map((m) => (
               <tr key={m.id} className={m.status === 'failed' ? 'row-failed' : undefined}>
                 <td>{m.subject}</td>
-                <td>{m.to}</td>
+                <td className="address">{m.to}</td>
                 <td>
                   <Time at={m.queuedAt} />
                 </td>

@@ -1,10 +1,11 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Organization } from '../../../common/api/organizations.ts';
 import { IpcFailure } from '../../ipc/latchkey.ts';
 import { useEditPolicy } from '../../queries/organizations.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { changedFields, draftOf, policyOf, type PolicyDraft } from './policy-fields.ts';
+import { PolicyConflict } from './PolicyConflict.tsx';
 import { PolicyInputs } from './PolicyInputs.tsx';
 
 interface Props {
@@ -34,12 +35,22 @@ export function PolicyForm({ connectionId, latest }: Props) {
   const [ticket, setTicket] = useState('');
   const [reasonError, setReasonError] = useState<string | null>(null);
   const save = useEditPolicy();
+  const saveButton = useRef<HTMLButtonElement>(null);
   const failure = save.error instanceof IpcFailure ? save.error : null;
   const stale = failure?.code === 'precondition_failed';
   const problem =
     failure?.field?.startsWith('policy.') === true
       ? { field: failure.field, message: failure.message.replace(/^policy\.\w+:\s*/, '') }
       : null;
+  const chosen = useRef(false);
+  // Once the agent has chosen and the notice (with the focus) is gone, the focus goes to Save.
+  useEffect(() => {
+    if (stale) chosen.current = true;
+    else if (chosen.current && !save.isPending) {
+      chosen.current = false;
+      saveButton.current?.focus();
+    }
+  }, [stale, save.isPending]);
 
   const send = (organization: Organization, values: PolicyDraft) => {
     if (reason.trim().length < 3) {
@@ -93,28 +104,6 @@ export function PolicyForm({ connectionId, latest }: Props) {
           sign-in, reset or lockout.
         </p>
       )}
-      {stale && (
-        <div className="notice notice-warn" role="alert">
-          <p className="notice-headline">The policy changed since you opened it</p>
-          <p>
-            Nothing was saved. Changed meanwhile:{' '}
-            {changedFields(base.policy, latest.policy).join(', ') || 'nothing you can see'}.
-          </p>
-          <div className="buttons">
-            <button
-              type="button"
-              className="primary"
-              onClick={applyOnNew}
-              disabled={save.isPending}
-            >
-              Apply my edits to the new version
-            </button>
-            <button type="button" onClick={discard} disabled={save.isPending}>
-              Discard my edits
-            </button>
-          </div>
-        </div>
-      )}
       <PolicyInputs
         idPrefix={id}
         draft={draft}
@@ -144,8 +133,21 @@ export function PolicyForm({ connectionId, latest }: Props) {
       />
       {failure && !stale && !problem && <ErrorNotice error={failure} />}
       {save.isPending && <Progress label="Saving the policy…" />}
+      {stale && (
+        <PolicyConflict
+          changed={changedFields(base.policy, latest.policy)}
+          pending={save.isPending}
+          onApply={applyOnNew}
+          onDiscard={discard}
+        />
+      )}
       <div className="buttons">
-        <button type="submit" className="primary" disabled={save.isPending || stale}>
+        <button
+          ref={saveButton}
+          type="submit"
+          className="primary"
+          disabled={save.isPending || stale}
+        >
           Save policy
         </button>
       </div>
