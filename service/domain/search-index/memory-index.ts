@@ -8,6 +8,12 @@ import { EMPTY, findNeedle, type Needle } from './needles.ts';
 import { SlotIds } from './slot-ids.ts';
 import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
+import {
+  bestSuggestions,
+  editsWithin,
+  suggestionDistance,
+  type Suggestion,
+} from './suggestions.ts';
 
 /*
  * The account search of account-search.ts, answered from memory: the same matches, tiers,
@@ -427,6 +433,27 @@ export class MemoryIndex {
       });
     }
     return { rows, total: Math.min(total, SEARCH_TOTAL_CAP + 1) };
+  }
+
+  /**
+   * Usernames near the query's for a search that found nothing, under the query's filters and
+   * scope: never an account the caller could not find by its name (enumeration).
+   */
+  suggest(q: IndexQuery): string[] {
+    const key = q.term.exact;
+    const max = suggestionDistance(key);
+    if (max === 0) return [];
+    const passes = this.filterOf(q);
+    const found: Suggestion[] = [];
+    for (let i = 0; i < this.all.length; i += 1) {
+      const slot = this.all.at(i);
+      if (passes !== null && !passes(slot)) continue;
+      const candidate = this.records.field(slot, KEY);
+      const edits = editsWithin(key, candidate, max);
+      if (edits < 0) continue;
+      found.push({ edits, key: candidate, username: this.records.field(slot, USERNAME) });
+    }
+    return bestSuggestions(found);
   }
 
   /** Adds the section's rows from `from` on (not the exact one) until there are `limit`. */
