@@ -73,5 +73,7 @@ export function useSearchResults(targets: Connection[]) {
     error: enabled && search.isError ? search.error : null,
     retry: () => void search.refetch(),
     connectionErrors: enabled ? (pages?.[0]?.errors ?? []) : [],
+    /** Shown only when nothing matched (a placeholder page may still hold old results). */
+    suggestions: enabled && rows.length === 0 ? (pages?.[0]?.suggestions ?? []) : [],
   };
 }
