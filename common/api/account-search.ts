@@ -52,5 +52,10 @@ export const AccountSearchResultSchema = z.object({
   total: z.number().int(),
   totalCapped: z.boolean(),
   nextCursor: z.string().nullable(),
+  /**
+   * On a search that found nothing: up to 3 usernames a few edits from the query, in the
+   * caller's scope ("did you mean alice?"). Absent otherwise, and from SEARCH_INDEX=store.
+   */
+  suggestions: z.array(z.string()).max(3).optional(),
 });
 export type AccountSearchResult = z.infer<typeof AccountSearchResultSchema>;

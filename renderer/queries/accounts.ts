@@ -50,13 +50,15 @@ export interface SearchPage {
   cursors: Record<string, string>;
   totals: Record<string, { total: number; capped: boolean }>;
   errors: Array<{ connectionId: string; error: string }>;
+  /** "Did you mean …?": usernames the connections suggest for a miss, at most 3, no repeats. */
+  suggestions: string[];
 }
 
 type Cursors = Record<string, string> | null;
 type SearchAnswer = IpcOutput<'searchAccounts'>;
 
 function toPage(answers: SearchAnswer[], order: string[]): SearchPage {
-  const page: SearchPage = { rows: [], cursors: {}, totals: {}, errors: [] };
+  const page: SearchPage = { rows: [], cursors: {}, totals: {}, errors: [], suggestions: [] };
   for (const { connectionId, result, error } of answers.flat()) {
     if (error !== null || result === null) {
       page.errors.push({ connectionId, error: error ?? 'No answer' });
@@ -66,6 +68,11 @@ function toPage(answers: SearchAnswer[], order: string[]): SearchPage {
       page.rows.push({ ...item, connectionId, key: `${connectionId}/${item.id}` });
     page.totals[connectionId] = { total: result.total, capped: result.totalCapped };
     if (result.nextCursor) page.cursors[connectionId] = result.nextCursor;
+    for (const name of result.suggestions ?? []) {
+      if (page.suggestions.length < 3 && !page.suggestions.includes(name)) {
+        page.suggestions.push(name);
+      }
+    }
   }
   const rank = (r: ResultRow) => order.indexOf(r.connectionId);
   // Across connections: best match first, then username, then the connection's place in the list.

@@ -56,6 +56,15 @@ async function seedAccounts(): Promise<void> {
       phone: '+1 604 555 0100',
     }),
   );
+  lines.push(
+    account({
+      username: 'alice',
+      email: 'alice@valley.example.org',
+      name: 'Alice Moreau',
+      phone: '+1 250 555 9999',
+      organization: 'Valley Bulk Clinic',
+    }),
+  );
   for (let i = 1; i <= BULK; i += 1) {
     const n = String(i).padStart(4, '0');
     lines.push(
@@ -123,6 +132,22 @@ describeBrowser('console: search', () => {
     await expect.poll(() => heading.evaluate((el) => el === document.activeElement)).toBe(true);
     // Ctrl+K: straight back to the search box.
     await h.page.keyboard.press('Control+k');
+    await expect.poll(() => box().evaluate((el) => el === document.activeElement)).toBe(true);
+  });
+
+  it('a search that finds nothing offers "Did you mean alice?": Enter or a click runs it', async () => {
+    await box().fill('Alise');
+    await expect.poll(() => status().innerText()).toMatch(/No account matches/);
+    const offer = h.page.getByRole('button', { name: 'Did you mean alice?' });
+    await offer.waitFor({ timeout: 5000 });
+    await record(h.page, 'console-search-suggestion');
+    await box().press('Enter');
+    await expect.poll(() => box().inputValue()).toBe('alice');
+    await expect.poll(() => h.page.getByRole('option', { name: /^alice\b/ }).count()).toBe(1);
+    // A click runs it too, and the focus comes back to the box.
+    await box().fill('Alise');
+    await offer.click();
+    await expect.poll(() => box().inputValue()).toBe('alice');
     await expect.poll(() => box().evaluate((el) => el === document.activeElement)).toBe(true);
   });
 

@@ -9,13 +9,16 @@ interface Props {
   activeIndex: number;
   onMove(index: number): void;
   onOpen(index: number): void;
+  /** A search that found nothing: the first "did you mean", taken by Enter. */
+  suggestion: string | undefined;
 }
 
 /**
  * The one search box (a combobox over the results): focused on start and by Ctrl/Cmd+K; arrow
- * keys and Page Up/Down move through the results, Enter opens one, Escape clears.
+ * keys and Page Up/Down move through the results, Enter opens one (or, when nothing matched,
+ * searches for the first suggestion), Escape clears.
  */
-export function SearchBox({ resultsId, count, activeIndex, onMove, onOpen }: Props) {
+export function SearchBox({ resultsId, count, activeIndex, onMove, onOpen, suggestion }: Props) {
   const text = useSearchStore((s) => s.text);
   const setText = useSearchStore((s) => s.setText);
   const focusRequest = useSearchStore((s) => s.focusRequest);
@@ -30,6 +33,9 @@ export function SearchBox({ resultsId, count, activeIndex, onMove, onOpen }: Pro
     } else if (event.key === 'Enter' && count > 0) {
       event.preventDefault();
       onOpen(activeIndex);
+    } else if (event.key === 'Enter' && suggestion !== undefined) {
+      event.preventDefault();
+      setText(suggestion);
     } else if (event.key === 'Escape' && text !== '') {
       event.preventDefault();
       setText('');

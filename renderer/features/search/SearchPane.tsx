@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useMemo } from 'react';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { useConnectionStore } from '../../state/connection-store.ts';
+import { useSearchStore } from '../../state/search-store.ts';
 import { useSelectionStore } from '../../state/selection-store.ts';
 import { ConnectionBadge } from '../../ui/ConnectionBadge.tsx';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { FilterBar } from './FilterBar.tsx';
 import { ResultList } from './ResultList.tsx';
 import { SearchBox } from './SearchBox.tsx';
+import { SuggestionList } from './SuggestionList.tsx';
 import { useSearchConnections, useSearchResults } from './use-search-results.ts';
 
 const RESULTS_ID = 'search-results';
@@ -35,6 +37,16 @@ export function SearchPane({ connections }: { connections: Connection[] }) {
   const targets = useSearchConnections(connections);
   const results = useSearchResults(targets);
   const { rows, resetKey } = results;
+  const setText = useSearchStore((s) => s.setText);
+  const requestFocus = useSearchStore((s) => s.requestFocus);
+  // The button goes when its search answers: the focus goes back to the box, not to nowhere.
+  const searchFor = useCallback(
+    (username: string) => {
+      setText(username);
+      requestFocus();
+    },
+    [setText, requestFocus],
+  );
   const byId = useMemo(() => new Map(connections.map((c) => [c.id, c])), [connections]);
 
   useEffect(() => setActiveIndex(0), [resetKey, setActiveIndex]);
@@ -64,12 +76,14 @@ export function SearchPane({ connections }: { connections: Connection[] }) {
         activeIndex={activeIndex}
         onMove={setActiveIndex}
         onOpen={(index) => open(index, true)}
+        suggestion={results.suggestions[0]}
       />
       <FilterBar />
       <ScopeToggle />
       <p id="search-status" className="search-status" role="status">
         {results.status}
       </p>
+      <SuggestionList suggestions={results.suggestions} onPick={searchFor} />
       {results.error !== null && <ErrorNotice error={results.error} onRetry={results.retry} />}
       {results.connectionErrors.map((e) => (
         <div key={e.connectionId} className="notice notice-error" role="alert">

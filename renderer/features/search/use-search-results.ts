@@ -73,5 +73,10 @@ export function useSearchResults(targets: Connection[]) {
     error: enabled && search.isError ? search.error : null,
     retry: () => void search.refetch(),
     connectionErrors: enabled ? (pages?.[0]?.errors ?? []) : [],
+    /** Only for the search shown: Enter must not take a suggestion for the text before. */
+    suggestions:
+      enabled && rows.length === 0 && !search.isPlaceholderData
+        ? (pages?.[0]?.suggestions ?? [])
+        : [],
   };
 }

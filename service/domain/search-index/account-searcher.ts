@@ -286,15 +286,19 @@ export class AccountSearcher {
     const want = query.limit + 1;
     let rows: Row[];
     let total: number;
+    let suggestions: string[] = [];
     if (query.cursor === undefined) {
       ({ rows, total } = index.firstPage(q, want));
+      // Only a miss pays for suggestions: a search with results costs what it did.
+      if (total === 0) suggestions = index.suggest(q);
     } else {
       const cursor = decodeCursor(query.cursor);
       total = cursor.n;
       rows = index.after(q, { tier: cursor.t, key: cursor.k }, want);
     }
     if (this.isStale(await feedState, applied)) return null;
-    return searchResult(rows, total, query.limit, now);
+    const result = searchResult(rows, total, query.limit, now);
+    return suggestions.length > 0 ? { ...result, suggestions } : result;
   }
 
   private isStale(state: FeedState, applied: Set<string>): boolean {

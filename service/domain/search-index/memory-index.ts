@@ -8,6 +8,14 @@ import { EMPTY, findNeedle, type Needle } from './needles.ts';
 import { SlotIds } from './slot-ids.ts';
 import { EMAIL, ID, KEY, NAME, PHONE, SlotRecords, USERNAME, utf8 } from './slot-records.ts';
 import { Gallop, SlotList, compareKeys } from './sorted-lists.ts';
+import {
+  bestSuggestions,
+  charMask,
+  editsWithin,
+  masksWithin,
+  suggestionDistance,
+  type Suggestion,
+} from './suggestions.ts';
 
 /*
  * The account search of account-search.ts, answered from memory: the same matches, tiers,
@@ -103,6 +111,9 @@ export class MemoryIndex {
   private lockedAt = new Float64Array(1024);
   private lockedUntil = new Float64Array(1024);
   private disabledAt = new Float64Array(1024);
+  /** Each username_key's length (capped at 255), so suggestions skip most slots unread. */
+  private keyLength = new Uint8Array(1024);
+  private keyMask = new Int32Array(1024);
   private readonly slotOfId = new SlotIds(this.records);
   private readonly organizations = new Map<string, number>();
 
@@ -154,6 +165,8 @@ export class MemoryIndex {
       this.lockedAt = grown(this.lockedAt, capacity);
       this.lockedUntil = grown(this.lockedUntil, capacity);
       this.disabledAt = grown(this.disabledAt, capacity);
+      this.keyLength = grown(this.keyLength, capacity);
+      this.keyMask = grown(this.keyMask, capacity);
     }
     this.records.set(slot, [a.key, a.id, a.username, a.email, a.name, a.phone]);
     this.texts[slot] = a.text;
@@ -178,6 +191,8 @@ export class MemoryIndex {
     this.lockedAt[slot] = a.lockedAt ?? Number.NaN;
     this.lockedUntil[slot] = a.lockedUntil ?? Number.POSITIVE_INFINITY;
     this.disabledAt[slot] = a.disabledAt ?? Number.NaN;
+    this.keyLength[slot] = Math.min(255, a.key.length);
+    this.keyMask[slot] = charMask(a.key);
   }
 
   private gramsOf(text: string, add: boolean): Set<number> {
@@ -427,6 +442,31 @@ export class MemoryIndex {
       });
     }
     return { rows, total: Math.min(total, SEARCH_TOTAL_CAP + 1) };
+  }
+
+  /**
+   * Usernames near the query's for a search that found nothing, under the query's filters and
+   * scope: never an account the caller could not find by its name (enumeration).
+   */
+  suggest(q: IndexQuery): string[] {
+    const key = q.term.exact;
+    const max = suggestionDistance(key);
+    if (max === 0) return [];
+    const passes = this.filterOf(q);
+    const { flags, keyLength, keyMask } = this;
+    const mask = charMask(key);
+    const found: Suggestion[] = [];
+    for (let slot = 0; slot < this.slots; slot += 1) {
+      if (Math.abs((keyLength[slot] ?? 0) - key.length) > max) continue;
+      if (!masksWithin(mask, (keyMask[slot] ?? 0) >>> 0, max)) continue;
+      if (((flags[slot] ?? 0) & LIVE) === 0) continue;
+      if (passes !== null && !passes(slot)) continue;
+      const candidate = this.records.field(slot, KEY);
+      const edits = editsWithin(key, candidate, max);
+      if (edits < 0) continue;
+      found.push({ edits, key: candidate, username: this.records.field(slot, USERNAME) });
+    }
+    return bestSuggestions(found);
   }
 
   /** Adds the section's rows from `from` on (not the exact one) until there are `limit`. */
