@@ -131,7 +131,7 @@ describeBrowser('console: a caller handled by keyboard in a dozen keys', () => {
     await panel.getByText(/Caller verified by emailed code/).waitFor();
     await expect.poll(focusedName).toMatch(/^BUTTON Send reset email/);
     await expect
-      .poll(() => h.page.locator('[aria-live="polite"]').innerText())
+      .poll(() => h.page.locator('p.visually-hidden[role="status"]').innerText())
       .toMatch(/Caller verified/);
     await screenshot(h.page, 'console-keys-code-verified-carl');
     console.info(
