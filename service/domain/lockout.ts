@@ -2,7 +2,7 @@ import type { ExpressionBuilder } from 'kysely';
 import type { ServiceContext, Db } from '../context.ts';
 import { lockoutMail } from '../mail/templates.ts';
 import type { Account, Database } from '../store/schema.ts';
-import { notificationAddresses, organizationOf } from './accounts.ts';
+import { notificationAddresses, organizationOf, type OrganizationInfo } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { queueMail } from './outbox.ts';
 
@@ -62,8 +62,9 @@ export async function lockIfDue(
   reason: FailureReason,
   ip: string | null,
   via?: 'pages' | 'api' | 'change_page',
+  known?: OrganizationInfo,
 ): Promise<{ locked: boolean }> {
-  const org = await organizationOf(trx, account);
+  const org = known ?? (await organizationOf(trx, account));
   const due = failedCount >= org.policy.lockoutThreshold;
   const until = due ? await takeLock(trx, ctx, account, org.policy) : undefined;
   await recordAudit(trx, ctx.clock, {
