@@ -1,13 +1,8 @@
+import { namesInWords } from '../../common/api/text.ts';
 import { html, raw, type SafeHtml } from '../html.ts';
 
 /** Field name → the message to show next to that field. */
 export type FieldErrors = Record<string, string>;
-
-/** Names as a sentence says them: "A", "A and B", "A, B and C". */
-export function namesInWords(names: readonly string[]): string {
-  if (names.length <= 1) return names[0] ?? '';
-  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
-}
 
 /** The footer: one sign-in for the configured products, in display order (issue 14). */
 export function footer(productNames: readonly string[]): string {

@@ -2,7 +2,8 @@ import type { ServiceContext } from '../context.ts';
 import { productsOf } from '../domain/accounts.ts';
 import { passwordProblem } from '../domain/password-policy.ts';
 import type { Account } from '../store/schema.ts';
-import { namesInWords, type FieldErrors } from './layout.ts';
+import { namesInWords } from '../../common/api/text.ts';
+import type { FieldErrors } from './layout.ts';
 
 /**
  * "This changes your password for EMResource, eICS and EMTrack", as the seed warns: the
