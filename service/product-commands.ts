@@ -1,12 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ServiceContext } from './context.ts';
-import {
-  createProduct,
-  HOW_TO_ADD_PRODUCTS,
-  listProducts,
-  ProductError,
-  type Product,
-} from './domain/products.ts';
+import { createProduct, listProducts, type Product } from './domain/products.ts';
+import { HOW_TO_ADD_PRODUCTS, ProductError } from './domain/product-checks.ts';
 
 export const PRODUCT_USAGE = `  product add --code CODE --name NAME --url URL [--order N]
                         add a product (last, or at position N); audited as the system

@@ -6,10 +6,10 @@ import {
   createProduct,
   listProducts,
   mayManageProducts,
-  ProductError,
   updateProduct,
   type ProductActor,
 } from '../domain/products.ts';
+import { ProductError } from '../domain/product-checks.ts';
 import { ApiProblem } from './api-problem.ts';
 import { bind } from './bind.ts';
 

@@ -1,7 +1,7 @@
 import { usernameKey } from './accounts.ts';
 import { secretKind, type AccountFields, type FieldProblem } from './account-input.ts';
 import { passwordProblem } from './password-policy.ts';
-import { HOW_TO_ADD_PRODUCTS } from './products.ts';
+import { HOW_TO_ADD_PRODUCTS } from './product-checks.ts';
 import type { OrganizationPolicy } from './policy.ts';
 import { answerProblem } from './security-questions.ts';
 

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
-import type { z } from 'zod';
 import type { AdminIdentity } from '../../common/api/auth.ts';
-import type { ErrorCode } from '../../common/api/errors.ts';
 import { ifMatchNames } from '../../common/api/etags.ts';
 import {
   NewProductSchema,
@@ -15,33 +13,9 @@ import type { Db, ServiceContext } from '../context.ts';
 import { newId } from '../ids.ts';
 import type { Product as ProductRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
+import { nameTaken, parse, positionProblem, ProductError } from './product-checks.ts';
 
 export type { Product };
-
-/** How to create products when there are none: the import's error and the CLI say it. */
-export const HOW_TO_ADD_PRODUCTS =
-  'Add each product first: npm run service -- product add --code CODE --name NAME --url URL, or POST /api/v1/products as a super-administrator (the console’s Products screen); an import can also create the codes it names with --create-products.';
-
-/** Why a product change was refused; `field` names the input at fault. */
-export class ProductError extends Error {
-  override readonly name = 'ProductError';
-  constructor(
-    readonly code: Extract<
-      ErrorCode,
-      | 'validation_failed'
-      | 'not_found'
-      | 'conflict'
-      | 'precondition_failed'
-      | 'precondition_required'
-    >,
-    message: string,
-    readonly field?: string,
-    /** The product as it is now, when the edit was made on an older version. */
-    readonly current?: Product,
-  ) {
-    super(message);
-  }
-}
 
 /** Who changes products, from where, and why: what the audit event records. */
 export interface ProductActor {
@@ -102,42 +76,6 @@ export async function productNamesInOrder(db: Db): Promise<string[]> {
   return rows.sort(byDisplayOrder).map((p) => p.name);
 }
 
-/** The first problem of a parse, as a refusal naming its field. */
-function refusal(error: z.ZodError): ProductError {
-  const issue = error.issues[0];
-  const field =
-    issue?.code === 'unrecognized_keys'
-      ? (issue.keys[0] ?? 'input')
-      : (issue?.path.map(String).join('.') ?? '') || 'input';
-  const message = issue?.code === 'unrecognized_keys' ? 'no such field.' : issue?.message;
-  return new ProductError('validation_failed', `${field}: ${message ?? 'not valid.'}`, field);
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) throw refusal(parsed.error);
-  return parsed.data;
-}
-
-function positionProblem(position: number, last: number): ProductError {
-  return new ProductError(
-    'validation_failed',
-    `displayOrder: choose a position from 1 to ${last}.`,
-    'displayOrder',
-  );
-}
-
-function nameTaken(rows: ProductRow[], name: string, except?: string): ProductError | null {
-  const key = name.normalize('NFKC').toLowerCase();
-  const other = rows.find((r) => r.id !== except && r.name.normalize('NFKC').toLowerCase() === key);
-  if (!other) return null;
-  return new ProductError(
-    'conflict',
-    `name: the product ${other.code} is already called ${other.name}; the pages would name two products alike.`,
-    'name',
-  );
-}
-
 /** Writes positions 1…n for `ordered`, touching only the rows whose position changes. */
 async function renumber(trx: Db, ordered: ProductRow[]): Promise<void> {
   for (const [index, row] of ordered.entries()) {
@@ -166,6 +104,13 @@ async function writing<T>(ctx: Writer, work: (trx: Db) => Promise<T>): Promise<T
   });
 }
 
+/** Why, the ticket and the way in, each only when there is one: the audit event's own fields. */
+const why = (by: ProductActor) => ({
+  ...(by.reason !== undefined ? { reason: by.reason } : {}),
+  ...(by.ticket ? { ticket: by.ticket } : {}),
+  ...(by.via ? { via: by.via } : {}),
+});
+
 /**
  * Adds a product at `displayOrder` (last when not given), moving the ones from there down one;
  * the product and its audit event commit together (R79). A code or a name already used is refused.
@@ -183,7 +128,7 @@ export async function createProduct(
     const taken = nameTaken(rows, v.name);
     if (taken) throw taken;
     const position = v.displayOrder ?? rows.length + 1;
-    if (position > rows.length + 1) throw positionProblem(position, rows.length + 1);
+    if (position > rows.length + 1) throw positionProblem(rows.length + 1);
     const row: ProductRow = {
       id: newId(),
       code: v.code,
@@ -214,11 +159,21 @@ export async function createProduct(
   return toProduct(created);
 }
 
-const why = (by: ProductActor) => ({
-  ...(by.reason !== undefined ? { reason: by.reason } : {}),
-  ...(by.ticket ? { ticket: by.ticket } : {}),
-  ...(by.via ? { via: by.via } : {}),
-});
+/** R88: the edit names the product as it is (428 without If-Match, 412 with the product now). */
+function assertCurrent(row: ProductRow, ifMatch: string | undefined): void {
+  if (!ifMatch)
+    throw new ProductError(
+      'precondition_required',
+      'Send If-Match with the ETag of the product you changed.',
+    );
+  if (!ifMatchNames(ifMatch, productEtag(row)))
+    throw new ProductError(
+      'precondition_failed',
+      'The product changed since you read it. Review it as it is now, then try again.',
+      undefined,
+      toProduct(row),
+    );
+}
 
 export interface ProductEdit {
   code: string;
@@ -244,19 +199,8 @@ export async function updateProduct(
     const rows = await orderedRows(trx);
     const row = rows.find((r) => r.code.toLowerCase() === code);
     if (!row) throw new ProductError('not_found', `There is no product ${code}.`);
-    if (!edit.ifMatch)
-      throw new ProductError(
-        'precondition_required',
-        'Send If-Match with the ETag of the product you changed.',
-      );
-    if (!ifMatchNames(edit.ifMatch, productEtag(row)))
-      throw new ProductError(
-        'precondition_failed',
-        'The product changed since you read it. Review it as it is now, then try again.',
-        undefined,
-        toProduct(row),
-      );
-    if (next.displayOrder > rows.length) throw positionProblem(next.displayOrder, rows.length);
+    assertCurrent(row, edit.ifMatch);
+    if (next.displayOrder > rows.length) throw positionProblem(rows.length);
     const changes = changedFields(row, next);
     if (changes.length === 0) return toProduct(row);
     if (next.name !== row.name) {

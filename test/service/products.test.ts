@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../service/clock.ts';
+import { ProductError } from '../../service/domain/product-checks.ts';
 import {
   createProduct,
   listProducts,
-  ProductError,
   updateProduct,
   type Product,
 } from '../../service/domain/products.ts';
