@@ -8,6 +8,7 @@ import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
 import type { IdleLock } from './idle-lock.ts';
 import { IpcFailure, plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
+import { createProductHandlers } from './product-handlers.ts';
 import type { SessionVault } from './session-vault.ts';
 
 /** What the handlers work with; all main-only. */
@@ -160,6 +161,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     ...createAdminHandlers(ctx),
     ...createAuditHandlers(ctx),
+    ...createProductHandlers(ctx),
   };
 }
 

@@ -4,6 +4,7 @@ import type { IpcEvent, IpcOperation } from '../common/ipc/contract.ts';
 import { adminBridge } from './admin.ts';
 import { auditBridge } from './audit.ts';
 import { operation, type Operation } from './operation.ts';
+import { productBridge } from './products.ts';
 
 // The renderer's only door to main (R112): one named function per operation, no generic
 // `invoke`, no `ipcRenderer`, and event callbacks that never see Electron's event object.
@@ -32,6 +33,7 @@ const api = {
   copySecret: operation('copySecret'),
   ...adminBridge,
   ...auditBridge,
+  ...productBridge,
   /** Subscribes to main's events (session expired, locked, connections changed, export progress); answers the unsubscribe. */
   onEvent(callback: (event: IpcEvent) => void): () => void {
     const listener = (_event: unknown, payload: IpcEvent) => callback(payload);

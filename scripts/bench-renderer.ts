@@ -100,11 +100,12 @@ async function insertAccounts(svc: Service, users: GeneratedUser[]): Promise<voi
   await db
     .insertInto('products')
     .values(
-      codes.map((code) => ({
+      codes.map((code, index) => ({
         id: code,
         code,
         name: code.toUpperCase(),
         url: `https://${code}.example.org/`,
+        display_order: index + 1,
       })),
     )
     .execute();

@@ -15,6 +15,7 @@ import { html } from './html.ts';
 import { apiPlugin } from './api/plugin.ts';
 import { accountRoutes } from './pages/account-routes.ts';
 import { page } from './pages/layout.ts';
+import { productFooter } from './pages/product-footer.ts';
 import { loginRoutes } from './pages/login-routes.ts';
 import { recoveryRoutes } from './pages/recovery-routes.ts';
 import { resetRoutes } from './pages/reset-routes.ts';
@@ -85,6 +86,7 @@ export async function buildApp(
       .header('cache-control', 'public, max-age=3600')
       .send(STYLESHEET),
   );
+  productFooter(app, ctx);
   loginRoutes(app, ctx);
   recoveryRoutes(app, ctx);
   resetRoutes(app, ctx);

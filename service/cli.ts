@@ -12,6 +12,7 @@ import {
 import { newId } from './ids.ts';
 import { seedDemo } from './demo.ts';
 import { importCsv } from './import-csv.ts';
+import { productCommand, PRODUCT_USAGE } from './product-commands.ts';
 import { openService, startService } from './server.ts';
 
 const USAGE = `Usage: npm run service -- [command]
@@ -22,6 +23,7 @@ const USAGE = `Usage: npm run service -- [command]
                         import accounts: every row checked first, all or nothing;
                         --create-products registers product codes the file names;
                         --dry-run checks and previews, writing nothing
+${PRODUCT_USAGE}
   create-admin --username NAME --email ADDRESS [--name "Full Name"] [--organization NAME]
                         create a super-administrator with a one-time temporary password
   verify-audit          check the audit log's keyed chain against its latest checkpoint;
@@ -178,6 +180,8 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     case 'import':
       return importFile(config, rest);
+    case 'product':
+      return withContext(config, (ctx) => productCommand(ctx, rest));
     case 'create-admin':
       return createAdmin(config, rest);
     case 'verify-audit':

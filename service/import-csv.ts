@@ -75,8 +75,8 @@ export interface ImportOptions {
 
 /** What checking the file found. */
 interface FileCheck {
-  /** Product codes to create; null when missing products are refused. */
-  newProducts: Set<string> | null;
+  /** Product codes to create, each with its name as the file first writes it; null when missing products are refused. */
+  newProducts: Map<string, string> | null;
   errors: ImportError[];
   /** Username key → the line that has it. */
   usernames: Map<string, number>;
@@ -121,7 +121,8 @@ export async function importCsv(
   return ctx.db.transaction().execute(async (trx) => {
     const orgs = await ensureOrganizations(trx, ctx.clock, [...check.organizations]);
     if (check.newProducts?.size) {
-      await createProducts(trx, [...check.newProducts]);
+      const products = [...check.newProducts].map(([code, name]) => ({ code, name }));
+      await createProducts(trx, products);
       facts.products = await loadProducts(trx);
     }
     const imported = await writeRows(trx, ctx, csvText, { facts, orgIds: orgs.ids, hashed, actor });
@@ -147,7 +148,7 @@ async function loadStoreFacts(db: Db): Promise<StoreFacts> {
 /** The first pass: the header, then every row's shape, policy and uniqueness in the file. */
 function checkFile(text: string, facts: StoreFacts, createMissingProducts: boolean): FileCheck {
   const check: FileCheck = {
-    newProducts: createMissingProducts ? new Set() : null,
+    newProducts: createMissingProducts ? new Map() : null,
     errors: [],
     usernames: new Map(),
     organizations: new Set(),
@@ -177,9 +178,9 @@ function checkItem(item: CsvItem, facts: StoreFacts, check: FileCheck): void {
     for (const p of parsed.problems) fail(columnOf(p.field), p.message);
     return;
   }
-  const { organization, fields } = parsed.row;
+  const { organization, fields, productSpellings } = parsed.row;
   check.organizations.add(organization);
-  if (check.newProducts) noteNewProducts(fields.products, facts, check.newProducts);
+  if (check.newProducts) noteNewProducts(productSpellings, facts, check.newProducts);
   // A new organization gets the default policy.
   const known = facts.organizations.get(organization) ?? {
     name: organization,
@@ -210,12 +211,19 @@ function noteSecrets(line: number, fields: AccountFields, check: FileCheck): voi
   }
 }
 
-/** Takes unknown product codes as products to create (their id is known only once created). */
-function noteNewProducts(codes: string[], facts: StoreFacts, newProducts: Set<string>): void {
-  for (const code of codes) {
+/**
+ * Takes unknown product codes as products to create, named as the file first writes them
+ * (their id is known only once created).
+ */
+function noteNewProducts(
+  spellings: ReadonlyMap<string, string>,
+  facts: StoreFacts,
+  newProducts: Map<string, string>,
+): void {
+  for (const [code, name] of spellings) {
     if (facts.products.has(code)) continue;
-    newProducts.add(code);
-    facts.products.set(code, { id: '', code, name: code });
+    newProducts.set(code, name);
+    facts.products.set(code, { id: '', code, name });
   }
 }
 

@@ -2,14 +2,29 @@ import type { Clock } from './clock.ts';
 import type { Db } from './context.ts';
 import { chunks } from './domain/account-rows.ts';
 import { defaultPolicy } from './domain/policy.ts';
+import { lastPosition } from './domain/products.ts';
 import { newId } from './ids.ts';
+
+/** A product an import creates: its code, and its name as the file first writes it. */
+export interface ImportedProduct {
+  code: string;
+  name: string;
+}
 
 /**
  * Creates the products a file names that the store lacks (opt-in: a typo would otherwise
- * become a product); named by their code, with no address until an administrator sets one.
+ * become a product): named as the file writes them ("EMResource"), last in the display order in
+ * the file's order, with no address until an administrator sets one.
  */
-export async function createProducts(trx: Db, codes: string[]): Promise<void> {
-  const rows = codes.map((code) => ({ id: newId(), code, name: code, url: '' }));
+export async function createProducts(trx: Db, products: ImportedProduct[]): Promise<void> {
+  const { next } = await trx.selectNoFrom(lastPosition().as('next')).executeTakeFirstOrThrow();
+  const rows = products.map((p, index) => ({
+    id: newId(),
+    code: p.code,
+    name: p.name,
+    url: '',
+    display_order: Number(next) + index,
+  }));
   for (const batch of chunks(rows, 500)) {
     await trx
       .insertInto('products')

@@ -123,6 +123,18 @@ const RowSchema = z.object({
 export interface ImportRow {
   organization: string;
   fields: AccountFields;
+  /** Each product code (lower case) as the file writes it, e.g. emresource → EMResource. */
+  productSpellings: ReadonlyMap<string, string>;
+}
+
+/** The first spelling of each code in a `products` cell. */
+function spellings(cell: string): Map<string, string> {
+  const written = new Map<string, string>();
+  for (const item of listOf(cell)) {
+    const code = item.toLowerCase();
+    if (!written.has(code)) written.set(code, item);
+  }
+  return written;
 }
 
 export type ParsedRow = { ok: true; row: ImportRow } | { ok: false; problems: FieldProblem[] };
@@ -148,7 +160,8 @@ export function parseImportRow(cells: readonly string[]): ParsedRow {
   };
   const problems = crossFieldProblems(fields);
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, row: { organization: r.organization, fields } };
+  const productSpellings = spellings(record.products ?? '');
+  return { ok: true, row: { organization: r.organization, fields, productSpellings } };
 }
 
 /**

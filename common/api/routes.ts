@@ -23,6 +23,7 @@ import {
 } from './auth.ts';
 import { route } from './contract.ts';
 import { OrganizationListSchema, OrganizationSchema, PolicyUpdateSchema } from './organizations.ts';
+import { PRODUCT_ROUTES } from './products.ts';
 import { SHARED_LOGIN_ROUTES } from './shared-login-routes.ts';
 
 const AccountParams = z.object({ id: z.string().min(1).max(100) });
@@ -226,6 +227,7 @@ export const API = {
     response: OrganizationSchema,
   }),
   ...SHARED_LOGIN_ROUTES,
+  ...PRODUCT_ROUTES,
 };
 
 export type ApiContract = typeof API;

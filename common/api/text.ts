@@ -68,3 +68,9 @@ export function controlCharacterPath(
   }
   return undefined;
 }
+
+/** Names as a sentence says them: "A", "A and B", "A, B and C" (the pages' footer, the Products screen). */
+export function namesInWords(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? '';
+  return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}

@@ -7,6 +7,7 @@ import { ERROR_CODES } from '../api/errors.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
 import { colour, connectionId, id } from './fields.ts';
+import { PRODUCT_IPC } from './product-contract.ts';
 
 /** A connection as the renderer sees it: display fields and booleans, never a token (SPEC §3). */
 export const ConnectionSchema = z.object({
@@ -149,6 +150,7 @@ export const IPC = {
   },
   ...ADMIN_IPC,
   ...AUDIT_IPC,
+  ...PRODUCT_IPC,
 } as const;
 
 export type IpcContract = typeof IPC;

@@ -33,13 +33,16 @@ const holdsAnywhere = (connection: Connection | undefined, permission: Permissio
   connection?.state === 'signed_in' &&
   !!connection.admin?.grants.some((g) => g.permissions.includes(permission));
 
-/** The screens the header offers: Audit and Organizations only to those who may use them. */
+/** The screens the header offers: Audit, Organizations and Products only to those who may use them. */
 function screensFor(active: Connection | undefined): Array<{ screen: Screen; label: string }> {
   return [
     { screen: 'console', label: 'Search' },
     ...(holdsAnywhere(active, 'read_audit') ? [{ screen: 'audit' as const, label: 'Audit' }] : []),
     ...(holdsAnywhere(active, 'edit_policy')
       ? [{ screen: 'organizations' as const, label: 'Organizations' }]
+      : []),
+    ...(active?.state === 'signed_in' && active.admin?.superAdmin
+      ? [{ screen: 'products' as const, label: 'Products' }]
       : []),
     { screen: 'connections', label: 'Connections' },
   ];
@@ -106,11 +109,18 @@ const OrganizationsScreen = lazy(() =>
   })),
 );
 
+const ProductsScreen = lazy(() =>
+  import('../features/products/ProductsScreen.tsx').then((m) => ({
+    default: m.ProductsScreen,
+  })),
+);
+
 const SCREEN_WORDS: Record<Screen, string> = {
   console: 'The console',
   connections: 'The Connections screen',
   audit: 'The Audit screen',
   organizations: 'The Organizations screen',
+  products: 'The Products screen',
 };
 
 const FIRST_FIELD = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
@@ -153,6 +163,7 @@ export function Shell({ connections }: { connections: Connection[] }) {
           <Suspense fallback={<Progress label={`Opening ${SCREEN_WORDS[screen]}…`} />}>
             {screen === 'audit' && active && <AuditScreen connection={active} />}
             {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
+            {screen === 'products' && active && <ProductsScreen connection={active} />}
           </Suspense>
         </ErrorBoundary>
       </main>

@@ -76,7 +76,7 @@ async function insertProducts(db: Kysely<Database>): Promise<Map<string, string>
     productIds.set(code, id);
     await db
       .insertInto('products')
-      .values({ id, code, name, url: `https://${code}.example/` })
+      .values({ id, code, name, url: `https://${code}.example/`, display_order: productIds.size })
       .execute();
   }
   return productIds;

@@ -28,7 +28,7 @@ function parameters(contract: RouteContract) {
       in: 'header',
       required: true,
       schema: { type: 'string' },
-      description: 'The ETag of the account view the caller saw',
+      description: 'The ETag of what the caller saw: the account view, policy or product',
     });
   if (contract.idempotent)
     params.push({

@@ -8,6 +8,7 @@ import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { policyRoutes } from './policy-routes.ts';
+import { productRoutes } from './product-routes.ts';
 import { roleRoutes } from './role-routes.ts';
 import { sharedLoginRoutes } from './shared-login-routes.ts';
 import { verificationRoutes } from './verification-routes.ts';
@@ -43,4 +44,5 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   roleRoutes(app, ctx);
   policyRoutes(app, ctx);
   sharedLoginRoutes(app, ctx);
+  productRoutes(app, ctx);
 }

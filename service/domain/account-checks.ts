@@ -1,6 +1,7 @@
 import { usernameKey } from './accounts.ts';
 import { secretKind, type AccountFields, type FieldProblem } from './account-input.ts';
 import { passwordProblem } from './password-policy.ts';
+import { HOW_TO_ADD_PRODUCTS } from './product-checks.ts';
 import type { OrganizationPolicy } from './policy.ts';
 import { answerProblem } from './security-questions.ts';
 
@@ -51,12 +52,11 @@ function productProblems(codes: string[], known: ReadonlyMap<string, ProductRef>
   const unknown = codes.filter((code) => !known.has(code.toLowerCase()));
   if (unknown.length === 0) return [];
   const names = unknown.map((code) => `"${code}"`).join(', ');
-  return [
-    {
-      field: 'products',
-      message: `Unknown product ${names}; known products are ${[...known.keys()].join(', ')}.`,
-    },
-  ];
+  const message =
+    known.size === 0
+      ? `Unknown product ${names}: there are no products yet. ${HOW_TO_ADD_PRODUCTS}`
+      : `Unknown product ${names}; known products are ${[...known.keys()].join(', ')}.`;
+  return [{ field: 'products', message }];
 }
 
 function sharedProblems(

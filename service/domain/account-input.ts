@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ProductCodeSchema } from '../../common/api/products.ts';
 import { oneLine } from '../../common/api/text.ts';
 import { USERNAME_PATTERN } from './accounts.ts';
 import { MAX_SECRET_LENGTH } from './passwords.ts';
@@ -57,16 +58,7 @@ export const PhoneSchema = oneLine(
   z.string().trim().max(50, 'Use a phone number of at most 50 characters.'),
 );
 export const ProductCodesSchema = z
-  .array(
-    z
-      .string()
-      .trim()
-      .toLowerCase()
-      .regex(
-        /^[a-z0-9][a-z0-9._-]{0,31}$/,
-        'Product codes are letters, digits, . _ or -, such as emresource.',
-      ),
-  )
+  .array(ProductCodeSchema)
   .min(1, 'List at least one product.')
   .transform((codes) => [...new Set(codes)]);
 /** A plain secret or a PHC string; the size cap is checked before any hashing (R50). */

@@ -19,6 +19,7 @@ import {
   type PreparedAccount,
 } from './account-rows.ts';
 import { OrganizationPolicySchema, parsePolicy } from './policy.ts';
+import { lastPosition } from './products.ts';
 
 /** A product an account may be given access to. */
 export interface ProductSpec {
@@ -34,11 +35,20 @@ export const PRODUCTS: readonly ProductSpec[] = [
   { code: 'emtrack', name: 'EMTrack', url: 'https://emtrack.example.org/' },
 ];
 
-/** Answers the product with this code, creating it first if needed; an existing one is left as it is. */
+/**
+ * Answers the product with this code, creating it last in the display order if needed; an
+ * existing one is left as it is.
+ */
 export async function ensureProduct(db: Db, spec: ProductSpec): Promise<Product> {
   await db
     .insertInto('products')
-    .values({ id: newId(), code: spec.code, name: spec.name, url: spec.url })
+    .values({
+      id: newId(),
+      code: spec.code,
+      name: spec.name,
+      url: spec.url,
+      display_order: lastPosition(),
+    })
     .onConflict((oc) => oc.column('code').doNothing())
     .execute();
   return db

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../context.ts';
 import type { Account, Holder } from '../store/schema.ts';
 import { parsePolicy, type OrganizationPolicy } from './policy.ts';
+import { byDisplayOrder } from './products.ts';
 
 /** Usernames are unique without regard to case or Unicode form. */
 export const usernameKey = (username: string): string =>
@@ -67,16 +68,15 @@ export interface ProductInfo {
   url: string;
 }
 
-/** The products this account signs into, by name. */
+/** The products this account signs into, in display order (issue 14). */
 export async function productsOf(db: Db, accountId: string): Promise<ProductInfo[]> {
   const rows = await db
     .selectFrom('account_products')
     .innerJoin('products', 'products.id', 'account_products.product_id')
-    .select(['products.code', 'products.name', 'products.url'])
+    .select(['products.code', 'products.name', 'products.url', 'products.display_order'])
     .where('account_products.account_id', '=', accountId)
     .execute();
-  // Sorted here, not in SQL: SQLite and PostgreSQL collate case differently.
-  return rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
+  return rows.sort(byDisplayOrder).map(({ code, name, url }) => ({ code, name, url }));
 }
 
 export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {

@@ -1,7 +1,27 @@
-import { html, type SafeHtml } from '../html.ts';
+import { namesInWords } from '../../common/api/text.ts';
+import { html, raw, type SafeHtml } from '../html.ts';
 
 /** Field name → the message to show next to that field. */
 export type FieldErrors = Record<string, string>;
+
+/** The footer: one sign-in for the configured products, in display order (issue 14). */
+export function footer(productNames: readonly string[]): string {
+  const products = productNames.length
+    ? namesInWords(productNames)
+    : 'your organization’s products';
+  return html`<footer>Latchkey · one sign-in for ${products}</footer>`.value;
+}
+
+/**
+ * What `page()` writes, and what stays when the products cannot be read (a page answered while
+ * the store is down, or straight to the socket): the footer without a list. `fillFooter`
+ * replaces it once the products are known (product-footer.ts).
+ */
+export const UNFILLED_FOOTER = footer([]);
+
+/** A page with its footer naming these products instead of none. */
+export const fillFooter = (markup: string, productNames: readonly string[]): string =>
+  markup.replace(UNFILLED_FOOTER, () => footer(productNames));
 
 interface PageOptions {
   title: string;
@@ -42,7 +62,7 @@ export function page({ title, body, errors, labels }: PageOptions): string {
           <h1>${title}</h1>
           ${summary} ${body}
         </main>
-        <footer>Latchkey · one sign-in for EMResource, eICS and EMTrack</footer>
+        ${raw(UNFILLED_FOOTER)}
       </body>
     </html>`.value;
 }

@@ -2,16 +2,16 @@ import type { ServiceContext } from '../context.ts';
 import { productsOf } from '../domain/accounts.ts';
 import { passwordProblem } from '../domain/password-policy.ts';
 import type { Account } from '../store/schema.ts';
+import { namesInWords } from '../../common/api/text.ts';
 import type { FieldErrors } from './layout.ts';
 
-/** "This changes your password for EMResource, eICS and EMTrack", as the seed warns. */
+/**
+ * "This changes your password for EMResource, eICS and EMTrack", as the seed warns: the
+ * account's products, in display order (issue 14).
+ */
 export function productSentence(products: string[]): string {
   if (products.length === 0) return 'This sets the password of your account.';
-  const list =
-    products.length === 1
-      ? products[0]
-      : `${products.slice(0, -1).join(', ')} and ${products[products.length - 1]}`;
-  return `This changes your password for ${list}.`;
+  return `This changes your password for ${namesInWords(products)}.`;
 }
 
 /**

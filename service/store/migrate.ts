@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
 import { searchIndexes } from './migrations/002-search-indexes.ts';
@@ -9,6 +9,7 @@ import { searchChanges } from './migrations/006-search-changes.ts';
 import { attemptSlots } from './migrations/007-attempt-slots.ts';
 import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 import { verificationUse } from './migrations/009-verification-use.ts';
+import { productOrder } from './migrations/011-product-order.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -22,20 +23,32 @@ function migrations(store: Store): Record<string, Migration> {
     '007-attempt-slots': attemptSlots(store.dialect),
     '008-audit-integrity': auditIntegrity(store.dialect),
     '009-verification-use': verificationUse(store.dialect),
+    '011-product-order': productOrder(store.dialect),
   };
 }
 
-/** Brings the store up to date; safe to run at every start-up and from several processes. */
-export async function migrateToLatest(store: Store): Promise<void> {
+function migrator(store: Store): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrations(store) };
   // Kysely looks for its own tables across all schemas; pin them to ours, or another
   // schema's migration tables in the same database would be taken for these.
-  const migrator = new Migrator({
+  return new Migrator({
     db: store.db,
     provider,
     ...(store.schema ? { migrationTableSchema: store.schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+/** Brings the store up to date; safe to run at every start-up and from several processes. */
+export async function migrateToLatest(store: Store): Promise<void> {
+  check(await migrator(store).migrateToLatest());
+}
+
+/** Brings the store up to the named migration only: a test of a migration starts from before it. */
+export async function migrateUpTo(store: Store, name: string): Promise<void> {
+  check(await migrator(store).migrateTo(name));
+}
+
+function check({ error, results }: MigrationResultSet): void {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error.message : String(error ?? '');

@@ -11,9 +11,12 @@ export interface OrganizationTable {
 
 export interface ProductTable {
   id: string;
+  /** Lower case, unique: what imports, accounts and clients name a product by. */
   code: string;
   name: string;
   url: string;
+  /** Position in lists (1 first): the pages name products in this order (issue 14). */
+  display_order: number;
 }
 
 export interface AccountTable {

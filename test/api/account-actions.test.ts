@@ -179,7 +179,7 @@ describe('helpdesk actions', () => {
     const mail = await mailTo(smtp, p.email, /^Reset the password of/);
     expect(mail.subject).toBe(`Reset the password of ${p.username}`);
     expect(mail.text).toContain(`${until} UTC`);
-    expect(mail.text).toContain('eICS, EMResource and EMTrack');
+    expect(mail.text).toContain('EMResource, eICS and EMTrack');
     await completeReset(resetLinkIn(mail));
     expect((await logIn(svc, p.username, NEW_PASSWORD)).location).toBe('/');
     expect((await logIn(svc, p.username, SEEDED_PASSWORD)).status).toBe(401);

@@ -128,3 +128,128 @@ describe('npm run service -- …', () => {
     expect(result.stderr).toContain('create-admin');
   });
 });
+
+describe('npm run service -- product … (issue 14)', () => {
+  let fresh: Awaited<ReturnType<typeof openTestStore>>;
+  let freshEnv: Record<string, string>;
+  beforeAll(async () => {
+    fresh = await openTestStore();
+    freshEnv = {
+      DATA_DIR: fresh.dataDir,
+      ...(fresh.databaseUrl ? { DATABASE_URL: fresh.databaseUrl } : {}),
+    };
+  });
+  afterAll(async () => fresh?.close());
+  const inFresh = (args: string[]) => cli(args, freshEnv);
+
+  it('issue 14: with no products, import says how to create them; product add creates them; import then succeeds', async () => {
+    const file = path.join(fresh.dataDir, 'people.csv');
+    writeFileSync(
+      file,
+      [
+        'username,email,name,phone,organization,products,password,security_question,security_answer,shared,holders',
+        'first.person,first@example.org,First Person,,Product Test,EMResource;eICS,,,,false,',
+      ].join('\n'),
+    );
+    const refused = await inFresh(['import', file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(
+      'line 2, products: Unknown product "emresource", "eics": there are no products yet.',
+    );
+    expect(refused.stderr).toContain(
+      'npm run service -- product add --code CODE --name NAME --url URL',
+    );
+    expect(refused.stderr).toContain('POST /api/v1/products');
+
+    expect((await inFresh(['product', 'list'])).stdout).toMatch(
+      /^No products yet\. Add each product first/,
+    );
+    const added = await inFresh([
+      'product',
+      'add',
+      '--code',
+      'eics',
+      '--name',
+      'eICS',
+      '--url',
+      'https://eics.example.org/',
+    ]);
+    expect(added).toMatchObject({ code: 0, stdout: 'Added eICS (eics), 1 of 1.\n' });
+    await inFresh([
+      'product',
+      'add',
+      '--code',
+      'EMTrack',
+      '--name',
+      'EMTrack',
+      '--url',
+      'https://emtrack.example.org/',
+    ]);
+    const first = await inFresh([
+      'product',
+      'add',
+      '--code',
+      'emresource',
+      '--name',
+      'EMResource',
+      '--url',
+      'https://emresource.example.org/',
+      '--order',
+      '1',
+    ]);
+    expect(first.stdout).toBe('Added EMResource (emresource), 1 of 3.\n');
+    expect((await inFresh(['product', 'list'])).stdout).toBe(
+      [
+        '1. EMResource (emresource) https://emresource.example.org/',
+        '2. eICS (eics) https://eics.example.org/',
+        '3. EMTrack (emtrack) https://emtrack.example.org/',
+        '',
+      ].join('\n'),
+    );
+    const audit = await fresh.db
+      .selectFrom('audit_events')
+      .select(['actor', 'detail'])
+      .where('type', '=', 'admin_action')
+      .execute();
+    expect(
+      audit.map((a) => [a.actor, JSON.parse(a.detail).product, JSON.parse(a.detail).via]),
+    ).toEqual([
+      ['system', 'eics', 'cli'],
+      ['system', 'emtrack', 'cli'],
+      ['system', 'emresource', 'cli'],
+    ]);
+    expect((await inFresh(['import', file])).stdout).toMatch(/Imported 1 accounts/);
+  }, 120_000);
+
+  it('a bad value is refused naming its option, writing nothing; a missing one shows the usage', async () => {
+    const bad = await inFresh([
+      'product',
+      'add',
+      '--code',
+      'lab',
+      '--name',
+      'Lab',
+      '--url',
+      'javascript:alert(1)',
+    ]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^Refused: --url: Enter the product’s web address/);
+    const order = await inFresh([
+      'product',
+      'add',
+      '--code',
+      'lab',
+      '--name',
+      'Lab',
+      '--url',
+      'https://lab.example.org/',
+      '--order',
+      '9',
+    ]);
+    expect(order.stderr).toBe('Refused: --order: choose a position from 1 to 4.\n');
+    const missing = await inFresh(['product', 'add', '--code', 'lab']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('product add needs --code, --name and --url');
+    expect((await inFresh(['product', 'list'])).stdout.split('\n')).toHaveLength(4);
+  }, 120_000);
+});

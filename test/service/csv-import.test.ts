@@ -526,6 +526,62 @@ describe('importCsv applies the rules of the pages and the admin API (issue 13)'
 const recordsOf = (text: string): string[][] =>
   [...parseCsv(text)].slice(1).flatMap((item) => (item.kind === 'record' ? [item.fields] : []));
 
+describe('importCsv and products (issue 14)', () => {
+  let empty: TestStore;
+  let emptyCtx: ServiceContext;
+  beforeAll(async () => {
+    empty = await openTestStore();
+    emptyCtx = contextOf(empty);
+  });
+  afterAll(async () => empty?.close());
+
+  const file = csv(
+    'ward.one,w1@example.org,Ward One,,Valley Clinic,EMResource;eICS,,,,false,',
+    'ward.two,w2@example.org,Ward Two,,Valley Clinic,emtrack;emresource,,,,false,',
+    'ward.three,w3@example.org,Ward Three,,Valley Clinic,EMTrack,,,,false,',
+  );
+
+  it('issue 14: with no products at all, each row’s error says how to create them (the CLI command and the admin API)', async () => {
+    const result = await importCsv(emptyCtx, file);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors.map((e) => [e.line, e.field])).toEqual([
+      [2, 'products'],
+      [3, 'products'],
+      [4, 'products'],
+    ]);
+    const [first] = result.errors;
+    expect(first?.message).toContain(
+      'Unknown product "emresource", "eics": there are no products yet.',
+    );
+    expect(first?.message).toContain(
+      'npm run service -- product add --code CODE --name NAME --url URL',
+    );
+    expect(first?.message).toContain('POST /api/v1/products');
+    expect(first?.message).toContain('--create-products');
+  });
+
+  it('issue 14: --create-products names each new product as the file first writes it, last in the display order in file order', async () => {
+    const result = await importCsv(emptyCtx, file, { createMissingProducts: true });
+    expect(result).toMatchObject({ ok: true, imported: 3 });
+    const products = await emptyCtx.db
+      .selectFrom('products')
+      .select(['code', 'name', 'url', 'display_order'])
+      .orderBy('display_order')
+      .execute();
+    expect(products).toEqual([
+      { code: 'emresource', name: 'EMResource', url: '', display_order: 1 },
+      { code: 'eics', name: 'eICS', url: '', display_order: 2 },
+      { code: 'emtrack', name: 'emtrack', url: '', display_order: 3 },
+    ]);
+    const wardTwo = (await findAccountsByIdentifier(emptyCtx.db, 'ward.two'))[0];
+    expect((await productsOf(emptyCtx.db, wardTwo?.id ?? '')).map((p) => p.name)).toEqual([
+      'EMResource',
+      'emtrack',
+    ]);
+  });
+});
+
 describe('importCsv with the benchmark generator', () => {
   it('imports 1,000 generated rows with their products and shared logins', async () => {
     const text = generatedCsv(1000, 'import-1k');

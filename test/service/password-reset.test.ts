@@ -96,7 +96,7 @@ describe('forgotten password, end to end over HTTP and SMTP', () => {
     );
     const setUp = await browser.get('/reset/password');
     expect(setUp.heading).toBe('Set Up Password');
-    expect(setUp.text).toContain('This changes your password for eICS, EMResource and EMTrack.');
+    expect(setUp.text).toContain('This changes your password for EMResource, eICS and EMTrack.');
 
     const done = await browser.post('/reset/password', {
       new_password: NEW_PASSWORD,

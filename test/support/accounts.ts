@@ -28,10 +28,10 @@ export async function seedOrganization(
       created_at: ctx.clock.now(),
     })
     .execute();
-  for (const p of PRODUCTS) {
+  for (const [index, p] of PRODUCTS.entries()) {
     await ctx.db
       .insertInto('products')
-      .values({ id: p.code, ...p })
+      .values({ id: p.code, ...p, display_order: index + 1 })
       .onConflict((oc) => oc.column('code').doNothing())
       .execute();
   }

@@ -9,15 +9,18 @@ import {
   loadAuditKeys,
 } from '../../service/domain/audit-keys.ts';
 import { openStore, type Store } from '../../service/store/database.ts';
-import { migrateToLatest } from '../../service/store/migrate.ts';
+import { migrateToLatest, migrateUpTo } from '../../service/store/migrate.ts';
 
 /**
  * A fresh, migrated store for one test file: a SQLite file in a new temporary folder, or,
  * when DATABASE_URL names PostgreSQL, a schema of its own in that database (dropped on close).
+ * `upTo` stops at that migration, for a test of the ones after it.
  */
-export async function openTestStore(): Promise<
-  Store & { dataDir: string; databaseUrl: string | undefined }
-> {
+export async function openTestStore(
+  options: { upTo?: string } = {},
+): Promise<Store & { dataDir: string; databaseUrl: string | undefined }> {
+  const migrate = (store: Store) =>
+    options.upTo ? migrateUpTo(store, options.upTo) : migrateToLatest(store);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-test-'));
   const base = process.env.DATABASE_URL;
   if (base && /^postgres/.test(base)) {
@@ -25,7 +28,7 @@ export async function openTestStore(): Promise<
     const url = new URL(base);
     url.searchParams.set('schema', schema);
     const store = await openStore(url.toString(), dataDir);
-    await migrateToLatest(store);
+    await migrate(store);
     await bindTestAuditKeys(store, dataDir);
     return {
       ...store,
@@ -38,7 +41,7 @@ export async function openTestStore(): Promise<
     };
   }
   const store = await openStore(undefined, dataDir);
-  await migrateToLatest(store);
+  await migrate(store);
   await bindTestAuditKeys(store, dataDir);
   return { ...store, dataDir, databaseUrl: undefined };
 }

@@ -57,6 +57,8 @@ const ACTIONS: Record<string, string> = {
   'grant-role': 'granted a console role',
   'revoke-role': 'revoked a console role',
   'edit-policy': 'edited the organization’s policy',
+  'add-product': 'added a product',
+  'edit-product': 'changed a product',
 };
 
 export const actionWords = (action: unknown): string =>

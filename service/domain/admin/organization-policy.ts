@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
+import { ifMatchNames } from '../../../common/api/etags.ts';
 import type { Organization, PolicyUpdate } from '../../../common/api/organizations.ts';
 import { ApiProblem, notFound } from '../../api/api-problem.ts';
 import type { Db, ServiceContext } from '../../context.ts';
@@ -13,11 +14,6 @@ type PolicyField = keyof OrganizationPolicy;
 export function policyEtag(policy: OrganizationPolicy): string {
   const digest = createHash('sha256').update(JSON.stringify(policy)).digest('hex');
   return `"p-${digest.slice(0, 32)}"`;
-}
-
-/** True when an If-Match header (one ETag or a list; weak or strong) names this ETag. */
-export function ifMatchNames(header: string, etag: string): boolean {
-  return header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
 interface OrganizationRow {

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import {
+  DisplayOrderSchema,
+  ProductCodeSchema,
+  ProductListSchema,
+  ProductNameSchema,
+  ProductSchema,
+  ProductUrlSchema,
+} from '../api/products.ts';
+import { changeFields, connectionId, id } from './fields.ts';
+
+const why = { reason: changeFields.reason, ticket: changeFields.ticket };
+
+/**
+ * IPC operations of the Products screen (issue 14): the fields are checked with the admin API's
+ * own schemas, so a bad one is named before anything is sent. Spread into `IPC` (contract.ts).
+ */
+export const PRODUCT_IPC = {
+  /** Every product, in display order, each with its ETag. */
+  listProducts: { input: z.object({ connectionId }), output: ProductListSchema },
+  /** Adds a product (last, or at `displayOrder`). */
+  addProduct: {
+    input: z.object({
+      connectionId,
+      code: ProductCodeSchema,
+      name: ProductNameSchema,
+      url: ProductUrlSchema,
+      displayOrder: DisplayOrderSchema.optional(),
+      ...why,
+    }),
+    output: ProductSchema,
+  },
+  /** Renames, re-addresses or moves a product; `etag` is the one it was read with (If-Match). */
+  editProduct: {
+    input: z.object({
+      connectionId,
+      code: id,
+      etag: z.string().min(1).max(200),
+      name: ProductNameSchema,
+      url: ProductUrlSchema,
+      displayOrder: DisplayOrderSchema,
+      ...why,
+    }),
+    output: ProductSchema,
+  },
+} as const;

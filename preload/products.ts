@@ -1,0 +1,8 @@
+import { operation } from './operation.ts';
+
+/** Bridge functions of the Products screen (PRODUCT_IPC), one per operation. */
+export const productBridge = {
+  listProducts: operation('listProducts'),
+  addProduct: operation('addProduct'),
+  editProduct: operation('editProduct'),
+};
