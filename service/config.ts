@@ -82,6 +82,8 @@ const EnvSchema = z.object({
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_INTERVAL: duration.default(10_000),
+  READY_INDEX_BUILD: duration.default(3 * 60_000),
+  READY_MAIL_STALL: duration.default(2 * 60_000),
 });
 
 export interface Config {
@@ -115,6 +117,10 @@ export interface Config {
   auditCheckpointFile: string;
   /** AUDIT_CHECKPOINT_INTERVAL: how often the head is checkpointed when it moved. */
   auditCheckpointMs: number;
+  /** READY_INDEX_BUILD: past this, a search index still building makes GET /readyz fail. */
+  readyIndexBuildMs: number;
+  /** READY_MAIL_STALL: past this, one mail dispatcher pass under way makes GET /readyz fail. */
+  readyMailStallMs: number;
 }
 
 /** True when people reach the service over https: Secure `__Host-` cookies, and HSTS. */
@@ -159,5 +165,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKeyFile: e.AUDIT_KEY_FILE ?? defaultAuditKeyFile(e.DATA_DIR),
     auditCheckpointFile: e.AUDIT_CHECKPOINT_FILE ?? defaultCheckpointFile(e.DATA_DIR),
     auditCheckpointMs: e.AUDIT_CHECKPOINT_INTERVAL,
+    readyIndexBuildMs: e.READY_INDEX_BUILD,
+    readyMailStallMs: e.READY_MAIL_STALL,
   };
 }

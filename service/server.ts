@@ -10,6 +10,7 @@ import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords
 import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
+import { Readiness } from './readiness.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
@@ -80,7 +81,14 @@ export async function startService(
   const { store, ctx, wake } = await openService(config, options);
   // Made before the first request, or the first unknown sign-in would cost two hashes (R4).
   await dummyPasswordHash(ctx.hasher);
-  const app = await buildApp(ctx, { logger: options.logger ?? false });
+  const readiness = new Readiness({
+    store,
+    clock: ctx.clock,
+    search: ctx.search,
+    budgets: { indexBuildMs: config.readyIndexBuildMs, mailStallMs: config.readyMailStallMs },
+  });
+  const app = await buildApp(ctx, { logger: options.logger ?? false, readiness });
+  store.logTo((fields, message) => app.log.error(fields, message));
   ctx.search.logTo((message, fields) => app.log.info(fields, message));
   const dispatcher = new MailDispatcher(ctx, {
     transport: mailTransportFor(config),
@@ -90,6 +98,7 @@ export async function startService(
     log: (message, fields) => app.log.warn(fields, message),
   });
   wake(() => dispatcher.wake());
+  readiness.watchDispatcher(dispatcher);
   dispatcher.start();
   const checkpoints = new AuditCheckpointWriter(ctx.db, {
     file: config.auditCheckpointFile,

@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
 import { searchIndexes } from './migrations/002-search-indexes.ts';
@@ -11,7 +11,7 @@ import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 import { verificationUse } from './migrations/009-verification-use.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
-function migrations(store: Store): Record<string, Migration> {
+function migrations(store: Pick<Store, 'dialect'>): Record<string, Migration> {
   return {
     '001-initial': initialSchema(store.dialect),
     '002-search-indexes': searchIndexes(store.dialect),
@@ -24,6 +24,42 @@ function migrations(store: Store): Record<string, Migration> {
     '009-verification-use': verificationUse(store.dialect),
   };
 }
+
+/** Where the store stands against this build's migrations. */
+export interface MigrationState {
+  /** This build's migrations the store has not run yet. */
+  pending: string[];
+  /** Migrations the store ran that this build does not know: a newer Latchkey wrote it. */
+  unknown: string[];
+}
+
+// Kysely's own table; on PostgreSQL it lives in the store's schema (see migrateToLatest).
+const MIGRATION_TABLE = 'kysely_migration';
+
+/** Reads which migrations the store has run against the ones this build knows (one query). */
+export async function migrationState(
+  store: Pick<Store, 'db' | 'dialect' | 'schema'>,
+): Promise<MigrationState> {
+  const known = Object.keys(migrations(store));
+  const table = store.schema ? sql.id(store.schema, MIGRATION_TABLE) : sql.id(MIGRATION_TABLE);
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(store.db);
+    applied = rows.rows.map((r) => r.name);
+  } catch (error) {
+    if (!isMissingTable(error)) throw error;
+    applied = [];
+  }
+  return {
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !known.includes(name)).sort(),
+  };
+}
+
+// A store no migration has touched yet has no migration table: everything is pending.
+const isMissingTable = (error: unknown): boolean =>
+  (error as { code?: unknown }).code === '42P01' ||
+  (error instanceof Error && /no such table/.test(error.message));
 
 /** Brings the store up to date; safe to run at every start-up and from several processes. */
 export async function migrateToLatest(store: Store): Promise<void> {
