@@ -50,6 +50,31 @@ const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
 const sqliteFile = (databaseUrl: string | undefined, dataDir: string) =>
   databaseUrl ? databaseUrl.replace(/^sqlite:/, '') : path.join(dataDir, 'latchkey.sqlite');
 
+/** The store named for a message: the variable that chose it and what it points at. */
+export interface StoreLabel {
+  variable: 'DATABASE_URL' | 'DATA_DIR';
+  target: string;
+}
+
+/**
+ * The store named in words for a start-up message, without any password: the variable that
+ * chose it and what it points at.
+ */
+export function storeLabel(databaseUrl: string | undefined, dataDir: string): StoreLabel {
+  if (databaseUrl && isPostgresUrl(databaseUrl)) {
+    const url = new URL(databaseUrl);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default)';
+    return {
+      variable: 'DATABASE_URL',
+      target: `PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'}, database "${database}"`,
+    };
+  }
+  return {
+    variable: databaseUrl ? 'DATABASE_URL' : 'DATA_DIR',
+    target: `the SQLite file ${path.resolve(sqliteFile(databaseUrl, dataDir))}`,
+  };
+}
+
 function openSqlite(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SQLite(file);

@@ -33,6 +33,21 @@ export interface MigrationState {
   unknown: string[];
 }
 
+/** Thrown at start-up when a newer Latchkey has migrated the store past what this build knows. */
+export class NewerDatabaseError extends Error {
+  constructor(readonly unknown: string[]) {
+    const names = unknown.join(', ');
+    super(
+      `The database was written by a newer Latchkey: migration ${names} ${unknown.length === 1 ? 'is' : 'are'} unknown to this version (it knows up to ${latestKnown()}). Run that newer version, or restore a backup taken before the upgrade.`,
+    );
+  }
+}
+
+const latestKnown = () =>
+  Object.keys(migrations({ dialect: 'sqlite' }))
+    .sort()
+    .at(-1) ?? '';
+
 // Kysely's own table; on PostgreSQL it lives in the store's schema (see migrateToLatest).
 const MIGRATION_TABLE = 'kysely_migration';
 
@@ -63,6 +78,8 @@ const isMissingTable = (error: unknown): boolean =>
 
 /** Brings the store up to date; safe to run at every start-up and from several processes. */
 export async function migrateToLatest(store: Store): Promise<void> {
+  const { unknown } = await migrationState(store);
+  if (unknown.length > 0) throw new NewerDatabaseError(unknown);
   const provider: MigrationProvider = { getMigrations: async () => migrations(store) };
   // Kysely looks for its own tables across all schemas; pin them to ours, or another
   // schema's migration tables in the same database would be taken for these.
@@ -74,7 +91,13 @@ export async function migrateToLatest(store: Store): Promise<void> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    const cause = error instanceof Error ? error.message : String(error ?? '');
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${cause}`);
+    const cause = error instanceof Error ? error : new Error(String(error ?? 'no reason given'));
+    // The store's own error (SQLITE_FULL, a lost connection) stays the cause, so start-up can name it.
+    throw new Error(
+      failed
+        ? `Migration ${failed.migrationName} failed: ${cause.message}`
+        : `Migrations could not run: ${cause.message}`,
+      { cause },
+    );
   }
 }
