@@ -1,7 +1,7 @@
 import { mkdirSync, statSync, accessSync, constants } from 'node:fs';
 import path from 'node:path';
 import type { StoreLabel } from './store/database.ts';
-import { NewerDatabaseError } from './store/migrate.ts';
+import { MigrationError, NewerDatabaseError } from './store/migrate.ts';
 import { OUTAGE_WORDS, storeOutageOf, type StoreOutage } from './store/store-errors.ts';
 
 /**
@@ -21,8 +21,11 @@ export function storeStartupError(error: unknown, label: StoreLabel): Error {
   }
   const outage = storeOutageOf(error);
   if (!outage) return error instanceof Error ? error : new Error(String(error));
-  const migrating = error instanceof Error && /^Migration/.test(error.message);
-  return outageStartupError(outage, label, migrating ? ' while migrating' : '');
+  return outageStartupError(
+    outage,
+    label,
+    error instanceof MigrationError ? ' while migrating' : '',
+  );
 }
 
 /** The start-up message for a store that opened but refused the first write (start-up's probe). */

@@ -189,20 +189,18 @@ const PLANNED_STATEMENTS_PER_CONNECTION = 200;
  * server's memory for them stays bounded whatever the mix of filters.
  */
 function plannedPool(config: pg.PoolConfig, log: () => StoreLog) {
-  const pool = watchedPool(
-    {
-      ...config,
-      max: 5,
-      options: [
-        config.options ?? '',
-        // Planned once, without JIT or parallel workers: each would cost more than these reads.
-        '-c plan_cache_mode=force_generic_plan -c jit=off -c max_parallel_workers_per_gather=0',
-      ]
-        .join(' ')
-        .trim(),
-    },
-    log,
-  );
+  const pool = new pg.Pool({
+    ...config,
+    max: 5,
+    options: [
+      config.options ?? '',
+      // Planned once, without JIT or parallel workers: each would cost more than these reads.
+      '-c plan_cache_mode=force_generic_plan -c jit=off -c max_parallel_workers_per_gather=0',
+    ]
+      .join(' ')
+      .trim(),
+  });
+  watchConnections(pool, log);
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let name = names.get(text);
@@ -240,8 +238,7 @@ function plannedPool(config: pg.PoolConfig, log: () => StoreLog) {
  * 503 (error-answers.ts). Without these listeners pg re-emits the error with no one to hear it
  * and the process exits (issue 18).
  */
-function watchedPool(config: pg.PoolConfig, log: () => StoreLog): pg.Pool {
-  const pool = new pg.Pool(config);
+function watchConnections(pool: pg.Pool, log: () => StoreLog): pg.Pool {
   // Each connection reports its own end, idle or in use; the pool has then already dropped it.
   pool.on('connect', (client) => {
     client.on('error', (error) => {
@@ -285,7 +282,7 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   let log = stderrLog;
   const current = () => log;
   const db = new Kysely<Database>({
-    dialect: new ResilientPostgresDialect({ pool: watchedPool(config, current) }),
+    dialect: new ResilientPostgresDialect({ pool: watchConnections(new pg.Pool(config), current) }),
   });
   const plannedDb = new Kysely<Database>({
     // Kysely asks only for connect(), a client's query(text, values) and release(), and end().

@@ -48,6 +48,13 @@ const latestKnown = () =>
     .sort()
     .at(-1) ?? '';
 
+/** A migration that failed; the store's own error (SQLITE_FULL, a lost connection) is its cause. */
+export class MigrationError extends Error {
+  constructor(message: string, cause: Error) {
+    super(message, { cause });
+  }
+}
+
 // Kysely's own table; on PostgreSQL it lives in the store's schema (see migrateToLatest).
 const MIGRATION_TABLE = 'kysely_migration';
 
@@ -92,12 +99,11 @@ export async function migrateToLatest(store: Store): Promise<void> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     const cause = error instanceof Error ? error : new Error(String(error ?? 'no reason given'));
-    // The store's own error (SQLITE_FULL, a lost connection) stays the cause, so start-up can name it.
-    throw new Error(
+    throw new MigrationError(
       failed
         ? `Migration ${failed.migrationName} failed: ${cause.message}`
         : `Migrations could not run: ${cause.message}`,
-      { cause },
+      cause,
     );
   }
 }

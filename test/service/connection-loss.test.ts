@@ -172,10 +172,9 @@ describe.skipIf(!isPostgres())('issue 18: PostgreSQL connections lost under load
     });
     // More rounds while the burst finishes: idle and busy connections alike.
     let settled = false;
-    let terminatedAfter = 0;
     const terminator = (async () => {
       while (!settled) {
-        terminatedAfter += await terminateItsBackends();
+        await terminateItsBackends();
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     })();
@@ -185,7 +184,6 @@ describe.skipIf(!isPostgres())('issue 18: PostgreSQL connections lost under load
     await terminator;
 
     expect(terminatedInFlight).toBeGreaterThanOrEqual(3);
-    expect(terminatedAfter).toBeGreaterThanOrEqual(0);
     const all: PageResponse[] = [...signInAnswers, ...resetAnswers, ...forgotAnswers];
     // Success or "unavailable", nothing else: no 500, no hang (within() bounds each request).
     expect(all.map((a) => a.status).filter((s) => s !== 303 && s !== 503)).toEqual([]);

@@ -151,7 +151,10 @@ describe.skipIf(isPostgres())('issue 18: SQLite refusing writes', () => {
           body: JSON.stringify({ username: `nobody-api-${i}`, password: 'wrong guess' }),
         });
         const body: unknown = await response.json();
-        if (response.status === 503) apiRefusal = body;
+        if (response.status === 503) {
+          apiRefusal = body;
+          expect(response.headers.get('retry-after')).toBe('5');
+        }
         return response.status;
       });
       return { pages, api, ready: await readiness() };
