@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -67,6 +67,7 @@ async function sqliteStore(): Promise<string> {
 const stores: Array<{ close(): Promise<void> }> = [];
 afterAll(async () => {
   for (const store of stores) await store.close();
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('start-up messages that name the problem', () => {
