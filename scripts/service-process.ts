@@ -4,6 +4,10 @@ import { spawn } from 'node:child_process';
 export interface ServiceProcess {
   url: string;
   port: number;
+  /** Its process id, to signal it. */
+  pid: number;
+  /** Settles with its exit code once it has ended (null when a signal ended it). */
+  exited: Promise<number | null>;
   /**
    * Waits until the search index is built (GET /healthz says 'ready', or 'store' under
    * SEARCH_INDEX=store) and answers that state and how long the wait took.
@@ -44,7 +48,9 @@ export async function startServiceProcess(
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8');
@@ -61,6 +67,8 @@ export async function startServiceProcess(
   return {
     url,
     port,
+    pid: child.pid ?? 0,
+    exited,
     async searchIndexSettled(timeoutMs = 600_000) {
       const started = performance.now();
       for (;;) {

@@ -2,13 +2,14 @@ import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
-import { sql } from 'kysely';
+import type { Liveness } from '../common/api/health.ts';
 import type { ServiceContext } from './context.ts';
 import {
   clientErrorAnswer,
   errorPage,
   frameworkErrorAnswer,
   isApiUrl,
+  RETRY_AFTER_SECONDS,
   statusOf,
 } from './error-answers.ts';
 import { html } from './html.ts';
@@ -21,7 +22,9 @@ import { recoveryRoutes } from './pages/recovery-routes.ts';
 import { resetRoutes } from './pages/reset-routes.ts';
 import { STYLESHEET } from './pages/styles.ts';
 import { csrfOptions, sendPage } from './pages/web.ts';
+import { Readiness } from './readiness.ts';
 import { registerSecurityHeaders, securityHeadersOf } from './security-headers.ts';
+import { describeOutage, storeOutageOf } from './store/store-errors.ts';
 
 // The emailed link is /reset/<token>; the named steps of the flow stay readable in logs.
 const RESET_TOKEN = /\/reset\/(?!(?:challenge|password|done)(?:[/?#]|$))[^/?#]+/g;
@@ -45,11 +48,24 @@ function formExpired(reply: FastifyReply) {
   );
 }
 
+/** The readiness of an app built without one (tests): no dispatcher to watch. */
+const readinessOf = (ctx: ServiceContext) =>
+  new Readiness({
+    store: { db: ctx.db, dialect: ctx.dialect },
+    clock: ctx.clock,
+    search: ctx.search,
+    budgets: {
+      indexBuildMs: ctx.config.readyIndexBuildMs,
+      mailStallMs: ctx.config.readyMailStallMs,
+    },
+  });
+
 /** The account service as a Fastify app; `server.ts` listens, tests use it on loopback. */
 export async function buildApp(
   ctx: ServiceContext,
-  options: { logger?: boolean } = {},
+  options: { logger?: boolean; readiness?: Readiness } = {},
 ): Promise<FastifyInstance> {
+  const readiness = options.readiness ?? readinessOf(ctx);
   const headers = await securityHeadersOf(ctx.config);
   const app = Fastify({
     trustProxy: ctx.config.trustProxy,
@@ -76,9 +92,28 @@ export async function buildApp(
     app.csrfProtection(request, reply, done);
   });
 
+  // A store that fails (down, full, read-only) is an incident, not a bug: logged once here with
+  // its kind, answered 503 by the error handlers, and remembered by readiness (issue 18).
+  app.addHook('onError', async (request, reply, error) => {
+    const outage = storeOutageOf(error);
+    if (!outage) return;
+    readiness.noteOutage(outage);
+    request.log.error({ store: outage.kind, code: outage.code }, describeOutage(outage));
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+  });
+
+  // Liveness: the process answers. It asks nothing of the store, so an orchestrator does not
+  // restart every process of a deployment while the database is away; /readyz tells that.
   app.get('/healthz', async (_request, reply) => {
-    await sql`select 1`.execute(ctx.db);
-    return reply.send({ status: 'ok', searchIndex: ctx.search.indexState });
+    const body: Liveness = { status: 'ok', searchIndex: ctx.search.indexState };
+    return reply.header('cache-control', 'no-store').send(body);
+  });
+  app.get('/readyz', async (_request, reply) => {
+    const report = await readiness.check();
+    return reply
+      .code(report.status === 'ready' ? 200 : 503)
+      .header('cache-control', 'no-store')
+      .send(report);
   });
   app.get('/static/latchkey.css', async (_request, reply) =>
     reply

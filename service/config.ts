@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { defaultCheckpointFile } from './domain/audit-checkpoints.ts';
 import {
@@ -51,9 +52,19 @@ const auditKeys = z.string().transform((text, ctx) => {
   return keys as AuditKey[];
 });
 
+// A DNS name: letters, digits and hyphens in dot-separated labels, the last not all digits
+// (999.1.1.1 is no name, and no IPv4 address either: the URL parser refuses it).
+const HOST_NAME =
+  /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9-]*[a-z-][a-z0-9-]*$/i;
+
+const host = z.string().refine((text) => isIP(text) !== 0 || HOST_NAME.test(text), {
+  error: (issue) =>
+    `"${String(issue.input)}" is neither an IP address nor a host name to listen on: use an address of this machine, 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`,
+});
+
 const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: host.default('127.0.0.1'),
   DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z
     .string()
@@ -82,6 +93,8 @@ const EnvSchema = z.object({
   AUDIT_KEY_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_FILE: z.string().min(1).optional(),
   AUDIT_CHECKPOINT_INTERVAL: duration.default(10_000),
+  READY_INDEX_BUILD: duration.default(3 * 60_000),
+  READY_MAIL_STALL: duration.default(2 * 60_000),
 });
 
 export interface Config {
@@ -115,6 +128,10 @@ export interface Config {
   auditCheckpointFile: string;
   /** AUDIT_CHECKPOINT_INTERVAL: how often the head is checkpointed when it moved. */
   auditCheckpointMs: number;
+  /** READY_INDEX_BUILD: past this, a search index still building makes GET /readyz fail. */
+  readyIndexBuildMs: number;
+  /** READY_MAIL_STALL: past this, one mail dispatcher pass under way makes GET /readyz fail. */
+  readyMailStallMs: number;
 }
 
 /** True when people reach the service over https: Secure `__Host-` cookies, and HSTS. */
@@ -135,7 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid environment:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
-  const publicUrl = (e.PUBLIC_URL ?? `http://${e.HOST}:${e.PORT}`).replace(/\/+$/, '');
+  // An IPv6 address goes in brackets in a URL (http://[::1]:8787).
+  const listenHost = isIP(e.HOST) === 6 ? `[${e.HOST}]` : e.HOST;
+  const publicUrl = (e.PUBLIC_URL ?? `http://${listenHost}:${e.PORT}`).replace(/\/+$/, '');
   if (servedOverHttps({ publicUrl }) && !e.CSRF_SECRET)
     throw new ConfigError(
       'Invalid environment:\n  CSRF_SECRET: required when PUBLIC_URL is https (every process behind it must share it)',
@@ -159,5 +178,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auditKeyFile: e.AUDIT_KEY_FILE ?? defaultAuditKeyFile(e.DATA_DIR),
     auditCheckpointFile: e.AUDIT_CHECKPOINT_FILE ?? defaultCheckpointFile(e.DATA_DIR),
     auditCheckpointMs: e.AUDIT_CHECKPOINT_INTERVAL,
+    readyIndexBuildMs: e.READY_INDEX_BUILD,
+    readyMailStallMs: e.READY_MAIL_STALL,
   };
 }

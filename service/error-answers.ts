@@ -11,6 +11,7 @@ import type { ApiError } from '../common/api/errors.ts';
 import { html } from './html.ts';
 import { page } from './pages/layout.ts';
 import type { SecurityHeaders } from './security-headers.ts';
+import { storeOutageOf } from './store/store-errors.ts';
 
 interface Words {
   title: string;
@@ -40,10 +41,23 @@ const WORDS: Record<number, Words> = {
     message:
       'Your browser sent too much with this request, usually too many cookies. Clear the cookies of this site, then try again.',
   },
+  // The store is down, full or read-only (issue 18): nobody's fault on this side of the screen.
+  503: {
+    title: 'Service Unavailable',
+    message:
+      'Latchkey cannot reach its account store right now, so your request could not be completed. Try again in a minute.',
+  },
 };
 
-/** The status to answer for an error: its own when it is a 4xx, otherwise 500. */
+/** Seconds a client is asked to wait before trying again after a 503. */
+export const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The status to answer for an error: its own when it is a 4xx, 503 when the store is out of
+ * reach (or full, read-only, busy), otherwise 500.
+ */
 export function statusOf(error: { statusCode?: number | undefined }): number {
+  if (storeOutageOf(error)) return 503;
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500 ? status : 500;
 }
@@ -63,13 +77,15 @@ export function errorPage(status: number): string {
 /** The admin API's body for the same: `{ error: { code, message } }`. */
 export function apiErrorBody(status: number): ApiError {
   const code =
-    status >= 500
-      ? 'internal'
-      : status === 404
-        ? 'not_found'
-        : status === 429
-          ? 'rate_limited'
-          : 'validation_failed';
+    status === 503
+      ? 'unavailable'
+      : status >= 500
+        ? 'internal'
+        : status === 404
+          ? 'not_found'
+          : status === 429
+            ? 'rate_limited'
+            : 'validation_failed';
   return { error: { code, message: wordsFor(status).message } };
 }
 

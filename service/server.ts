@@ -10,8 +10,16 @@ import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords
 import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
-import { openStore, type Store } from './store/database.ts';
+import { Readiness } from './readiness.ts';
+import {
+  listenStartupError,
+  outageStartupError,
+  prepareDataDir,
+  storeStartupError,
+} from './startup-errors.ts';
+import { openStore, storeLabel, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
+import { probeWrite } from './store/write-probe.ts';
 
 export interface RunningService {
   app: FastifyInstance;
@@ -44,13 +52,27 @@ export function mailTransportFor(config: Config): MailTransport {
     : emlFolderTransport(path.join(config.dataDir, 'outbox'));
 }
 
-/** Opens and migrates the store, then builds the context every domain function takes. */
+/**
+ * Opens and migrates the store, then builds the context every domain function takes. A store
+ * that cannot be opened or migrated stops it with a StartupError naming the store and the fix.
+ */
 export async function openService(
   config: Config,
   options: ServiceOptions = {},
 ): Promise<{ store: Store; ctx: ServiceContext; wake: (fn: () => void) => void }> {
-  const store = options.store ?? (await openStore(config.databaseUrl, config.dataDir));
-  await migrateToLatest(store);
+  prepareDataDir(config.dataDir);
+  const label = storeLabel(config.databaseUrl, config.dataDir);
+  const store =
+    options.store ??
+    (await openStore(config.databaseUrl, config.dataDir).catch((error: unknown) => {
+      throw storeStartupError(error, label);
+    }));
+  try {
+    await migrateToLatest(store);
+  } catch (error) {
+    if (!options.store) await store.close().catch(() => {});
+    throw storeStartupError(error, label);
+  }
   const auditKeys = await loadAuditKeys({
     key: config.auditKey,
     previous: config.auditPreviousKeys,
@@ -78,9 +100,23 @@ export async function startService(
   options: ServiceOptions = {},
 ): Promise<RunningService> {
   const { store, ctx, wake } = await openService(config, options);
+  // A file SQLite could open only read-only, or a store with no room, serves nothing: say so now
+  // rather than at the first sign-in. (A busy or unreachable store may recover: /readyz tells.)
+  const unwritable = await probeWrite(store);
+  if (unwritable?.kind === 'read_only' || unwritable?.kind === 'full') {
+    if (!options.store) await store.close();
+    throw outageStartupError(unwritable, storeLabel(config.databaseUrl, config.dataDir));
+  }
   // Made before the first request, or the first unknown sign-in would cost two hashes (R4).
   await dummyPasswordHash(ctx.hasher);
-  const app = await buildApp(ctx, { logger: options.logger ?? false });
+  const readiness = new Readiness({
+    store,
+    clock: ctx.clock,
+    search: ctx.search,
+    budgets: { indexBuildMs: config.readyIndexBuildMs, mailStallMs: config.readyMailStallMs },
+  });
+  const app = await buildApp(ctx, { logger: options.logger ?? false, readiness });
+  store.logTo((fields, message) => app.log.error(fields, message));
   ctx.search.logTo((message, fields) => app.log.info(fields, message));
   const dispatcher = new MailDispatcher(ctx, {
     transport: mailTransportFor(config),
@@ -90,6 +126,7 @@ export async function startService(
     log: (message, fields) => app.log.warn(fields, message),
   });
   wake(() => dispatcher.wake());
+  readiness.watchDispatcher(dispatcher);
   dispatcher.start();
   const checkpoints = new AuditCheckpointWriter(ctx.db, {
     file: config.auditCheckpointFile,
@@ -98,25 +135,23 @@ export async function startService(
     log: app.log,
   });
   checkpoints.start();
-  const address = await app.listen({ port: config.port, host: config.host });
+  const close = async () => {
+    await app.close();
+    await ctx.search.close();
+    await dispatcher.stop();
+    // Last: the events the dispatcher wrote while stopping are in the final checkpoint.
+    await checkpoints.stop();
+    if (!options.store) await store.close();
+  };
+  const address = await app
+    .listen({ port: config.port, host: config.host })
+    .catch(async (error: unknown) => {
+      await close().catch(() => {});
+      throw listenStartupError(error, config.host, config.port);
+    });
   ctx.search.warm();
   const url = address.replace('[::1]', '127.0.0.1');
   // Without PUBLIC_URL, links point at the address actually bound (port 0 picks one).
   if (!config.publicUrlFromEnv) ctx.config.publicUrl = url;
-  return {
-    app,
-    ctx,
-    store,
-    dispatcher,
-    checkpoints,
-    url,
-    async close() {
-      await app.close();
-      await ctx.search.close();
-      await dispatcher.stop();
-      // Last: the events the dispatcher wrote while stopping are in the final checkpoint.
-      await checkpoints.stop();
-      if (!options.store) await store.close();
-    },
-  };
+  return { app, ctx, store, dispatcher, checkpoints, url, close };
 }

@@ -29,7 +29,8 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
     // Anything else is the framework's (a body too large, malformed or of the wrong type): its
     // message and FST_ERR_ code stay in the log, never in the answer (R80).
     const status = statusOf(error);
-    if (status >= 500) request.log.error({ err: error }, 'api request failed');
+    // A store outage (503) is logged by the app's onError hook.
+    if (status === 500) request.log.error({ err: error }, 'api request failed');
     const answer = apiErrorBody(status);
     // The body could not be parsed at all (not JSON, empty, a prototype key): name it (R68).
     if ('code' in error && error.code.startsWith('FST_ERR_CTP_')) answer.error.field = 'body';

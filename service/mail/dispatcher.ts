@@ -44,6 +44,7 @@ export class MailDispatcher {
   private ticking: Promise<void> | undefined;
   private rerun = false;
   private stopped = true;
+  private passStartedAt: number | undefined;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -118,9 +119,19 @@ export class MailDispatcher {
     this.schedule(again ? 0 : (this.options.pollMs ?? 1000));
   }
 
+  /**
+   * When the pass under way began (the clock's time), or undefined between passes: readiness
+   * calls a dispatcher whose pass has run past its budget stuck (issue 18).
+   */
+  get busySince(): number | undefined {
+    return this.passStartedAt;
+  }
+
   private pass(): Promise<PassResult> {
+    if (!this.running) this.passStartedAt = this.ctx.clock.now();
     this.running ??= this.runPass().finally(() => {
       this.running = undefined;
+      this.passStartedAt = undefined;
     });
     return this.running;
   }

@@ -6,6 +6,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { storeOutageOf } from './store-errors.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -21,8 +22,16 @@ export interface Store {
   dialect: Dialect;
   /** The PostgreSQL schema this store lives in, when DATABASE_URL named one. */
   schema?: string;
+  /** Where lost connections are reported (the service's log once it has one; stderr before). */
+  logTo(log: StoreLog): void;
   close(): Promise<void>;
 }
+
+/** A structured log line: fields first, as pino takes them. */
+export type StoreLog = (fields: Record<string, unknown>, message: string) => void;
+
+const stderrLog: StoreLog = (fields, message) =>
+  console.error(JSON.stringify({ level: 'error', msg: message, ...fields }));
 
 // int8 (epoch milliseconds, counts) comes back from pg as a string unless told otherwise.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -33,28 +42,65 @@ pg.types.setTypeParser(20, (value) => Number(value));
  * `?schema=name` to keep one deployment (or one test run) in its own schema.
  */
 export async function openStore(databaseUrl: string | undefined, dataDir: string): Promise<Store> {
-  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgres(databaseUrl);
-  const file = databaseUrl
-    ? databaseUrl.replace(/^sqlite:/, '')
-    : path.join(dataDir, 'latchkey.sqlite');
-  return openSqlite(file);
+  if (databaseUrl && isPostgresUrl(databaseUrl)) return openPostgres(databaseUrl);
+  return openSqlite(sqliteFile(databaseUrl, dataDir));
+}
+
+const isPostgresUrl = (url: string) => /^postgres(ql)?:\/\//.test(url);
+const sqliteFile = (databaseUrl: string | undefined, dataDir: string) =>
+  databaseUrl ? databaseUrl.replace(/^sqlite:/, '') : path.join(dataDir, 'latchkey.sqlite');
+
+/** The store named for a message: the variable that chose it and what it points at. */
+export interface StoreLabel {
+  variable: 'DATABASE_URL' | 'DATA_DIR';
+  target: string;
+}
+
+/**
+ * The store named in words for a start-up message, without any password: the variable that
+ * chose it and what it points at.
+ */
+export function storeLabel(databaseUrl: string | undefined, dataDir: string): StoreLabel {
+  if (databaseUrl && isPostgresUrl(databaseUrl)) {
+    const url = new URL(databaseUrl);
+    const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || '(default)';
+    return {
+      variable: 'DATABASE_URL',
+      target: `PostgreSQL at ${url.hostname || 'localhost'}:${url.port || '5432'}, database "${database}"`,
+    };
+  }
+  return {
+    variable: databaseUrl ? 'DATABASE_URL' : 'DATA_DIR',
+    target: `the SQLite file ${path.resolve(sqliteFile(databaseUrl, dataDir))}`,
+  };
 }
 
 function openSqlite(file: string): Store {
   if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const database = new SQLite(file);
-  database.pragma('journal_mode = WAL');
-  database.pragma('busy_timeout = 5000');
-  database.pragma('foreign_keys = ON');
-  database.pragma('synchronous = NORMAL');
-  // Reads through a memory map (up to the 2 GB this build allows) and a 64 MB page cache: a
-  // search touches pages all over the index, and copying each in by read() cost ~15% of it.
-  database.pragma('mmap_size = 2147418112');
-  database.pragma('cache_size = -65536');
+  try {
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    database.pragma('foreign_keys = ON');
+    database.pragma('synchronous = NORMAL');
+    // Reads through a memory map (up to the 2 GB this build allows) and a 64 MB page cache: a
+    // search touches pages all over the index, and copying each in by read() cost ~15% of it.
+    database.pragma('mmap_size = 2147418112');
+    database.pragma('cache_size = -65536');
+  } catch (error) {
+    database.close();
+    throw error;
+  }
   const db = new Kysely<Database>({
-    dialect: new ImmediateSqliteDialect({ database: keepingStatements(database) }),
+    dialect: new ImmediateSqliteDialect(database, { database: keepingStatements(database) }),
   });
-  return { db, plannedDb: db, dialect: 'sqlite', close: () => db.destroy() };
+  return {
+    db,
+    plannedDb: db,
+    dialect: 'sqlite',
+    logTo: () => {},
+    close: () => db.destroy(),
+  };
 }
 
 /**
@@ -65,10 +111,46 @@ function openSqlite(file: string): Store {
  * Within one process Kysely runs one transaction at a time anyway, so nothing else changes.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly database: SQLite.Database,
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    // SQLite ends the transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_BUSY,
+    // SQLITE_NOMEM): a ROLLBACK then fails with "cannot rollback - no transaction is active",
+    // and Kysely throws that in place of the disk error that caused it (issue 18).
+    driver.rollbackTransaction = async (connection) => {
+      if (this.database.inTransaction) {
+        await connection.executeQuery(CompiledQuery.raw('rollback'));
+      }
+    };
+    return driver;
+  }
+}
+
+/**
+ * A ROLLBACK on a connection that is gone fails too, and would hide why the transaction failed;
+ * PostgreSQL rolls back by itself a transaction whose connection ended, so there is nothing left
+ * to undo.
+ */
+class ResilientPostgresDialect extends PostgresDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      try {
+        await rollback(connection);
+      } catch (error) {
+        const outage = storeOutageOf(error);
+        if (outage?.kind !== 'connection_lost' && outage?.kind !== 'unreachable') throw error;
+      }
     };
     return driver;
   }
@@ -106,7 +188,7 @@ const PLANNED_STATEMENTS_PER_CONNECTION = 200;
  * that has prepared PLANNED_STATEMENTS_PER_CONNECTION statements is closed on release, so the
  * server's memory for them stays bounded whatever the mix of filters.
  */
-function plannedPool(config: pg.PoolConfig) {
+function plannedPool(config: pg.PoolConfig, log: () => StoreLog) {
   const pool = new pg.Pool({
     ...config,
     max: 5,
@@ -118,6 +200,7 @@ function plannedPool(config: pg.PoolConfig) {
       .join(' ')
       .trim(),
   });
+  watchConnections(pool, log);
   const names = new Map<string, string>();
   const nameOf = (text: string) => {
     let name = names.get(text);
@@ -148,6 +231,31 @@ function plannedPool(config: pg.PoolConfig) {
   };
 }
 
+/**
+ * A pool that survives its connections: one that fails while idle or in use (a failover, a
+ * restart, pg_terminate_backend, a proxy's idle timeout) is logged and dropped, and the pool
+ * opens a new one when next asked; the statement it was running fails, and its request answers
+ * 503 (error-answers.ts). Without these listeners pg re-emits the error with no one to hear it
+ * and the process exits (issue 18).
+ */
+function watchConnections(pool: pg.Pool, log: () => StoreLog): pg.Pool {
+  // Each connection reports its own end, idle or in use; the pool has then already dropped it.
+  pool.on('connect', (client) => {
+    client.on('error', (error) => {
+      log()(
+        { store: 'postgres', code: storeOutageOf(error)?.code ?? 'unknown', detail: error.message },
+        'database connection lost; the pool opens a new one when next needed',
+      );
+    });
+  });
+  // An idle connection's error is also re-emitted by the pool: heard here, reported above.
+  pool.on('error', () => {});
+  return pool;
+}
+
+/** Names this process's connections, so an operator can find them in pg_stat_activity. */
+export const defaultApplicationName = (): string => `latchkey-${process.pid}`;
+
 async function openPostgres(databaseUrl: string): Promise<Store> {
   const url = new URL(databaseUrl);
   const schema = url.searchParams.get('schema');
@@ -157,15 +265,30 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
   if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
     throw new Error(`DATABASE_URL: schema "${schema}" must be lower-case letters, digits and _`);
   }
+  if (!url.searchParams.has('application_name')) {
+    url.searchParams.set('application_name', defaultApplicationName());
+  }
   const config: pg.PoolConfig = {
     connectionString: url.toString(),
     max: 10,
+    // Bounded waits: a database that does not answer (or a pool with no free connection) fails
+    // the request with 503 after this long rather than holding it open.
+    connectionTimeoutMillis: 10_000,
+    // TCP keepalive: a peer that vanished without closing (a network cut) is noticed in time.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 30_000,
     ...(schema ? { options: `-c search_path=${schema},public` } : {}),
   };
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool(config) }) });
+  let log = stderrLog;
+  const current = () => log;
+  const db = new Kysely<Database>({
+    dialect: new ResilientPostgresDialect({ pool: watchConnections(new pg.Pool(config), current) }),
+  });
   const plannedDb = new Kysely<Database>({
     // Kysely asks only for connect(), a client's query(text, values) and release(), and end().
-    dialect: new PostgresDialect({ pool: plannedPool(config) as unknown as pg.Pool }),
+    dialect: new ResilientPostgresDialect({
+      pool: plannedPool(config, current) as unknown as pg.Pool,
+    }),
   });
   if (schema) await sql`create schema if not exists ${sql.id(schema)}`.execute(db);
   return {
@@ -173,6 +296,9 @@ async function openPostgres(databaseUrl: string): Promise<Store> {
     plannedDb,
     dialect: 'postgres',
     ...(schema ? { schema } : {}),
+    logTo: (next) => {
+      log = next;
+    },
     close: async () => {
       await Promise.all([db.destroy(), plannedDb.destroy()]);
     },

@@ -1,4 +1,10 @@
-import { Migrator, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import {
+  Migrator,
+  sql,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResultSet,
+} from 'kysely';
 import type { Store } from './database.ts';
 import { initialSchema } from './migrations/001-initial.ts';
 import { searchIndexes } from './migrations/002-search-indexes.ts';
@@ -12,7 +18,7 @@ import { verificationUse } from './migrations/009-verification-use.ts';
 import { productOrder } from './migrations/011-product-order.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
-function migrations(store: Store): Record<string, Migration> {
+function migrations(store: Pick<Store, 'dialect'>): Record<string, Migration> {
   return {
     '001-initial': initialSchema(store.dialect),
     '002-search-indexes': searchIndexes(store.dialect),
@@ -27,6 +33,64 @@ function migrations(store: Store): Record<string, Migration> {
   };
 }
 
+/** Where the store stands against this build's migrations. */
+export interface MigrationState {
+  /** This build's migrations the store has not run yet. */
+  pending: string[];
+  /** Migrations the store ran that this build does not know: a newer Latchkey wrote it. */
+  unknown: string[];
+}
+
+/** Thrown at start-up when a newer Latchkey has migrated the store past what this build knows. */
+export class NewerDatabaseError extends Error {
+  constructor(readonly unknown: string[]) {
+    const names = unknown.join(', ');
+    super(
+      `The database was written by a newer Latchkey: migration ${names} ${unknown.length === 1 ? 'is' : 'are'} unknown to this version (it knows up to ${latestKnown()}). Run that newer version, or restore a backup taken before the upgrade.`,
+    );
+  }
+}
+
+const latestKnown = () =>
+  Object.keys(migrations({ dialect: 'sqlite' }))
+    .sort()
+    .at(-1) ?? '';
+
+/** A migration that failed; the store's own error (SQLITE_FULL, a lost connection) is its cause. */
+export class MigrationError extends Error {
+  constructor(message: string, cause: Error) {
+    super(message, { cause });
+  }
+}
+
+// Kysely's own table; on PostgreSQL it lives in the store's schema (see migrateToLatest).
+const MIGRATION_TABLE = 'kysely_migration';
+
+/** Reads which migrations the store has run against the ones this build knows (one query). */
+export async function migrationState(
+  store: Pick<Store, 'db' | 'dialect' | 'schema'>,
+): Promise<MigrationState> {
+  const known = Object.keys(migrations(store));
+  const table = store.schema ? sql.id(store.schema, MIGRATION_TABLE) : sql.id(MIGRATION_TABLE);
+  let applied: string[];
+  try {
+    const rows = await sql<{ name: string }>`select name from ${table}`.execute(store.db);
+    applied = rows.rows.map((r) => r.name);
+  } catch (error) {
+    if (!isMissingTable(error)) throw error;
+    applied = [];
+  }
+  return {
+    pending: known.filter((name) => !applied.includes(name)),
+    unknown: applied.filter((name) => !known.includes(name)).sort(),
+  };
+}
+
+// A store no migration has touched yet has no migration table: everything is pending.
+const isMissingTable = (error: unknown): boolean =>
+  (error as { code?: unknown }).code === '42P01' ||
+  (error instanceof Error && /no such table/.test(error.message));
+
 function migrator(store: Store): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrations(store) };
   // Kysely looks for its own tables across all schemas; pin them to ours, or another
@@ -40,6 +104,8 @@ function migrator(store: Store): Migrator {
 
 /** Brings the store up to date; safe to run at every start-up and from several processes. */
 export async function migrateToLatest(store: Store): Promise<void> {
+  const { unknown } = await migrationState(store);
+  if (unknown.length > 0) throw new NewerDatabaseError(unknown);
   check(await migrator(store).migrateToLatest());
 }
 
@@ -51,7 +117,12 @@ export async function migrateUpTo(store: Store, name: string): Promise<void> {
 function check({ error, results }: MigrationResultSet): void {
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
-    const cause = error instanceof Error ? error.message : String(error ?? '');
-    throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${cause}`);
+    const cause = error instanceof Error ? error : new Error(String(error ?? 'no reason given'));
+    throw new MigrationError(
+      failed
+        ? `Migration ${failed.migrationName} failed: ${cause.message}`
+        : `Migrations could not run: ${cause.message}`,
+      cause,
+    );
   }
 }

@@ -81,7 +81,7 @@ export interface ProbedFeed {
 
 type State =
   | { kind: 'none' }
-  | { kind: 'building'; inline: boolean; done: Promise<void> }
+  | { kind: 'building'; inline: boolean; done: Promise<void>; since: number }
   | { kind: 'failed'; at: number }
   | Ready;
 
@@ -112,6 +112,11 @@ export class AccountSearcher {
 
   get indexState(): SearchIndexState {
     return this.mode === 'store' ? 'store' : this.state.kind;
+  }
+
+  /** When the build under way began (the clock's time), or undefined when none is: readiness. */
+  get buildingSince(): number | undefined {
+    return this.state.kind === 'building' ? this.state.since : undefined;
   }
 
   /** Starts building the index now rather than at the first search (service start-up). */
@@ -215,8 +220,9 @@ export class AccountSearcher {
   }
 
   private startBuild(inline: boolean): Promise<void> {
+    const since = this.clock.now();
     const done = this.build();
-    this.state = { kind: 'building', inline, done };
+    this.state = { kind: 'building', inline, done, since };
     return done;
   }
 
