@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import cookie from '@fastify/cookie';
 import csrfProtection from '@fastify/csrf-protection';
 import formbody from '@fastify/formbody';
@@ -102,9 +103,10 @@ export async function buildApp(
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
   });
 
-  // Liveness: the process answers. It asks nothing of the store, so an orchestrator does not
-  // restart every process of a deployment while the database is away; /readyz tells that.
+  // SPEC §5's stable contract: 200 when the store answers (a read; /readyz checks writes and the
+  // rest). While the database is away the outage handler above answers 503.
   app.get('/healthz', async (_request, reply) => {
+    await sql`select 1`.execute(ctx.db);
     const body: Liveness = { status: 'ok', searchIndex: ctx.search.indexState };
     return reply.header('cache-control', 'no-store').send(body);
   });

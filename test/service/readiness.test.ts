@@ -10,7 +10,7 @@ import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { startTestService, WebClient, type TestService } from '../support/service.ts';
 import { openTestStore } from '../support/store.ts';
 
-// Issue 18: GET /healthz is liveness (the process answers, whatever the store does); GET
+// Issue 18: GET /healthz answers 200 while the store answers a read (SPEC §5); GET
 // /readyz answers 503 with a reason for each thing that keeps this process from serving: a
 // store that cannot write, migrations pending or newer than this build, a mail dispatcher
 // stuck in one pass, a search index building past its budget. One test per reason.
@@ -57,7 +57,7 @@ async function holdLock(db: TestService['ctx']['db'], statement: ReturnType<type
 }
 
 describe('GET /readyz and /healthz', () => {
-  it('ready: 200 with every check passed, no reasons; /healthz says ok without asking the store', async () => {
+  it('ready: 200 with every check passed, no reasons; /healthz says ok (the store answers a read)', async () => {
     const { status, body } = await readiness();
     expect(status).toBe(200);
     expect(body.status).toBe('ready');
