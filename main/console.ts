@@ -1,5 +1,6 @@
 import type { IpcEvent } from '../common/ipc/contract.ts';
 import { AccountClient } from './account-client.ts';
+import type { ApiNetwork } from './api-network.ts';
 import { SecretClipboard, type ClipboardLike } from './clipboard.ts';
 import {
   ConnectionProfiles,
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   safeStorage: SafeStorageLike;
   clipboard: ClipboardLike;
   machine: MachineConfig;
+  /** Chromium's network for the account services (`createApiNetwork` over an Electron session). */
+  network: ApiNetwork;
   /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
   emit: (event: IpcEvent) => void;
   /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
@@ -60,6 +63,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
       client = new AccountClient({
         profile,
         vault,
+        network: deps.network,
         timeoutMs: deps.timeoutMs,
         onSessionEnded: (connectionId) => {
           idle.disarm(connectionId);

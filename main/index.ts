@@ -13,6 +13,8 @@ import {
 } from 'electron';
 import Store from 'electron-store';
 import { EVENT_CHANNEL, type IpcEvent } from '../common/ipc/contract.ts';
+import { createApiNetwork } from './api-network.ts';
+import { consoleLog } from './log.ts';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol.ts';
 import { createConsole, type ConsoleMain } from './console.ts';
 import { registerIpc, TrustedSenders } from './ipc.ts';
@@ -25,6 +27,10 @@ const PRELOAD = fileURLToPath(new URL('../preload/index.cjs', import.meta.url));
 const RENDERER_ROOT = fileURLToPath(new URL('../renderer/', import.meta.url));
 /** In memory only (no `persist:`): nothing of the page outlives the process (R114). */
 const PARTITION = 'latchkey';
+/** The account services' requests: in memory, no cache, apart from the page's session. */
+const API_PARTITION = 'latchkey-api';
+/** electron-updater's own session (its NET_SESSION_NAME): the same proxy and authorities apply. */
+const UPDATER_PARTITION = 'electron-updater';
 
 let window: BrowserWindow | undefined;
 let consoleMain: ConsoleMain | undefined;
@@ -73,7 +79,24 @@ function start(): void {
       : await dialog.showSaveDialog(options);
     return answer.canceled || !answer.filePath ? null : answer.filePath;
   };
-  consoleMain = createConsole({ store, safeStorage, clipboard, machine, emit, chooseSavePath });
+  const networkSettings = machine.network ?? {};
+  const network = createApiNetwork(
+    session.fromPartition(API_PARTITION, { cache: false }),
+    networkSettings,
+    { log: consoleLog },
+  );
+  createApiNetwork(session.fromPartition(UPDATER_PARTITION, { cache: false }), networkSettings, {
+    log: consoleLog,
+  });
+  consoleMain = createConsole({
+    store,
+    safeStorage,
+    clipboard,
+    machine,
+    network,
+    emit,
+    chooseSavePath,
+  });
   const trusted = new TrustedSenders();
   registerIpc(ipcMain, consoleMain.handlers, (event) => trusted.isTrusted(event));
   const lockNow = () => consoleMain?.lockAll();

@@ -1,6 +1,9 @@
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import type { ProxyConfig } from './api-network.ts';
+import { parseCaBundle } from './certificates.ts';
 import { insecureUrl } from './connections.ts';
 
 // The machine-wide configuration file IT deploys (SPEC §3 "IT", README "For IT").
@@ -41,6 +44,59 @@ const UpdatesSchema = z.strictObject({
     .optional(),
 });
 
+const PROXY_MODES = ['system', 'direct', 'auto_detect', 'pac_script', 'fixed_servers'] as const;
+
+/** Chromium's proxy settings, as IT writes them (README "For IT", network). */
+const ProxySchema = z
+  .strictObject({
+    mode: z.enum(PROXY_MODES, { error: `Enter one of ${PROXY_MODES.join(', ')}` }),
+    // A PAC file on an intranet is often served over http (http://wpad/wpad.dat).
+    pacUrl: z
+      .url({ protocol: /^https?$/, error: 'Enter the PAC file’s http:// or https:// address' })
+      .optional(),
+    // Chromium's proxy rules (`proxy.example.org:8080`, `https=p1:443;http=p2:80`); no
+    // credentials: an authenticating proxy uses the system's sign-in (Negotiate, NTLM).
+    server: z
+      .string({ error: 'Enter the proxy as host:port' })
+      .trim()
+      .min(1, 'Enter the proxy as host:port')
+      .max(500)
+      .regex(/^[A-Za-z0-9.:;=/[\]_-]+$/, 'Enter the proxy as host:port (no user name or password)')
+      .optional(),
+    bypassList: z
+      .string({ error: 'Enter hosts separated by commas' })
+      .trim()
+      .max(2000)
+      .regex(/^[A-Za-z0-9.*:;,<>/[\]_ -]*$/, 'Enter hosts separated by commas')
+      .optional(),
+  })
+  .superRefine((proxy, ctx) => {
+    if (proxy.mode === 'pac_script' && !proxy.pacUrl)
+      ctx.addIssue({ code: 'custom', path: ['pacUrl'], message: 'pac_script needs pacUrl' });
+    if (proxy.mode === 'fixed_servers' && !proxy.server)
+      ctx.addIssue({ code: 'custom', path: ['server'], message: 'fixed_servers needs server' });
+    if (proxy.pacUrl && proxy.mode !== 'pac_script')
+      ctx.addIssue({ code: 'custom', path: ['pacUrl'], message: 'only with mode pac_script' });
+    if ((proxy.server || proxy.bypassList) && proxy.mode !== 'fixed_servers')
+      ctx.addIssue({
+        code: 'custom',
+        path: [proxy.server ? 'server' : 'bypassList'],
+        message: 'only with mode fixed_servers',
+      });
+  });
+
+const NetworkSchema = z.strictObject({
+  /** A PEM file of authorities trusted besides the operating system's store. */
+  caBundleFile: z
+    .string({ error: 'Enter the full path of a PEM file' })
+    .refine(
+      (file) => path.isAbsolute(file) || path.win32.isAbsolute(file),
+      'Enter the full path of a PEM file',
+    )
+    .optional(),
+  proxy: ProxySchema.optional(),
+});
+
 /** The file's schema: strict, so a misspelt setting is refused rather than silently ignored. */
 export const MachineConfigSchema = z.strictObject({
   connections: z
@@ -58,6 +114,7 @@ export const MachineConfigSchema = z.strictObject({
     .optional(),
   /** Absent: the console never looks for updates. */
   updates: UpdatesSchema.optional(),
+  network: NetworkSchema.optional(),
 });
 
 /** A connection the file preconfigures. */
@@ -73,10 +130,19 @@ export interface MachineConfig {
   allowUserConnections: boolean;
   idleLockMinutes?: number;
   updates?: { url: string; publisherName?: string[] };
+  network?: MachineNetwork;
   /** The file the settings came from; absent when there is none (nothing is managed). */
   file?: string;
   /** Why the file was refused; its settings are then not applied (fail closed). */
   problem?: string;
+}
+
+/** How main reaches the account services and the update feed. */
+export interface MachineNetwork {
+  proxy?: ProxyConfig;
+  /** The PEM file of extra authorities, and its certificates. */
+  caBundleFile?: string;
+  authorities?: X509Certificate[];
 }
 
 /** Nothing preconfigured, adding allowed, no updates: a machine without the file. */
@@ -137,7 +203,11 @@ export function describeIssues(error: z.ZodError): string {
  * no updates; the problem says what is wrong and the renderer shows it (fail closed: a file
  * that is there means IT manages this machine, and a typo must not lift its restrictions).
  */
-export function parseMachineConfig(text: string, file: string): MachineConfig {
+export function parseMachineConfig(
+  text: string,
+  file: string,
+  read: (file: string) => string = readText,
+): MachineConfig {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -148,14 +218,62 @@ export function parseMachineConfig(text: string, file: string): MachineConfig {
   const parsed = MachineConfigSchema.safeParse(json);
   if (!parsed.success) return refused(file, `${file}: ${describeIssues(parsed.error)}`);
   const { connections, allowUserConnections, idleLockMinutes, updates } = parsed.data;
+  let network: MachineNetwork | undefined;
+  try {
+    network = parsed.data.network && networkOf(parsed.data.network, read);
+  } catch (error) {
+    return refused(file, `${file}: ${(error as Error).message}`);
+  }
   return {
     connections: withColours(connections),
     allowUserConnections,
     ...(idleLockMinutes === undefined ? {} : { idleLockMinutes }),
     ...(updates ? { updates } : {}),
+    ...(network ? { network } : {}),
     file,
   };
 }
+
+/** Chromium's form of the proxy settings. */
+export function proxyConfigOf(proxy: z.infer<typeof ProxySchema>): ProxyConfig {
+  return {
+    mode: proxy.mode,
+    ...(proxy.pacUrl ? { pacScript: proxy.pacUrl } : {}),
+    ...(proxy.server ? { proxyRules: proxy.server } : {}),
+    ...(proxy.bypassList ? { proxyBypassRules: proxy.bypassList } : {}),
+  };
+}
+
+/** The network settings with the CA bundle read; an error naming the setting when it cannot be. */
+function networkOf(network: z.infer<typeof NetworkSchema>, read: (file: string) => string) {
+  const { caBundleFile, proxy } = network;
+  let authorities: X509Certificate[] | undefined;
+  if (caBundleFile) {
+    let pem: string;
+    try {
+      pem = read(caBundleFile);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        `network.caBundleFile: ${caBundleFile} could not be read (${code ?? 'error'})`,
+        { cause: error },
+      );
+    }
+    try {
+      authorities = parseCaBundle(pem);
+    } catch (error) {
+      throw new Error(`network.caBundleFile: ${caBundleFile} ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return {
+    ...(proxy ? { proxy: proxyConfigOf(proxy) } : {}),
+    ...(caBundleFile ? { caBundleFile, authorities } : {}),
+  };
+}
+
+const readText = (file: string) => readFileSync(file, 'utf8');
 
 /** Gives each connection without a colour the next palette colour no other one has yet. */
 function withColours(list: Array<{ name: string; url: string; colour?: string | undefined }>) {
@@ -172,7 +290,7 @@ function withColours(list: Array<{ name: string; url: string; colour?: string | 
 /** Reads the machine-wide file; absent: `noMachineConfig()`. */
 export function readMachineConfig(
   file: string,
-  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+  read: (file: string) => string = readText,
 ): MachineConfig {
   let text: string;
   try {
@@ -182,7 +300,7 @@ export function readMachineConfig(
     if (code === 'ENOENT') return noMachineConfig();
     return refused(file, `${file} could not be read${code ? ` (${code})` : ''}`);
   }
-  return parseMachineConfig(text, file);
+  return parseMachineConfig(text, file, read);
 }
 
 const refused = (file: string, problem: string): MachineConfig => ({

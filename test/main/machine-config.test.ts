@@ -149,6 +149,71 @@ describe('the machine-wide configuration file', () => {
     );
   });
 
+  it('issue 17: a proxy override and a CA bundle are read; Chromium gets its own form of the proxy', () => {
+    const pem = readFileSync(
+      path.join(import.meta.dirname, 'fixtures', 'hospital-root.pem'),
+      'utf8',
+    );
+    const bundle = configFile(`# the hospital's inspection root\n${pem}`);
+    const machine = readMachineConfig(
+      fileWith({
+        network: {
+          caBundleFile: bundle,
+          proxy: {
+            mode: 'fixed_servers',
+            server: 'proxy.hospital.example:8080',
+            bypassList: '<local>, *.hospital.example',
+          },
+        },
+      }),
+    );
+    expect(machine.problem).toBeUndefined();
+    expect(machine.network?.proxy).toEqual({
+      mode: 'fixed_servers',
+      proxyRules: 'proxy.hospital.example:8080',
+      proxyBypassRules: '<local>, *.hospital.example',
+    });
+    expect(machine.network?.caBundleFile).toBe(bundle);
+    expect(machine.network?.authorities?.map((c) => c.subject)).toEqual([
+      'CN=Hospital Fixture Root CA',
+    ]);
+    const pac = readMachineConfig(
+      fileWith({
+        network: { proxy: { mode: 'pac_script', pacUrl: 'http://wpad.hospital.example/wpad.dat' } },
+      }),
+    );
+    expect(pac.network?.proxy).toEqual({
+      mode: 'pac_script',
+      pacScript: 'http://wpad.hospital.example/wpad.dat',
+    });
+  });
+
+  it('issue 17: network settings that cannot work are refused, each named by its path', () => {
+    expect(problemOf({ network: { proxy: { mode: 'auto' } } })).toBe(
+      'network.proxy.mode: Enter one of system, direct, auto_detect, pac_script, fixed_servers',
+    );
+    expect(problemOf({ network: { proxy: { mode: 'fixed_servers' } } })).toBe(
+      'network.proxy.server: fixed_servers needs server',
+    );
+    expect(problemOf({ network: { proxy: { mode: 'direct', server: 'p:8080' } } })).toBe(
+      'network.proxy.server: only with mode fixed_servers',
+    );
+    expect(
+      problemOf({ network: { proxy: { mode: 'fixed_servers', server: 'http://ann:pw@p:8080' } } }),
+    ).toBe('network.proxy.server: Enter the proxy as host:port (no user name or password)');
+    expect(problemOf({ network: { caBundleFile: 'certs/root.pem' } })).toBe(
+      'network.caBundleFile: Enter the full path of a PEM file',
+    );
+    const missing = path.join(tmpdir(), 'no-such-dir', 'root.pem');
+    expect(problemOf({ network: { caBundleFile: missing } })).toBe(
+      `network.caBundleFile: ${missing} could not be read (ENOENT)`,
+    );
+    const empty = configFile('not a certificate');
+    expect(problemOf({ network: { caBundleFile: empty } })).toBe(
+      `network.caBundleFile: ${empty} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
+    );
+  });
+
   it('several problems are all named, one after the other', () => {
     const problem = problemOf({ connections: [{ ...PROD, colour: 'red' }], idleLockMinutes: 999 });
     expect(problem).toBe(

@@ -6,10 +6,13 @@ import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
 import type { IpcEvent } from '../../common/ipc/contract.ts';
 import { serveBundleFile } from '../../main/app-protocol.ts';
 import type { ClipboardLike } from '../../main/clipboard.ts';
+import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
 import { dispatch, OPERATIONS, type SenderEvent } from '../../main/ipc.ts';
 import type { SafeStorageLike } from '../../main/session-vault.ts';
+import { silentLog } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
+import { FakeNetSession } from '../main/fake-net.ts';
 
 /**
  * The console in Chromium, wired as Electron wires it but for the transport: the built renderer
@@ -166,6 +169,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     safeStorage,
     clipboard,
     machine: { connections: [], allowUserConnections: true },
+    network: createApiNetwork(new FakeNetSession(), {}, { log: silentLog }),
     emit,
     timers,
     chooseSavePath: async (defaultName) => {
