@@ -1,6 +1,11 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import axios, {
+  AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import type { z } from 'zod';
 import { AccountViewSchema } from '../common/api/account-view.ts';
 import type { AdminIdentity, TokenPair } from '../common/api/auth.ts';
@@ -10,6 +15,7 @@ import { API } from '../common/api/routes.ts';
 import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
 import { IpcFailure } from './ipc-failure.ts';
+import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 
 type In<T> = T extends z.ZodType ? z.input<T> : never;
@@ -27,6 +33,8 @@ export interface AccountClientOptions {
   vault: SessionVault;
   /** Chromium's network stack (Electron's `session.fetch`): system proxy and certificate store. */
   network: ApiNetwork;
+  /** Each exchange at debug level (method, path, status, time); failures with no answer at warn. */
+  log?: Log;
   /** A genuine 401: the connection is signed out here, this tells the renderer. */
   onSessionEnded: (connectionId: string) => void;
   timeoutMs?: number;
@@ -54,6 +62,33 @@ export class AccountClient {
       maxRedirects: 0,
       headers: { accept: 'application/json' },
     });
+    this.logExchanges(o.log ?? silentLog);
+  }
+
+  /** One debug line per exchange: method, path (never the query or a header), status, time. */
+  private logExchanges(log: Log): void {
+    const started = new WeakMap<object, number>();
+    const line = (config: InternalAxiosRequestConfig | undefined, outcome: string) => {
+      if (!config) return;
+      const ms = Math.round(performance.now() - (started.get(config) ?? performance.now()));
+      const method = (config.method ?? 'get').toUpperCase();
+      log.debug(`${this.o.profile.name}: ${method} ${config.url ?? ''} → ${outcome} (${ms} ms)`);
+    };
+    this.http.interceptors.request.use((config) => {
+      started.set(config, performance.now());
+      return config;
+    });
+    this.http.interceptors.response.use(
+      (response) => {
+        line(response.config, String(response.status));
+        return response;
+      },
+      (error: unknown) => {
+        if (error instanceof AxiosError)
+          line(error.config, error.response ? String(error.response.status) : 'no answer');
+        throw error;
+      },
+    );
   }
 
   private get id(): string {
@@ -309,14 +344,12 @@ export class AccountClient {
       return new IpcFailure('internal', `${name}: request failed.`);
     if (!error.response) {
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-      if (timedOut)
-        return new IpcFailure('offline', `${name} did not answer in time. Try again in a moment.`);
-      const words = this.o.network.explain(error, this.o.profile.url, name);
-      return new IpcFailure(
-        'offline',
-        words ??
-          `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`,
-      );
+      const words = timedOut
+        ? `${name} did not answer in time. Try again in a moment.`
+        : (this.o.network.explain(error, this.o.profile.url, name) ??
+          `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`);
+      (this.o.log ?? silentLog).warn(words);
+      return new IpcFailure('offline', words);
     }
     const body = ApiErrorSchema.safeParse(error.response.data);
     if (!body.success)

@@ -11,6 +11,7 @@ import {
 import { createHandlers } from './handlers.ts';
 import { IdleLock } from './idle-lock.ts';
 import type { IpcHandlers } from './ipc.ts';
+import { silentLog, type Log } from './log.ts';
 import { SessionVault, type SafeStorageLike, type SessionStore } from './session-vault.ts';
 import type { Timers } from './timers.ts';
 
@@ -22,6 +23,8 @@ export interface ConsoleDeps {
   machine: MachineConfig;
   /** Chromium's network for the account services (`createApiNetwork` over an Electron session). */
   network: ApiNetwork;
+  /** Main's log file (nothing is kept without one). */
+  log?: Log;
   /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
   emit: (event: IpcEvent) => void;
   /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
@@ -50,10 +53,14 @@ export interface ConsoleMain {
 /** Builds the console's main process from its dependencies; nothing here imports Electron. */
 export function createConsole(deps: ConsoleDeps): ConsoleMain {
   const now = deps.now ?? Date.now;
+  const log = (deps.log ?? silentLog).topic('sessions');
   const vault = new SessionVault(deps.store, deps.safeStorage, now);
   const connections = new ConnectionProfiles(deps.store, deps.machine);
+  const nameOf = (id: string) => connections.get(id)?.name ?? 'a removed connection';
   const idle = new IdleLock((connectionId) => {
-    if (vault.lock(connectionId)) deps.emit({ type: 'locked', connectionId });
+    if (!vault.lock(connectionId)) return;
+    log.info(`${nameOf(connectionId)}: locked (idle lock)`);
+    deps.emit({ type: 'locked', connectionId });
   }, deps.timers);
   const clipboard = new SecretClipboard(deps.clipboard, now, deps.timers);
   const clients = new Map<string, AccountClient>();
@@ -64,8 +71,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
         profile,
         vault,
         network: deps.network,
+        log: (deps.log ?? silentLog).topic('requests'),
         timeoutMs: deps.timeoutMs,
         onSessionEnded: (connectionId) => {
+          log.info(`${nameOf(connectionId)}: the service ended the session; signed out here`);
           idle.disarm(connectionId);
           deps.emit({ type: 'session-expired', connectionId });
         },
@@ -82,6 +91,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     clientFor,
     dropClient: (id) => clients.delete(id),
     emit: deps.emit,
+    log,
     chooseSavePath: deps.chooseSavePath ?? (async () => null),
   });
   return {

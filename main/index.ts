@@ -14,11 +14,12 @@ import {
 import Store from 'electron-store';
 import { EVENT_CHANNEL, type IpcEvent } from '../common/ipc/contract.ts';
 import { createApiNetwork } from './api-network.ts';
-import { consoleLog } from './log.ts';
+import { openLogFile, type LogFile } from './log-file.ts';
+import type { Log } from './log.ts';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol.ts';
 import { createConsole, type ConsoleMain } from './console.ts';
 import { registerIpc, TrustedSenders } from './ipc.ts';
-import { machineConfigPath, readMachineConfig } from './machine-config.ts';
+import { machineConfigPath, readMachineConfig, type MachineConfig } from './machine-config.ts';
 import { menuTemplate } from './menu.ts';
 import { startUpdates } from './updates.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
@@ -62,6 +63,32 @@ function openWindow(trusted: TrustedSenders): void {
   window.on('closed', () => (window = undefined));
 }
 
+/** The log file in the platform's log folder, at the policy's level; the start recorded. */
+function openLog(machine: MachineConfig): LogFile {
+  const log = openLogFile({
+    folder: app.getPath('logs'),
+    level: machine.logLevel ?? 'info',
+    version: app.getVersion(),
+    echo: !app.isPackaged,
+  });
+  const build = app.isPackaged ? 'packaged' : 'development build';
+  log.info(`Latchkey ${app.getVersion()} started (${process.platform} ${process.arch}, ${build})`);
+  const policy = log.topic('policy');
+  policy.info(machine.file ? `machine configuration: ${machine.file}` : 'no machine configuration');
+  // Refused: the Connections screen says why too (getMachineSettings).
+  if (machine.problem) policy.error(`machine configuration refused: ${machine.problem}`);
+  return log;
+}
+
+/** The account services' network, and electron-updater's, with the machine's settings. */
+function networkFor(machine: MachineConfig, log: Log) {
+  const settings = machine.network ?? {};
+  const updaterSession = session.fromPartition(UPDATER_PARTITION, { cache: false });
+  createApiNetwork(updaterSession, settings, { log: log.topic('updates') });
+  const apiSession = session.fromPartition(API_PARTITION, { cache: false });
+  return createApiNetwork(apiSession, settings, { log: log.topic('network') });
+}
+
 function start(): void {
   const ses = session.fromPartition(PARTITION);
   hardenSession(ses);
@@ -69,8 +96,7 @@ function start(): void {
   const machine = readMachineConfig(
     machineConfigPath(process.env, process.platform, app.isPackaged),
   );
-  // Refused: the Connections screen says why (getMachineSettings); the log keeps it too.
-  if (machine.problem) console.warn(`latchkey: machine configuration refused: ${machine.problem}`);
+  const log = openLog(machine);
   const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
   const chooseSavePath = async (defaultName: string) => {
     const options = { defaultPath: defaultName };
@@ -79,26 +105,24 @@ function start(): void {
       : await dialog.showSaveDialog(options);
     return answer.canceled || !answer.filePath ? null : answer.filePath;
   };
-  const networkSettings = machine.network ?? {};
-  const network = createApiNetwork(
-    session.fromPartition(API_PARTITION, { cache: false }),
-    networkSettings,
-    { log: consoleLog },
-  );
-  createApiNetwork(session.fromPartition(UPDATER_PARTITION, { cache: false }), networkSettings, {
-    log: consoleLog,
-  });
   consoleMain = createConsole({
     store,
     safeStorage,
     clipboard,
     machine,
-    network,
+    network: networkFor(machine, log),
+    log,
     emit,
     chooseSavePath,
   });
   const trusted = new TrustedSenders();
-  registerIpc(ipcMain, consoleMain.handlers, (event) => trusted.isTrusted(event));
+  const ipcLog = log.topic('ipc');
+  registerIpc(
+    ipcMain,
+    consoleMain.handlers,
+    (event) => trusted.isTrusted(event),
+    (message) => ipcLog.warn(message),
+  );
   const lockNow = () => consoleMain?.lockAll();
   Menu.setApplicationMenu(
     Menu.buildFromTemplate(
@@ -108,6 +132,7 @@ function start(): void {
   powerMonitor.on('lock-screen', lockNow);
   powerMonitor.on('suspend', lockNow);
   openWindow(trusted);
+  const updatesLog = log.topic('updates');
   void startUpdates({
     machine,
     packaged: app.isPackaged,
@@ -115,11 +140,9 @@ function start(): void {
     configDir: app.getPath('userData'),
     // Loaded only when IT turned updates on, so nothing else ever reads a feed.
     load: async () => (await import('electron-updater')).autoUpdater,
+    log: (message) => updatesLog.warn(message),
   }).catch((error: unknown) =>
-    console.warn(
-      'latchkey: updates could not start',
-      error instanceof Error ? error.message : error,
-    ),
+    updatesLog.error(`could not start (${error instanceof Error ? error.message : error})`),
   );
   app.on('activate', () => {
     if (!window) openWindow(trusted);

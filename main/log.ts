@@ -10,16 +10,8 @@ export interface Log {
   warn(message: string): void;
   info(message: string): void;
   debug(message: string): void;
-}
-
-/** The same log with every line starting `topic: `, so a SIEM rule can pick one subject. */
-export function topic(log: Log, name: string): Log {
-  return {
-    error: (message) => log.error(`${name}: ${message}`),
-    warn: (message) => log.warn(`${name}: ${message}`),
-    info: (message) => log.info(`${name}: ${message}`),
-    debug: (message) => log.debug(`${name}: ${message}`),
-  };
+  /** The same log with the lines marked as about one subject (`network`, `updates`, …). */
+  topic(name: string): Log;
 }
 
 /** A log that keeps nothing (tests that do not look at it). */
@@ -28,12 +20,17 @@ export const silentLog: Log = {
   warn: () => undefined,
   info: () => undefined,
   debug: () => undefined,
+  topic: () => silentLog,
 };
 
-/** Lines on the process's stderr: development runs only, before the log file is open. */
-export const consoleLog: Log = {
-  error: (message) => console.error(`latchkey: ${message}`),
-  warn: (message) => console.warn(`latchkey: ${message}`),
-  info: (message) => console.warn(`latchkey: ${message}`),
-  debug: () => undefined,
-};
+/** Lines on stderr, for the moments before the log file is open. */
+export function consoleLog(prefix = 'latchkey'): Log {
+  const line = (message: string) => `${prefix}: ${message}`;
+  return {
+    error: (message) => console.error(line(message)),
+    warn: (message) => console.warn(line(message)),
+    info: (message) => console.warn(line(message)),
+    debug: () => undefined,
+    topic: (name) => consoleLog(`${prefix}: ${name}`),
+  };
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { ProxyConfig } from './api-network.ts';
 import { parseCaBundle } from './certificates.ts';
 import { insecureUrl } from './connections.ts';
+import { LOG_LEVELS, type LogLevel } from './log.ts';
 
 // The machine-wide configuration file IT deploys (SPEC §3 "IT", README "For IT").
 
@@ -115,6 +116,8 @@ export const MachineConfigSchema = z.strictObject({
   /** Absent: the console never looks for updates. */
   updates: UpdatesSchema.optional(),
   network: NetworkSchema.optional(),
+  /** How much main writes to its log file (README "For IT", logs); `info` when absent. */
+  logLevel: z.enum(LOG_LEVELS, { error: `Enter one of ${LOG_LEVELS.join(', ')}` }).optional(),
 });
 
 /** A connection the file preconfigures. */
@@ -131,6 +134,7 @@ export interface MachineConfig {
   idleLockMinutes?: number;
   updates?: { url: string; publisherName?: string[] };
   network?: MachineNetwork;
+  logLevel?: LogLevel;
   /** The file the settings came from; absent when there is none (nothing is managed). */
   file?: string;
   /** Why the file was refused; its settings are then not applied (fail closed). */
@@ -217,7 +221,7 @@ export function parseMachineConfig(
   }
   const parsed = MachineConfigSchema.safeParse(json);
   if (!parsed.success) return refused(file, `${file}: ${describeIssues(parsed.error)}`);
-  const { connections, allowUserConnections, idleLockMinutes, updates } = parsed.data;
+  const { connections, allowUserConnections, idleLockMinutes, updates, logLevel } = parsed.data;
   let network: MachineNetwork | undefined;
   try {
     network = parsed.data.network && networkOf(parsed.data.network, read);
@@ -230,6 +234,7 @@ export function parseMachineConfig(
     ...(idleLockMinutes === undefined ? {} : { idleLockMinutes }),
     ...(updates ? { updates } : {}),
     ...(network ? { network } : {}),
+    ...(logLevel ? { logLevel } : {}),
     file,
   };
 }

@@ -10,7 +10,7 @@ import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
 import { dispatch, OPERATIONS, type SenderEvent } from '../../main/ipc.ts';
 import type { SafeStorageLike } from '../../main/session-vault.ts';
-import { silentLog } from '../../main/log.ts';
+import { silentLog, type Log } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
 import { FakeNetSession } from '../main/fake-net.ts';
 
@@ -138,6 +138,8 @@ export interface HarnessOptions {
   rendererDir: string;
   preloadScript: string;
   viewport?: { width: number; height: number };
+  /** Main's log (issue 17); nothing is kept by default. */
+  log?: Log;
 }
 
 /** Starts main's parts, serves the renderer and opens a page with the preload in place. */
@@ -169,7 +171,12 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     safeStorage,
     clipboard,
     machine: { connections: [], allowUserConnections: true },
-    network: createApiNetwork(new FakeNetSession(), {}, { log: silentLog }),
+    network: createApiNetwork(
+      new FakeNetSession(),
+      {},
+      { log: (o.log ?? silentLog).topic('network') },
+    ),
+    log: o.log ?? silentLog,
     emit,
     timers,
     chooseSavePath: async (defaultName) => {
