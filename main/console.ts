@@ -10,6 +10,8 @@ import {
 } from './connections.ts';
 import { createHandlers } from './handlers.ts';
 import { IdleLock } from './idle-lock.ts';
+import { gateOnMinimumVersion } from './installation-handlers.ts';
+import { InstallationState, type SettingsStore } from './installation-state.ts';
 import type { IpcHandlers } from './ipc.ts';
 import { silentLog, type Log } from './log.ts';
 import { SessionVault, type SafeStorageLike, type SessionStore } from './session-vault.ts';
@@ -17,7 +19,7 @@ import type { Timers } from './timers.ts';
 
 /** Everything the console's main process needs from outside; Electron's objects fit. */
 export interface ConsoleDeps {
-  store: ProfileStore & SessionStore;
+  store: ProfileStore & SessionStore & SettingsStore;
   safeStorage: SafeStorageLike;
   clipboard: ClipboardLike;
   machine: MachineConfig;
@@ -25,6 +27,8 @@ export interface ConsoleDeps {
   network: ApiNetwork;
   /** Main's log file (nothing is kept without one). */
   log?: Log;
+  /** The About view's facts; a development run's by default. */
+  installation?: InstallationState;
   /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
   emit: (event: IpcEvent) => void;
   /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
@@ -83,7 +87,17 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     }
     return client;
   };
-  const handlers = createHandlers({
+  const installation =
+    deps.installation ??
+    new InstallationState({
+      version: '0.0.0-development',
+      platform: process.platform,
+      arch: process.arch,
+      install: { scope: 'development', kind: 'development run', location: process.cwd() },
+      machine: deps.machine,
+      store: deps.store,
+    });
+  const all = createHandlers({
     connections,
     vault,
     idle,
@@ -92,8 +106,10 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     dropClient: (id) => clients.delete(id),
     emit: deps.emit,
     log,
+    installation,
     chooseSavePath: deps.chooseSavePath ?? (async () => null),
   });
+  const handlers = gateOnMinimumVersion(all, installation);
   return {
     handlers,
     vault,

@@ -6,6 +6,8 @@ import { createAuditHandlers } from './audit-handlers.ts';
 import type { SecretClipboard } from './clipboard.ts';
 import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
 import type { IdleLock } from './idle-lock.ts';
+import { createInstallationHandlers } from './installation-handlers.ts';
+import type { InstallationState } from './installation-state.ts';
 import { IpcFailure, plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
 import type { Log } from './log.ts';
@@ -23,6 +25,8 @@ export interface HandlerDeps {
   emit: (event: IpcEvent) => void;
   /** Sign-ins, sign-outs and locks, by connection name (never what was typed). */
   log: Log;
+  /** The About view's facts (issue 17). */
+  installation: InstallationState;
   /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
   chooseSavePath: (defaultName: string) => Promise<string | null>;
 }
@@ -85,8 +89,11 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     getMachineSettings: async () => {
       const m = d.connections.machine;
+      const managing = (m.policy?.sources ?? []).filter(
+        (s) => s.kind !== 'user-settings' && s.state !== 'absent',
+      );
       return {
-        managedBy: m.file ?? null,
+        managedBy: managing.map((s) => s.location).join(' and ') || m.file || null,
         problem: m.problem ?? null,
         allowUserConnections: m.allowUserConnections,
         idleLockMinutes: m.idleLockMinutes ?? null,
@@ -179,6 +186,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     ...createAdminHandlers(ctx),
     ...createAuditHandlers(ctx),
+    ...createInstallationHandlers(d.installation),
   };
 }
 

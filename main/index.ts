@@ -19,7 +19,10 @@ import type { Log } from './log.ts';
 import { APP_SCHEME_PRIVILEGES, registerAppProtocol } from './app-protocol.ts';
 import { createConsole, type ConsoleMain } from './console.ts';
 import { registerIpc, TrustedSenders } from './ipc.ts';
-import { machineConfigPath, readMachineConfig, type MachineConfig } from './machine-config.ts';
+import { installFacts } from './install-facts.ts';
+import { InstallationState } from './installation-state.ts';
+import type { MachineConfig } from './machine-config.ts';
+import { readMachinePolicy } from './policy/machine-policy.ts';
 import { menuTemplate } from './menu.ts';
 import { startUpdates } from './updates.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
@@ -74,8 +77,9 @@ function openLog(machine: MachineConfig): LogFile {
   const build = app.isPackaged ? 'packaged' : 'development build';
   log.info(`Latchkey ${app.getVersion()} started (${process.platform} ${process.arch}, ${build})`);
   const policy = log.topic('policy');
-  policy.info(machine.file ? `machine configuration: ${machine.file}` : 'no machine configuration');
-  // Refused: the Connections screen says why too (getMachineSettings).
+  for (const source of machine.policy?.sources ?? [])
+    policy.info(`${source.kind} ${source.location}: ${source.state}`);
+  // Refused: the Connections and About screens say why too.
   if (machine.problem) policy.error(`machine configuration refused: ${machine.problem}`);
   return log;
 }
@@ -89,15 +93,36 @@ function networkFor(machine: MachineConfig, log: Log) {
   return createApiNetwork(apiSession, settings, { log: log.topic('network') });
 }
 
-function start(): void {
+async function start(): Promise<void> {
   const ses = session.fromPartition(PARTITION);
   hardenSession(ses);
   registerAppProtocol(ses, RENDERER_ROOT);
-  const machine = readMachineConfig(
-    machineConfigPath(process.env, process.platform, app.isPackaged),
-  );
-  const log = openLog(machine);
   const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
+  const machine = await readMachinePolicy({
+    platform: process.platform,
+    packaged: app.isPackaged,
+    env: process.env,
+    userSettings: store.get('settings'),
+  });
+  const log = openLog(machine);
+  const install = installFacts({
+    platform: process.platform,
+    packaged: app.isPackaged,
+    execPath: process.execPath,
+    env: process.env,
+  });
+  log.info(`installed ${install.scope} (${install.kind}) at ${install.location}`);
+  const installation = new InstallationState({
+    version: app.getVersion(),
+    platform: process.platform,
+    arch: process.arch,
+    install,
+    machine,
+    store,
+    log,
+  });
+  const blocked = installation.blockedBy();
+  if (blocked) log.topic('policy').error(blocked);
   const chooseSavePath = async (defaultName: string) => {
     const options = { defaultPath: defaultName };
     const answer = window
@@ -112,6 +137,7 @@ function start(): void {
     machine,
     network: networkFor(machine, log),
     log,
+    installation,
     emit,
     chooseSavePath,
   });
@@ -168,8 +194,11 @@ if (!app.requestSingleInstanceLock()) {
     event.preventDefault();
     void consoleMain.dispose().finally(() => app.quit());
   });
-  app.whenReady().then(start, (error: unknown) => {
-    console.error('latchkey: could not start', error instanceof Error ? error.name : error);
-    app.quit();
-  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      console.error('latchkey: could not start', error instanceof Error ? error.name : error);
+      app.quit();
+    });
 }

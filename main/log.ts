@@ -1,7 +1,9 @@
 // What main tells IT happened (README "For IT", logs). Callers pass plain sentences built from
 // display facts (a host, a connection's name, a status); never a token, password, answer or link.
 
-export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+import { LOG_LEVELS } from '../common/ipc/installation-contract.ts';
+
+export { LOG_LEVELS };
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The log main writes to: one line per call, kept when its level is at or above the chosen one. */

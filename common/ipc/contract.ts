@@ -6,6 +6,7 @@ import { AdminIdentitySchema } from '../api/auth.ts';
 import { ERROR_CODES } from '../api/errors.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
+import { INSTALLATION_IPC } from './installation-contract.ts';
 import { colour, connectionId, id } from './fields.ts';
 
 /** A connection as the renderer sees it: display fields and booleans, never a token (SPEC §3). */
@@ -149,6 +150,7 @@ export const IPC = {
   },
   ...ADMIN_IPC,
   ...AUDIT_IPC,
+  ...INSTALLATION_IPC,
 } as const;
 
 export type IpcContract = typeof IPC;

@@ -116,8 +116,8 @@ describe('the machine-wide configuration file', () => {
     expect(problemOf({ connections: [{ ...TRAINING, color: '#000000' }] })).toBe(
       'connections[0].color: not a setting Latchkey knows',
     );
-    expect(problemOf({ updates: { url: 'https://u.example.org', channel: 'beta' } })).toBe(
-      'updates.channel: not a setting Latchkey knows',
+    expect(problemOf({ updates: { url: 'https://u.example.org', ring: 'beta' } })).toBe(
+      'updates.ring: not a setting Latchkey knows',
     );
   });
 
