@@ -60,6 +60,8 @@ export function layerOfRegistry(keys: Map<string, RegistryValue[]>): {
       problems.push(`${value.name}: not a setting Latchkey knows`);
       continue;
     }
+    // An optional text box left empty in Group Policy writes an empty value: not set.
+    if (value.data === '' || (Array.isArray(value.data) && value.data.length === 0)) continue;
     // Group Policy writes booleans as DWORD 1 or 0.
     const data =
       known.kind === 'boolean' && (value.data === 0 || value.data === 1)
