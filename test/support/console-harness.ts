@@ -8,6 +8,8 @@ import { serveBundleFile } from '../../main/app-protocol.ts';
 import type { ClipboardLike } from '../../main/clipboard.ts';
 import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
+import type { InstallationState } from '../../main/installation-state.ts';
+import type { MachineConfig } from '../../main/machine-config.ts';
 import { dispatch, OPERATIONS, type SenderEvent } from '../../main/ipc.ts';
 import type { SafeStorageLike } from '../../main/session-vault.ts';
 import { silentLog, type Log } from '../../main/log.ts';
@@ -140,6 +142,10 @@ export interface HarnessOptions {
   viewport?: { width: number; height: number };
   /** Main's log (issue 17); nothing is kept by default. */
   log?: Log;
+  /** What IT manages (issue 17); nothing by default. */
+  machine?: MachineConfig;
+  /** The About view's facts (issue 17); a development run's by default. */
+  installation?: InstallationState;
 }
 
 /** Starts main's parts, serves the renderer and opens a page with the preload in place. */
@@ -170,7 +176,8 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     store: new MemoryStore(),
     safeStorage,
     clipboard,
-    machine: { connections: [], allowUserConnections: true },
+    machine: o.machine ?? { connections: [], allowUserConnections: true },
+    ...(o.installation ? { installation: o.installation } : {}),
     network: createApiNetwork(
       new FakeNetSession(),
       {},
