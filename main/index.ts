@@ -24,6 +24,7 @@ import { InstallationState } from './installation-state.ts';
 import type { MachineConfig } from './machine-config.ts';
 import { readMachinePolicy } from './policy/machine-policy.ts';
 import { menuTemplate } from './menu.ts';
+import { updateRights } from './update-rights.ts';
 import { startUpdates } from './updates.ts';
 import { createMainWindow, hardenContents, hardenSession } from './window.ts';
 
@@ -158,17 +159,21 @@ async function start(): Promise<void> {
   powerMonitor.on('lock-screen', lockNow);
   powerMonitor.on('suspend', lockNow);
   openWindow(trusted);
-  const updatesLog = log.topic('updates');
   void startUpdates({
     machine,
     packaged: app.isPackaged,
     platform: process.platform,
+    version: app.getVersion(),
     configDir: app.getPath('userData'),
     // Loaded only when IT turned updates on, so nothing else ever reads a feed.
     load: async () => (await import('electron-updater')).autoUpdater,
-    log: (message) => updatesLog.warn(message),
+    rights: () => updateRights({ platform: process.platform, install }),
+    report: (status) => installation.setUpdates(status),
+    log,
   }).catch((error: unknown) =>
-    updatesLog.error(`could not start (${error instanceof Error ? error.message : error})`),
+    log
+      .topic('updates')
+      .error(`could not start (${error instanceof Error ? error.message : error})`),
   );
   app.on('activate', () => {
     if (!window) openWindow(trusted);

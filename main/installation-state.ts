@@ -47,16 +47,20 @@ const ORIGIN_WORDS: Record<Origin, string> = {
 };
 
 export class InstallationState {
-  private updates: UpdateView = {
-    state: 'off',
-    message: 'Updates are off: the machine configuration sets no update address.',
-    available: null,
-    checkedAt: null,
-  };
+  private updates: UpdateView;
   private level: LogLevel;
 
   constructor(private readonly o: InstallationOptions) {
     this.level = o.machine.logLevel ?? 'info';
+    // Until the updater reports (main/updates.ts).
+    this.updates = {
+      state: 'off',
+      message: o.machine.updates
+        ? 'Not checked yet.'
+        : 'Updates are off: no update address is set, so IT deploys new versions.',
+      available: null,
+      checkedAt: null,
+    };
   }
 
   get machine(): MachineConfig {
