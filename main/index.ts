@@ -94,11 +94,8 @@ function networkFor(machine: MachineConfig, log: Log) {
   return createApiNetwork(apiSession, settings, { log: log.topic('network') });
 }
 
-async function start(): Promise<void> {
-  const ses = session.fromPartition(PARTITION);
-  hardenSession(ses);
-  registerAppProtocol(ses, RENDERER_ROOT);
-  const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
+/** What IT manages here, the log, and how this copy was installed: read before anything starts. */
+async function prepare(store: Store<Record<string, unknown>>) {
   const machine = await readMachinePolicy({
     platform: process.platform,
     packaged: app.isPackaged,
@@ -124,6 +121,36 @@ async function start(): Promise<void> {
   });
   const blocked = installation.blockedBy();
   if (blocked) log.topic('policy').error(blocked);
+  return { machine, log, install, installation };
+}
+
+/** Updates as the policy says (off by default), their states to the About view and the log. */
+function updatesFor({ machine, log, install, installation }: Awaited<ReturnType<typeof prepare>>) {
+  void startUpdates({
+    machine,
+    packaged: app.isPackaged,
+    platform: process.platform,
+    version: app.getVersion(),
+    configDir: app.getPath('userData'),
+    // Loaded only when IT turned updates on, so nothing else ever reads a feed.
+    load: async () => (await import('electron-updater')).autoUpdater,
+    rights: () => updateRights({ platform: process.platform, install }),
+    report: (status) => installation.setUpdates(status),
+    log,
+  }).catch((error: unknown) =>
+    log
+      .topic('updates')
+      .error(`could not start (${error instanceof Error ? error.message : error})`),
+  );
+}
+
+async function start(): Promise<void> {
+  const ses = session.fromPartition(PARTITION);
+  hardenSession(ses);
+  registerAppProtocol(ses, RENDERER_ROOT);
+  const store = new Store<Record<string, unknown>>({ name: 'latchkey', configFileMode: 0o600 });
+  const prepared = await prepare(store);
+  const { machine, log, installation } = prepared;
   const chooseSavePath = async (defaultName: string) => {
     const options = { defaultPath: defaultName };
     const answer = window
@@ -159,22 +186,7 @@ async function start(): Promise<void> {
   powerMonitor.on('lock-screen', lockNow);
   powerMonitor.on('suspend', lockNow);
   openWindow(trusted);
-  void startUpdates({
-    machine,
-    packaged: app.isPackaged,
-    platform: process.platform,
-    version: app.getVersion(),
-    configDir: app.getPath('userData'),
-    // Loaded only when IT turned updates on, so nothing else ever reads a feed.
-    load: async () => (await import('electron-updater')).autoUpdater,
-    rights: () => updateRights({ platform: process.platform, install }),
-    report: (status) => installation.setUpdates(status),
-    log,
-  }).catch((error: unknown) =>
-    log
-      .topic('updates')
-      .error(`could not start (${error instanceof Error ? error.message : error})`),
-  );
+  updatesFor(prepared);
   app.on('activate', () => {
     if (!window) openWindow(trusted);
   });

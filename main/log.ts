@@ -24,15 +24,3 @@ export const silentLog: Log = {
   debug: () => undefined,
   topic: () => silentLog,
 };
-
-/** Lines on stderr, for the moments before the log file is open. */
-export function consoleLog(prefix = 'latchkey'): Log {
-  const line = (message: string) => `${prefix}: ${message}`;
-  return {
-    error: (message) => console.error(line(message)),
-    warn: (message) => console.warn(line(message)),
-    info: (message) => console.warn(line(message)),
-    debug: () => undefined,
-    topic: (name) => consoleLog(`${prefix}: ${name}`),
-  };
-}
