@@ -1,13 +1,21 @@
-import type { Readable } from 'node:stream';
-import axios, { AxiosError, type AxiosInstance, type AxiosResponse } from 'axios';
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import axios, {
+  AxiosError,
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import type { z } from 'zod';
 import { AccountViewSchema } from '../common/api/account-view.ts';
 import type { AdminIdentity, TokenPair } from '../common/api/auth.ts';
 import type { RouteContract } from '../common/api/contract.ts';
 import { ApiErrorSchema } from '../common/api/errors.ts';
 import { API } from '../common/api/routes.ts';
+import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
 import { IpcFailure } from './ipc-failure.ts';
+import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 
 type In<T> = T extends z.ZodType ? z.input<T> : never;
@@ -23,6 +31,10 @@ export interface Call<R extends RouteContract> {
 export interface AccountClientOptions {
   profile: ConnectionProfile;
   vault: SessionVault;
+  /** Chromium's network stack (Electron's `session.fetch`): system proxy and certificate store. */
+  network: ApiNetwork;
+  /** Each exchange at debug level (method, path, status, time); failures with no answer at warn. */
+  log?: Log;
   /** A genuine 401: the connection is signed out here, this tells the renderer. */
   onSessionEnded: (connectionId: string) => void;
   timeoutMs?: number;
@@ -43,10 +55,40 @@ export class AccountClient {
     this.http = axios.create({
       baseURL: o.profile.url,
       timeout: o.timeoutMs ?? 15_000,
-      adapter: 'http',
+      // Issue 17: never Node's own HTTP stack, which knows neither the system proxy nor the
+      // operating system's certificate store.
+      adapter: 'fetch',
+      env: { fetch: o.network.fetch },
       maxRedirects: 0,
       headers: { accept: 'application/json' },
     });
+    this.logExchanges(o.log ?? silentLog);
+  }
+
+  /** One debug line per exchange: method, path (never the query or a header), status, time. */
+  private logExchanges(log: Log): void {
+    const started = new WeakMap<object, number>();
+    const line = (config: InternalAxiosRequestConfig | undefined, outcome: string) => {
+      if (!config) return;
+      const ms = Math.round(performance.now() - (started.get(config) ?? performance.now()));
+      const method = (config.method ?? 'get').toUpperCase();
+      log.debug(`${this.o.profile.name}: ${method} ${config.url ?? ''} → ${outcome} (${ms} ms)`);
+    };
+    this.http.interceptors.request.use((config) => {
+      started.set(config, performance.now());
+      return config;
+    });
+    this.http.interceptors.response.use(
+      (response) => {
+        line(response.config, String(response.status));
+        return response;
+      },
+      (error: unknown) => {
+        if (error instanceof AxiosError)
+          line(error.config, error.response ? String(error.response.status) : 'no answer');
+        throw error;
+      },
+    );
   }
 
   private get id(): string {
@@ -263,9 +305,9 @@ export class AccountClient {
     call: Call<R>,
     token: string,
   ): Promise<Readable> {
-    let response: AxiosResponse<Readable>;
+    let response: AxiosResponse<WebReadableStream>;
     try {
-      response = await this.http.request<Readable>({
+      response = await this.http.request<WebReadableStream>({
         method: route.method,
         url: pathOf(route.path, (call.params ?? {}) as Record<string, string>),
         params: call.query,
@@ -278,8 +320,10 @@ export class AccountClient {
     } catch (error) {
       throw this.failureOf(error);
     }
-    if (response.status >= 200 && response.status < 300) return response.data;
-    const text = await readBounded(response.data, 64 * 1024);
+    // The fetch adapter answers a web stream; the file sinks take Node's.
+    const body = Readable.fromWeb(response.data);
+    if (response.status >= 200 && response.status < 300) return body;
+    const text = await readBounded(body, 64 * 1024);
     let data: unknown = text;
     try {
       data = JSON.parse(text);
@@ -300,12 +344,12 @@ export class AccountClient {
       return new IpcFailure('internal', `${name}: request failed.`);
     if (!error.response) {
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-      return new IpcFailure(
-        'offline',
-        timedOut
-          ? `${name} did not answer in time. Try again in a moment.`
-          : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`,
-      );
+      const words = timedOut
+        ? `${name} did not answer in time. Try again in a moment.`
+        : (this.o.network.explain(error, this.o.profile.url, name) ??
+          `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`);
+      (this.o.log ?? silentLog).warn(words);
+      return new IpcFailure('offline', words);
     }
     const body = ApiErrorSchema.safeParse(error.response.data);
     if (!body.success)
@@ -329,9 +373,10 @@ export class AccountClient {
 
 /** At most `limit` characters of a stream (an error body), then the stream is let go. */
 async function readBounded(body: Readable, limit: number): Promise<string> {
+  const decoder = new TextDecoder();
   let text = '';
   for await (const chunk of body) {
-    text += String(chunk);
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
     if (text.length >= limit) break;
   }
   body.destroy();

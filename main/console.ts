@@ -1,5 +1,6 @@
 import type { IpcEvent } from '../common/ipc/contract.ts';
 import { AccountClient } from './account-client.ts';
+import type { ApiNetwork } from './api-network.ts';
 import { SecretClipboard, type ClipboardLike } from './clipboard.ts';
 import {
   ConnectionProfiles,
@@ -9,16 +10,25 @@ import {
 } from './connections.ts';
 import { createHandlers } from './handlers.ts';
 import { IdleLock } from './idle-lock.ts';
+import { gateOnMinimumVersion } from './installation-handlers.ts';
+import { InstallationState, type SettingsStore } from './installation-state.ts';
 import type { IpcHandlers } from './ipc.ts';
+import { silentLog, type Log } from './log.ts';
 import { SessionVault, type SafeStorageLike, type SessionStore } from './session-vault.ts';
 import type { Timers } from './timers.ts';
 
 /** Everything the console's main process needs from outside; Electron's objects fit. */
 export interface ConsoleDeps {
-  store: ProfileStore & SessionStore;
+  store: ProfileStore & SessionStore & SettingsStore;
   safeStorage: SafeStorageLike;
   clipboard: ClipboardLike;
   machine: MachineConfig;
+  /** Chromium's network for the account services (`createApiNetwork` over an Electron session). */
+  network: ApiNetwork;
+  /** Main's log file (nothing is kept without one). */
+  log?: Log;
+  /** The About view's facts; a development run's by default. */
+  installation?: InstallationState;
   /** Sends an event to the window (`webContents.send(EVENT_CHANNEL, …)`). */
   emit: (event: IpcEvent) => void;
   /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
@@ -47,10 +57,14 @@ export interface ConsoleMain {
 /** Builds the console's main process from its dependencies; nothing here imports Electron. */
 export function createConsole(deps: ConsoleDeps): ConsoleMain {
   const now = deps.now ?? Date.now;
+  const log = (deps.log ?? silentLog).topic('sessions');
   const vault = new SessionVault(deps.store, deps.safeStorage, now);
   const connections = new ConnectionProfiles(deps.store, deps.machine);
+  const nameOf = (id: string) => connections.get(id)?.name ?? 'a removed connection';
   const idle = new IdleLock((connectionId) => {
-    if (vault.lock(connectionId)) deps.emit({ type: 'locked', connectionId });
+    if (!vault.lock(connectionId)) return;
+    log.info(`${nameOf(connectionId)}: locked (idle lock)`);
+    deps.emit({ type: 'locked', connectionId });
   }, deps.timers);
   const clipboard = new SecretClipboard(deps.clipboard, now, deps.timers);
   const clients = new Map<string, AccountClient>();
@@ -60,8 +74,11 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
       client = new AccountClient({
         profile,
         vault,
+        network: deps.network,
+        log: (deps.log ?? silentLog).topic('requests'),
         timeoutMs: deps.timeoutMs,
         onSessionEnded: (connectionId) => {
+          log.info(`${nameOf(connectionId)}: the service ended the session; signed out here`);
           idle.disarm(connectionId);
           deps.emit({ type: 'session-expired', connectionId });
         },
@@ -70,7 +87,17 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     }
     return client;
   };
-  const handlers = createHandlers({
+  const installation =
+    deps.installation ??
+    new InstallationState({
+      version: '0.0.0-development',
+      platform: process.platform,
+      arch: process.arch,
+      install: { scope: 'development', kind: 'development run', location: process.cwd() },
+      machine: deps.machine,
+      store: deps.store,
+    });
+  const all = createHandlers({
     connections,
     vault,
     idle,
@@ -78,8 +105,11 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     clientFor,
     dropClient: (id) => clients.delete(id),
     emit: deps.emit,
+    log,
+    installation,
     chooseSavePath: deps.chooseSavePath ?? (async () => null),
   });
+  const handlers = gateOnMinimumVersion(all, installation);
   return {
     handlers,
     vault,

@@ -6,9 +6,12 @@ import { createAuditHandlers } from './audit-handlers.ts';
 import type { SecretClipboard } from './clipboard.ts';
 import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
 import type { IdleLock } from './idle-lock.ts';
+import { createInstallationHandlers } from './installation-handlers.ts';
+import type { InstallationState } from './installation-state.ts';
 import { IpcFailure, plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
 import { createProductHandlers } from './product-handlers.ts';
+import type { Log } from './log.ts';
 import type { SessionVault } from './session-vault.ts';
 
 /** What the handlers work with; all main-only. */
@@ -21,6 +24,10 @@ export interface HandlerDeps {
   /** Forgets the client of a removed connection. */
   dropClient: (connectionId: string) => void;
   emit: (event: IpcEvent) => void;
+  /** Sign-ins, sign-outs and locks, by connection name (never what was typed). */
+  log: Log;
+  /** The About view's facts (issue 17). */
+  installation: InstallationState;
   /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
   chooseSavePath: (defaultName: string) => Promise<string | null>;
 }
@@ -58,6 +65,16 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     state: d.vault.state(p.id),
     admin: d.vault.admin(p.id),
   });
+  /** Runs a sign-in or unlock; a refusal is logged by its code only. */
+  const logged = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
+    try {
+      return await run();
+    } catch (error) {
+      const code = error instanceof IpcFailure ? error.code : 'internal';
+      d.log.info(`${what} refused (${code})`);
+      throw error;
+    }
+  };
   const changed = <T>(value: T): T => {
     d.emit({ type: 'connections-changed' });
     return value;
@@ -73,8 +90,11 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     getMachineSettings: async () => {
       const m = d.connections.machine;
+      const managing = (m.policy?.sources ?? []).filter(
+        (s) => s.kind !== 'user-settings' && s.state !== 'absent',
+      );
       return {
-        managedBy: m.file ?? null,
+        managedBy: managing.map((s) => s.location).join(' and ') || m.file || null,
         problem: m.problem ?? null,
         allowUserConnections: m.allowUserConnections,
         idleLockMinutes: m.idleLockMinutes ?? null,
@@ -97,7 +117,11 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     signIn: async ({ connectionId, username, password, totp }) => {
       const p = profile(connectionId);
-      await d.clientFor(p).signIn({ username, password, totp });
+      // The typed username is not logged: people type their password there by mistake.
+      const admin = await logged(`${p.name}: sign-in`, () =>
+        d.clientFor(p).signIn({ username, password, totp }),
+      );
+      d.log.info(`${p.name}: signed in as ${admin.username}`);
       armFor(p.id);
       return changed(view(p));
     },
@@ -106,6 +130,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
       const p = profile(connectionId);
       d.idle.disarm(p.id);
       await d.clientFor(p).signOut();
+      d.log.info(`${p.name}: signed out`);
       return changed(view(p));
     },
 
@@ -113,7 +138,8 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
       const p = profile(connectionId);
       if (d.vault.state(p.id) === 'signed_out')
         throw new IpcFailure('unauthorized', `Sign in to ${p.name} again.`);
-      await d.clientFor(p).unlock(password);
+      await logged(`${p.name}: unlock`, () => d.clientFor(p).unlock(password));
+      d.log.info(`${p.name}: unlocked`);
       armFor(p.id);
       return changed(view(p));
     },
@@ -162,6 +188,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     ...createAdminHandlers(ctx),
     ...createAuditHandlers(ctx),
     ...createProductHandlers(ctx),
+    ...createInstallationHandlers(d.installation),
   };
 }
 

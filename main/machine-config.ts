@@ -1,70 +1,65 @@
+import type { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
-import { insecureUrl } from './connections.ts';
+import type { ProxyConfig } from './api-network.ts';
+import { parseCaBundle } from './certificates.ts';
+import type { LogLevel } from './log.ts';
+import { PolicyLayerSchema, describeIssues, type PolicyLayer } from './policy/policy-schema.ts';
+import { SETTINGS, setAt, valueAt, type SettingKey } from './policy/settings-catalog.ts';
 
-// The machine-wide configuration file IT deploys (SPEC §3 "IT", README "For IT").
+// The machine's settings as main applies them (SPEC §3 "IT", README "For IT"), merged from the
+// sources IT uses: Windows policy or a macOS profile, the machine-wide JSON file, and the user's
+// own settings, in that order of precedence, setting by setting (main/policy/machine-policy.ts
+// reads them). A source that is there but wrong refuses everything (fail closed).
 
-/** Colours a managed connection gets, in order, when the file names none. */
+/** Colours a managed connection gets, in order, when the source names none. */
 const PALETTE = ['#1d4ed8', '#b91c1c', '#047857', '#7c3aed', '#b45309', '#0e7490'];
 
-const ManagedConnectionSchema = z.strictObject({
-  name: z
-    .string({ error: 'Give the connection a name (text)' })
-    .trim()
-    .min(1, 'Give the connection a name')
-    .max(60, 'Use at most 60 characters'),
-  url: z
-    .url({ protocol: /^https?$/, error: 'Enter an https:// address' })
-    // R94: plain http only for a service on this computer.
-    .refine((url) => !URL.canParse(url) || !insecureUrl(url), 'Enter an https:// address'),
-  colour: z
-    .string({ error: 'Enter a colour as #rrggbb' })
-    .regex(/^#[0-9a-f]{6}$/i, 'Enter a colour as #rrggbb')
-    .optional(),
-});
-
-const UpdatesSchema = z.strictObject({
-  // R125: updates only over https, from the address IT hosts.
-  url: z.url({ protocol: /^https$/, error: 'Enter an https:// address' }),
-  /**
-   * Windows: who an update must be signed by, as the certificate's full distinguished name
-   * (`CN=…, O=…, C=…`). Without it electron-updater skips the check, so Latchkey does not
-   * update on Windows (R125).
-   */
-  publisherName: z
-    .array(z.string({ error: 'Enter the publisher name as text' }).trim().min(1).max(300), {
-      error: 'Enter a list of publisher names',
-    })
-    .min(1, 'Enter at least one publisher name')
-    .max(5)
-    .optional(),
-});
-
-/** The file's schema: strict, so a misspelt setting is refused rather than silently ignored. */
-export const MachineConfigSchema = z.strictObject({
-  connections: z
-    .array(ManagedConnectionSchema, { error: 'Enter a list of connections' })
-    .max(50, 'Use at most 50 connections')
-    .default([]),
-  /** False: only the connections above, the user cannot add others. */
-  allowUserConnections: z.boolean({ error: 'Enter true or false' }).default(true),
-  /** The idle lock after this many minutes, unless the organization's policy is stricter. */
-  idleLockMinutes: z
-    .number({ error: 'Enter a whole number of minutes' })
-    .int('Enter a whole number of minutes')
-    .min(1, 'Enter 1 to 240 minutes')
-    .max(240, 'Enter 1 to 240 minutes')
-    .optional(),
-  /** Absent: the console never looks for updates. */
-  updates: UpdatesSchema.optional(),
-});
-
-/** A connection the file preconfigures. */
+/** A connection IT preconfigures. */
 export interface ManagedConnection {
   name: string;
   url: string;
   colour: string;
+}
+
+/** Where a setting can come from, most binding first. */
+export type SourceKind = 'windows-policy' | 'macos-profile' | 'config-file' | 'user-settings';
+export type Origin = SourceKind | 'default';
+
+/** One source as read: its settings, or nothing (absent), or why it was refused. */
+export interface PolicySource {
+  kind: SourceKind;
+  /** The registry key, the plist or the file. */
+  location: string;
+  layer?: PolicyLayer;
+  problem?: string;
+}
+
+/** What the About view shows: each source's state, and where each setting came from. */
+export interface PolicyReport {
+  sources: Array<{
+    kind: SourceKind;
+    location: string;
+    state: 'applied' | 'absent' | 'refused';
+    problem?: string;
+  }>;
+  origins: Record<SettingKey, Origin>;
+}
+
+export interface UpdatePolicy {
+  url: string;
+  publisherName?: string[];
+  channel?: 'latest' | 'beta';
+  pin?: string;
+  deferDays?: number;
+}
+
+/** How main reaches the account services and the update feed. */
+export interface MachineNetwork {
+  proxy?: ProxyConfig;
+  /** The PEM file of extra authorities, and its certificates. */
+  caBundleFile?: string;
+  authorities?: X509Certificate[];
 }
 
 /** The machine's settings as main applies them. */
@@ -72,14 +67,19 @@ export interface MachineConfig {
   connections: ManagedConnection[];
   allowUserConnections: boolean;
   idleLockMinutes?: number;
-  updates?: { url: string; publisherName?: string[] };
-  /** The file the settings came from; absent when there is none (nothing is managed). */
+  updates?: UpdatePolicy;
+  network?: MachineNetwork;
+  logLevel?: LogLevel;
+  minimumVersion?: string;
+  /** The JSON file the settings came from, if that file is there. */
   file?: string;
-  /** Why the file was refused; its settings are then not applied (fail closed). */
+  /** Why a source was refused; then no source's settings apply (fail closed). */
   problem?: string;
+  /** Sources and origins, for the About view and the log. */
+  policy?: PolicyReport;
 }
 
-/** Nothing preconfigured, adding allowed, no updates: a machine without the file. */
+/** Nothing preconfigured, adding allowed, no updates: a machine nobody manages. */
 export const noMachineConfig = (): MachineConfig => ({
   connections: [],
   allowUserConnections: true,
@@ -111,49 +111,143 @@ export function machineConfigPath(
   return env.LATCHKEY_CONFIG || perOs;
 }
 
-/** `connections[1].url`: an issue's path as IT reads it in the file. */
-function pathWords(issuePath: readonly PropertyKey[]): string {
-  return issuePath
-    .map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i === 0 ? '' : '.'}${String(key)}`))
-    .join('');
-}
-
-/** One sentence per problem, each naming the setting it is about. */
-export function describeIssues(error: z.ZodError): string {
-  const words = error.issues.flatMap((issue) => {
-    if (issue.code === 'unrecognized_keys')
-      return issue.keys.map(
-        (key) => `${pathWords([...issue.path, key])}: not a setting Latchkey knows`,
-      );
-    return [`${pathWords(issue.path) || '(the whole file)'}: ${issue.message}`];
-  });
-  const shown = words.slice(0, 5);
-  if (words.length > shown.length) shown.push(`and ${words.length - shown.length} more`);
-  return shown.join('; ');
-}
-
-/**
- * Checks the file's text. Refused: no connection at all (neither the file's nor the user's),
- * no updates; the problem says what is wrong and the renderer shows it (fail closed: a file
- * that is there means IT manages this machine, and a typo must not lift its restrictions).
- */
-export function parseMachineConfig(text: string, file: string): MachineConfig {
+/** The JSON file's text as a source (its problem named by the file's own paths). */
+export function jsonSource(text: string, file: string): PolicySource {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
     const detail = error instanceof SyntaxError ? ` (${error.message})` : '';
-    return refused(file, `${file} is not valid JSON${detail}`);
+    return { kind: 'config-file', location: file, problem: `${file} is not valid JSON${detail}` };
   }
-  const parsed = MachineConfigSchema.safeParse(json);
-  if (!parsed.success) return refused(file, `${file}: ${describeIssues(parsed.error)}`);
-  const { connections, allowUserConnections, idleLockMinutes, updates } = parsed.data;
+  const parsed = PolicyLayerSchema.safeParse(json);
+  if (!parsed.success)
+    return {
+      kind: 'config-file',
+      location: file,
+      problem: `${file}: ${describeIssues(parsed.error)}`,
+    };
+  return { kind: 'config-file', location: file, layer: parsed.data };
+}
+
+/** Each setting from the first source that sets it, and where it came from. */
+export function mergeSources(sources: PolicySource[]): {
+  layer: PolicyLayer;
+  origins: Record<SettingKey, Origin>;
+} {
+  const layer: Record<string, unknown> = {};
+  const origins = {} as Record<SettingKey, Origin>;
+  for (const setting of SETTINGS) {
+    const from = sources.find((s) => s.layer && valueAt(s.layer, setting.path) !== undefined);
+    origins[setting.key] = from?.kind ?? 'default';
+    if (from?.layer) setAt(layer, setting.path, valueAt(from.layer, setting.path));
+  }
+  return { layer: layer as PolicyLayer, origins };
+}
+
+const readText = (file: string) => readFileSync(file, 'utf8');
+
+export interface ConfigOptions {
+  /** Reads the CA bundle. */
+  read?: (file: string) => string;
+  /** Why the CA bundle file may not be trusted (who may write it), checked beforehand. */
+  caBundleProblem?: string | null;
+}
+
+/**
+ * The settings main applies, from the sources in precedence order. Fail closed: when a source
+ * that is there was refused, or the CA bundle cannot be used, no connection at all (neither
+ * IT's nor the user's), none can be added, no updates; the problem says what is wrong and the
+ * renderer shows it (a typo must not lift IT's restrictions).
+ */
+export function configOf(sources: PolicySource[], o: ConfigOptions = {}): MachineConfig {
+  const { layer, origins } = mergeSources(sources);
+  const file = sources.find((s) => s.kind === 'config-file' && (s.layer || s.problem))?.location;
+  const machineProblems = sources
+    .filter((s) => s.problem && s.kind !== 'user-settings')
+    .map((s) => s.problem as string);
+  let network: MachineNetwork | undefined;
+  try {
+    network = layer.network && networkOf(layer.network, o.read ?? readText, o.caBundleProblem);
+  } catch (error) {
+    machineProblems.push((error as Error).message);
+  }
+  const policy = reportOf(sources, origins, machineProblems.length > 0);
+  if (machineProblems.length > 0)
+    return { ...refused(machineProblems.join(' — ')), ...(file ? { file } : {}), policy };
+  const { idleLockMinutes, logLevel, minimumVersion, updates } = layer;
   return {
-    connections: withColours(connections),
-    allowUserConnections,
+    connections: withColours(layer.connections ?? []),
+    allowUserConnections: layer.allowUserConnections ?? true,
     ...(idleLockMinutes === undefined ? {} : { idleLockMinutes }),
-    ...(updates ? { updates } : {}),
-    file,
+    ...(updates?.url ? { updates: { ...updates, url: updates.url } } : {}),
+    ...(network ? { network } : {}),
+    ...(logLevel ? { logLevel } : {}),
+    ...(minimumVersion ? { minimumVersion } : {}),
+    ...(file ? { file } : {}),
+    policy,
+  };
+}
+
+function reportOf(
+  sources: PolicySource[],
+  origins: Record<SettingKey, Origin>,
+  failedClosed: boolean,
+): PolicyReport {
+  return {
+    sources: sources.map(({ kind, location, layer, problem }) => ({
+      kind,
+      location,
+      // Failed closed: no source applies, however fine it was by itself.
+      state: problem ? 'refused' : !layer ? 'absent' : failedClosed ? 'refused' : 'applied',
+      ...(problem ? { problem } : {}),
+    })),
+    origins,
+  };
+}
+
+/** Chromium's form of the proxy settings. */
+export function proxyConfigOf(proxy: NonNullable<PolicyLayer['network']>['proxy']): ProxyConfig {
+  if (!proxy) return { mode: 'system' };
+  return {
+    mode: proxy.mode,
+    ...(proxy.pacUrl ? { pacScript: proxy.pacUrl } : {}),
+    ...(proxy.server ? { proxyRules: proxy.server } : {}),
+    ...(proxy.bypassList ? { proxyBypassRules: proxy.bypassList } : {}),
+  };
+}
+
+/** The network settings with the CA bundle read; an error naming the setting when it cannot be. */
+function networkOf(
+  network: NonNullable<PolicyLayer['network']>,
+  read: (file: string) => string,
+  caBundleProblem: string | null | undefined,
+): MachineNetwork {
+  const { caBundleFile, proxy } = network;
+  let authorities: X509Certificate[] | undefined;
+  if (caBundleFile) {
+    if (caBundleProblem) throw new Error(`network.caBundleFile: ${caBundleProblem}`);
+    let pem: string;
+    try {
+      pem = read(caBundleFile);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new Error(
+        `network.caBundleFile: ${caBundleFile} could not be read (${code ?? 'error'})`,
+        { cause: error },
+      );
+    }
+    try {
+      authorities = parseCaBundle(pem);
+    } catch (error) {
+      throw new Error(`network.caBundleFile: ${caBundleFile} ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+  return {
+    ...(proxy ? { proxy: proxyConfigOf(proxy) } : {}),
+    ...(caBundleFile ? { caBundleFile, authorities } : {}),
   };
 }
 
@@ -169,10 +263,22 @@ function withColours(list: Array<{ name: string; url: string; colour?: string | 
   }));
 }
 
-/** Reads the machine-wide file; absent: `noMachineConfig()`. */
+/** The settings of one JSON file's text alone (no other source). */
+export function parseMachineConfig(
+  text: string,
+  file: string,
+  read: (file: string) => string = readText,
+): MachineConfig {
+  return configOf([jsonSource(text, file)], { read });
+}
+
+/**
+ * The settings of the machine-wide JSON file alone; absent: `noMachineConfig()`. The app reads
+ * it through `readMachinePolicy`, which first checks who may change it.
+ */
 export function readMachineConfig(
   file: string,
-  read: (file: string) => string = (f) => readFileSync(f, 'utf8'),
+  read: (file: string) => string = readText,
 ): MachineConfig {
   let text: string;
   try {
@@ -180,14 +286,13 @@ export function readMachineConfig(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return noMachineConfig();
-    return refused(file, `${file} could not be read${code ? ` (${code})` : ''}`);
+    return { ...refused(`${file} could not be read${code ? ` (${code})` : ''}`), file };
   }
-  return parseMachineConfig(text, file);
+  return parseMachineConfig(text, file, read);
 }
 
-const refused = (file: string, problem: string): MachineConfig => ({
+const refused = (problem: string): MachineConfig => ({
   connections: [],
   allowUserConnections: false,
-  file,
   problem,
 });

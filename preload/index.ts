@@ -3,6 +3,7 @@ import { EVENT_CHANNEL } from '../common/ipc/channels.ts';
 import type { IpcEvent, IpcOperation } from '../common/ipc/contract.ts';
 import { adminBridge } from './admin.ts';
 import { auditBridge } from './audit.ts';
+import { installationBridge } from './installation.ts';
 import { operation, type Operation } from './operation.ts';
 import { productBridge } from './products.ts';
 
@@ -34,6 +35,7 @@ const api = {
   ...adminBridge,
   ...auditBridge,
   ...productBridge,
+  ...installationBridge,
   /** Subscribes to main's events (session expired, locked, connections changed, export progress); answers the unsubscribe. */
   onEvent(callback: (event: IpcEvent) => void): () => void {
     const listener = (_event: unknown, payload: IpcEvent) => callback(payload);

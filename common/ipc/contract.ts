@@ -6,6 +6,7 @@ import { AdminIdentitySchema } from '../api/auth.ts';
 import { ERROR_CODES } from '../api/errors.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
+import { INSTALLATION_IPC } from './installation-contract.ts';
 import { colour, connectionId, id } from './fields.ts';
 import { PRODUCT_IPC } from './product-contract.ts';
 
@@ -151,6 +152,7 @@ export const IPC = {
   ...ADMIN_IPC,
   ...AUDIT_IPC,
   ...PRODUCT_IPC,
+  ...INSTALLATION_IPC,
 } as const;
 
 export type IpcContract = typeof IPC;

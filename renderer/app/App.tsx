@@ -1,7 +1,9 @@
 import { useEffect } from 'react';
 import type { Connection } from '../../common/ipc/contract.ts';
+import { MinimumVersionScreen } from '../features/about/MinimumVersionScreen.tsx';
 import { LockScreen } from '../features/connections/LockScreen.tsx';
 import { useConnections } from '../queries/connections.ts';
+import { useInstallation } from '../queries/installation.ts';
 import { useConnectionStore } from '../state/connection-store.ts';
 import { ErrorNotice } from '../ui/ErrorNotice.tsx';
 import { Progress } from '../ui/Progress.tsx';
@@ -28,6 +30,7 @@ function useActiveConnection(connections: Connection[]): void {
 /** The console: its connections, then the lock screen or the shell. */
 export function App() {
   const query = useConnections();
+  const installation = useInstallation();
   const connections = query.data ?? NONE;
   const locked = connections.filter((c) => c.state === 'locked');
   useIpcEvents();
@@ -35,7 +38,10 @@ export function App() {
   useActiveConnection(connections);
   useGlobalShortcuts(connections, locked.length === 0);
 
-  if (query.isPending)
+  // Issue 17: a build older than IT's minimum opens nothing else (main refuses it all too).
+  if (installation.data?.minimumVersion?.blocked)
+    return <MinimumVersionScreen about={installation.data} />;
+  if (query.isPending || installation.isPending)
     return (
       <main className="screen">
         <Progress label="Starting the console…" />

@@ -1,6 +1,7 @@
 import { lazy, Suspense, useEffect, useRef, type RefObject } from 'react';
 import type { Permission } from '../../common/api/auth.ts';
 import type { Connection } from '../../common/ipc/contract.ts';
+import { AboutScreen } from '../features/about/AboutScreen.tsx';
 import { AccountPane } from '../features/account/AccountPane.tsx';
 import { DialogHost } from '../features/actions/DialogHost.tsx';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen.tsx';
@@ -45,12 +46,14 @@ function screensFor(active: Connection | undefined): Array<{ screen: Screen; lab
       ? [{ screen: 'products' as const, label: 'Products' }]
       : []),
     { screen: 'connections', label: 'Connections' },
+    { screen: 'about', label: 'About' },
   ];
 }
 
 /** The screen shown: the chosen one when the active connection allows it, else Connections. */
 function shownScreen(screen: Screen, active: Connection | undefined, anySignedIn: boolean): Screen {
-  if (!anySignedIn) return 'connections';
+  // About this installation needs no connection (issue 17).
+  if (!anySignedIn) return screen === 'about' ? 'about' : 'connections';
   return screensFor(active).some((s) => s.screen === screen) ? screen : 'console';
 }
 
@@ -121,6 +124,7 @@ const SCREEN_WORDS: Record<Screen, string> = {
   audit: 'The Audit screen',
   organizations: 'The Organizations screen',
   products: 'The Products screen',
+  about: 'About this installation',
 };
 
 const FIRST_FIELD = 'input:not([disabled]), select:not([disabled]), textarea:not([disabled])';
@@ -165,6 +169,7 @@ export function Shell({ connections }: { connections: Connection[] }) {
             {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
             {screen === 'products' && active && <ProductsScreen connection={active} />}
           </Suspense>
+          {screen === 'about' && <AboutScreen />}
         </ErrorBoundary>
       </main>
       <DialogHost connections={connections} />

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 
 /** The screens of the console. */
-export type Screen = 'console' | 'connections' | 'audit' | 'organizations' | 'products';
+export type Screen = 'console' | 'connections' | 'audit' | 'organizations' | 'products' | 'about';
 
 /** Which screen shows, which connection's sign-in is asked for, and a banner for what just happened. */
 interface RouteState {

@@ -8,6 +8,7 @@ import { findElectronBinary } from '../../scripts/electron-binary.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../support/admin.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { makeTestPki, startHttpsFront, type HttpsFront } from '../main/test-pki.ts';
 
 // The real app (built main, preload and renderer in the real Electron) signing in and
 // searching through the real bridge. It needs the Electron binary, which cannot be downloaded
@@ -43,6 +44,9 @@ describeElectron('the console in real Electron', () => {
   let svc: TestService;
   let app: ElectronApplication;
   let page: Page;
+  // Issue 17: two HTTPS fronts with a test hospital's certificates, so Electron's own stack
+  // (session.fetch, Chromium's verifier, our verify proc) is what accepts or refuses them.
+  const fronts: HttpsFront[] = [];
 
   beforeAll(async () => {
     const electron = findElectronBinary();
@@ -54,9 +58,20 @@ describeElectron('the console in real Electron', () => {
     await seedAdmin(svc.ctx, { organizationId: org, username: 'ann', role: 'administrator' });
     const dir = mkdtempSync(path.join(tmpdir(), 'latchkey-electron-'));
     const config = path.join(dir, 'config.json');
+    const pki = makeTestPki();
+    const trusted = await startHttpsFront(pki.server, svc.url);
+    const expired = await startHttpsFront(pki.expired, svc.url);
+    fronts.push(trusted, expired);
     writeFileSync(
       config,
-      JSON.stringify({ connections: [{ name: 'Smoke', url: svc.url, colour: '#0f766e' }] }),
+      JSON.stringify({
+        connections: [
+          { name: 'Smoke', url: svc.url, colour: '#0f766e' },
+          { name: 'Hospital TLS', url: `https://localhost:${trusted.port}`, colour: '#1d4ed8' },
+          { name: 'Expired TLS', url: `https://localhost:${expired.port}`, colour: '#b91c1c' },
+        ],
+        network: { caBundleFile: pki.rootFile },
+      }),
     );
     app = await _electron.launch({
       executablePath: electron.path,
@@ -68,6 +83,7 @@ describeElectron('the console in real Electron', () => {
   });
   afterAll(async () => {
     await app?.close();
+    await Promise.all(fronts.map((front) => front.close()));
     await svc?.close();
   });
 
@@ -106,5 +122,23 @@ describeElectron('the console in real Electron', () => {
         value: [{ error: null, result: { items: [{ username: 'alice.smith' }] } }],
       },
     });
+  });
+
+  it('issue 17: net.fetch accepts the hospital’s root from network.caBundleFile and refuses an expired certificate, in words', async () => {
+    const answers = await page.evaluate(async (password) => {
+      const list = await window.latchkey.listConnections({});
+      if (!list.ok) return { list };
+      const idOf = (name: string) => list.value.find((c) => c.name === name)?.id ?? '';
+      const signIn = (name: string) =>
+        window.latchkey.signIn({ connectionId: idOf(name), username: 'ann', password });
+      return { trusted: await signIn('Hospital TLS'), expired: await signIn('Expired TLS') };
+    }, ADMIN_PASSWORD);
+    expect(answers).toMatchObject({
+      trusted: { ok: true },
+      expired: { ok: false, code: 'offline' },
+    });
+    const expired = answers.expired as { message?: string };
+    expect(expired.message).toContain('its certificate expired on 2020-02-01');
+    expect(expired.message).toMatch(/net::ERR_CERT_(DATE_INVALID|AUTHORITY_INVALID)/);
   });
 });

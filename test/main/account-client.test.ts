@@ -195,7 +195,7 @@ describe('the account client, offline', () => {
     expect(await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' })).toEqual({
       ok: false,
       code: 'offline',
-      message: `Cannot reach Gone (127.0.0.1:${port}). Check the network or the address.`,
+      message: `Cannot reach Gone (127.0.0.1:${port}, net::ERR_CONNECTION_REFUSED). Check the network or the address.`,
     });
   });
 

@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { FakeNetSession } from './fake-net.ts';
 
 type Listener = (...args: never[]) => unknown;
 
@@ -34,7 +35,8 @@ export const app = Object.assign(new Recorder(), {
 
 let nextId = 1;
 
-export class FakeSession {
+/** A session: what the window's hardening sets, and the network (fake-net.ts). */
+export class FakeSession extends FakeNetSession {
   readonly webRequest = {
     headersListener: undefined as Listener | undefined,
     onHeadersReceived: (listener: Listener) => (this.webRequest.headersListener = listener),

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -98,5 +98,34 @@ describe('the main process starting up', () => {
       (listener as (e: unknown, c: unknown) => void)({}, contents);
     expect(contents.windowOpenHandler?.({ url: 'https://evil.test/' })).toEqual({ action: 'deny' });
     expect(contents.listenersOf('will-navigate')).toHaveLength(1);
+  });
+
+  it('issue 17: the account services’ and the updater’s requests go through Chromium sessions with the verify proc and the proxy applied', async () => {
+    for (const name of ['latchkey-api', 'electron-updater']) {
+      const ses = session.fromPartition(name);
+      expect(ses.verifyProc, name).toBeTypeOf('function');
+      await vi.waitFor(() => expect(ses.proxy, name).toEqual({ mode: 'system' }));
+    }
+    // Not the window's session: the page's own requests stay app:// only.
+    expect(session.fromPartition('latchkey').verifyProc).toBeNull();
+  });
+
+  it('issue 17: writes its log file in the platform’s log folder: the start, the policy sources, how it was installed', () => {
+    const lines = readFileSync(path.join(app.getPath('logs'), 'latchkey.log'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { topic?: string; message: string });
+    expect(lines[0]?.message).toMatch(/^Latchkey 0\.1\.0 started \(/);
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        topic: 'policy',
+        message: expect.stringMatching(/^config-file .*config\.json: applied$/),
+      }),
+    );
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        message: expect.stringMatching(/^installed development \(development run\)/),
+      }),
+    );
   });
 });

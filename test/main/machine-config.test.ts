@@ -1,21 +1,19 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   machineConfigPath,
   noMachineConfig,
   perOsConfigPath,
   readMachineConfig,
-  type MachineConfig,
 } from '../../main/machine-config.ts';
-import { startUpdates, updatesRefusal, type UpdaterLike } from '../../main/updates.ts';
-import { ManualTimers, startConsoleMain } from '../support/main-process.ts';
+import { updatesRefusal } from '../../main/updates.ts';
+import { startConsoleMain } from '../support/main-process.ts';
 
 const PROD = { name: 'Production', url: 'https://login.example.org/', colour: '#b91c1c' };
 const TRAINING = { name: 'Training', url: 'https://training.example.org' };
 const MINE = { name: 'Mine', url: 'https://mine.example.org', colour: '#000000' };
-const DAY = 24 * 60 * 60 * 1000;
 
 function configFile(content: string): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'latchkey-config-')), 'config.json');
@@ -116,8 +114,8 @@ describe('the machine-wide configuration file', () => {
     expect(problemOf({ connections: [{ ...TRAINING, color: '#000000' }] })).toBe(
       'connections[0].color: not a setting Latchkey knows',
     );
-    expect(problemOf({ updates: { url: 'https://u.example.org', channel: 'beta' } })).toBe(
-      'updates.channel: not a setting Latchkey knows',
+    expect(problemOf({ updates: { url: 'https://u.example.org', ring: 'beta' } })).toBe(
+      'updates.ring: not a setting Latchkey knows',
     );
   });
 
@@ -146,6 +144,71 @@ describe('the machine-wide configuration file', () => {
   it('a colour that is not #rrggbb is refused', () => {
     expect(problemOf({ connections: [{ ...TRAINING, colour: 'red' }] })).toBe(
       'connections[0].colour: Enter a colour as #rrggbb',
+    );
+  });
+
+  it('issue 17: a proxy override and a CA bundle are read; Chromium gets its own form of the proxy', () => {
+    const pem = readFileSync(
+      path.join(import.meta.dirname, 'fixtures', 'hospital-root.pem'),
+      'utf8',
+    );
+    const bundle = configFile(`# the hospital's inspection root\n${pem}`);
+    const machine = readMachineConfig(
+      fileWith({
+        network: {
+          caBundleFile: bundle,
+          proxy: {
+            mode: 'fixed_servers',
+            server: 'proxy.hospital.example:8080',
+            bypassList: '<local>, *.hospital.example',
+          },
+        },
+      }),
+    );
+    expect(machine.problem).toBeUndefined();
+    expect(machine.network?.proxy).toEqual({
+      mode: 'fixed_servers',
+      proxyRules: 'proxy.hospital.example:8080',
+      proxyBypassRules: '<local>, *.hospital.example',
+    });
+    expect(machine.network?.caBundleFile).toBe(bundle);
+    expect(machine.network?.authorities?.map((c) => c.subject)).toEqual([
+      'CN=Hospital Fixture Root CA',
+    ]);
+    const pac = readMachineConfig(
+      fileWith({
+        network: { proxy: { mode: 'pac_script', pacUrl: 'http://wpad.hospital.example/wpad.dat' } },
+      }),
+    );
+    expect(pac.network?.proxy).toEqual({
+      mode: 'pac_script',
+      pacScript: 'http://wpad.hospital.example/wpad.dat',
+    });
+  });
+
+  it('issue 17: network settings that cannot work are refused, each named by its path', () => {
+    expect(problemOf({ network: { proxy: { mode: 'auto' } } })).toBe(
+      'network.proxy.mode: Enter one of system, direct, auto_detect, pac_script, fixed_servers',
+    );
+    expect(problemOf({ network: { proxy: { mode: 'fixed_servers' } } })).toBe(
+      'network.proxy.server: fixed_servers needs server',
+    );
+    expect(problemOf({ network: { proxy: { mode: 'direct', server: 'p:8080' } } })).toBe(
+      'network.proxy.server: only with mode fixed_servers',
+    );
+    expect(
+      problemOf({ network: { proxy: { mode: 'fixed_servers', server: 'http://ann:pw@p:8080' } } }),
+    ).toBe('network.proxy.server: Enter the proxy as host:port (no user name or password)');
+    expect(problemOf({ network: { caBundleFile: 'certs/root.pem' } })).toBe(
+      'network.caBundleFile: Enter the full path of a PEM file',
+    );
+    const missing = path.join(tmpdir(), 'no-such-dir', 'root.pem');
+    expect(problemOf({ network: { caBundleFile: missing } })).toBe(
+      `network.caBundleFile: ${missing} could not be read (ENOENT)`,
+    );
+    const empty = configFile('not a certificate');
+    expect(problemOf({ network: { caBundleFile: empty } })).toBe(
+      `network.caBundleFile: ${empty} holds no PEM certificate (-----BEGIN CERTIFICATE-----)`,
     );
   });
 
@@ -215,116 +278,5 @@ describe('the machine-wide configuration file', () => {
     expect(machineConfigPath({}, 'linux')).toBe('/etc/latchkey/config.json');
     expect(machineConfigPath(env, 'linux', true)).toBe('/etc/latchkey/config.json');
     expect(machineConfigPath(env, 'win32', true)).toBe('D:\\Data\\Latchkey\\config.json');
-  });
-});
-
-/** A stand-in for electron-updater's autoUpdater that counts checks. */
-function fakeUpdater() {
-  const updater: UpdaterLike & { checks: number } = {
-    updateConfigPath: null,
-    autoDownload: false,
-    autoInstallOnAppQuit: false,
-    allowDowngrade: true,
-    allowPrerelease: true,
-    checks: 0,
-    checkForUpdates: async () => {
-      updater.checks += 1;
-      return null;
-    },
-  };
-  return updater;
-}
-
-describe('updates', () => {
-  const withUpdates = (updates: MachineConfig['updates']): MachineConfig => ({
-    ...noMachineConfig(),
-    ...(updates ? { updates } : {}),
-    file: '/etc/latchkey/config.json',
-  });
-  const start = (machine: MachineConfig, platform: NodeJS.Platform, packaged = true) => {
-    const updater = fakeUpdater();
-    const load = vi.fn(async () => updater);
-    const timers = new ManualTimers();
-    const log: string[] = [];
-    const configDir = mkdtempSync(path.join(tmpdir(), 'latchkey-updates-'));
-    const started = startUpdates({
-      machine,
-      packaged,
-      platform,
-      configDir,
-      load,
-      timers,
-      log: (m) => log.push(m),
-    });
-    return { updater, load, timers, log, configDir, started };
-  };
-
-  it('R125: off by default: without an address electron-updater is never even loaded', async () => {
-    for (const platform of ['darwin', 'win32', 'linux'] as const) {
-      const s = start(noMachineConfig(), platform);
-      await s.started;
-      s.timers.advance(2 * DAY);
-      expect(s.load).not.toHaveBeenCalled();
-      expect(s.log).toEqual([]);
-    }
-  });
-
-  it('R125: from the file’s https address only, at start and then daily; no downgrade', async () => {
-    const s = start(withUpdates({ url: 'https://updates.example.org/latchkey' }), 'darwin');
-    const stop = await s.started;
-    expect(s.updater.checks).toBe(1);
-    const feed = path.join(s.configDir, 'machine-update.yml');
-    expect(s.updater.updateConfigPath).toBe(feed);
-    expect(JSON.parse(readFileSync(feed, 'utf8'))).toEqual({
-      provider: 'generic',
-      url: 'https://updates.example.org/latchkey',
-      updaterCacheDirName: 'latchkey-updater',
-    });
-    expect(s.updater).toMatchObject({ allowDowngrade: false, allowPrerelease: false });
-    s.timers.advance(DAY - 1);
-    expect(s.updater.checks).toBe(1);
-    s.timers.advance(1);
-    expect(s.updater.checks).toBe(2);
-    stop();
-    s.timers.advance(3 * DAY);
-    expect(s.updater.checks).toBe(2);
-  });
-
-  it('R125: Windows updates only with the publisher pinned, so an unsigned installer is refused', async () => {
-    const unpinned = start(withUpdates({ url: 'https://u.example.org' }), 'win32');
-    await unpinned.started;
-    expect(unpinned.load).not.toHaveBeenCalled();
-    expect(unpinned.log.join()).toContain('updates.publisherName');
-    const pinned = start(
-      withUpdates({ url: 'https://u.example.org', publisherName: ['Latchkey Ltd'] }),
-      'win32',
-    );
-    await pinned.started;
-    expect(pinned.updater.checks).toBe(1);
-    const feed = readFileSync(pinned.updater.updateConfigPath ?? '', 'utf8');
-    expect(JSON.parse(feed)).toMatchObject({ publisherName: ['Latchkey Ltd'] });
-  });
-
-  it('never in a development build, nor on Linux (no signature check there)', async () => {
-    const dev = start(withUpdates({ url: 'https://u.example.org' }), 'darwin', false);
-    const linux = start(withUpdates({ url: 'https://u.example.org' }), 'linux');
-    await Promise.all([dev.started, linux.started]);
-    expect(dev.load).not.toHaveBeenCalled();
-    expect(linux.load).not.toHaveBeenCalled();
-    expect(linux.log.join()).toContain('Linux');
-  });
-
-  it('a failed check is logged and the next day’s check still comes', async () => {
-    const s = start(withUpdates({ url: 'https://u.example.org' }), 'darwin');
-    s.updater.checkForUpdates = async () => {
-      s.updater.checks += 1;
-      throw new Error('feed unreachable');
-    };
-    await s.started;
-    await vi.waitFor(() =>
-      expect(s.log).toContain('latchkey: update check failed: feed unreachable'),
-    );
-    s.timers.advance(DAY);
-    expect(s.updater.checks).toBe(2);
   });
 });

@@ -6,10 +6,15 @@ import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
 import type { IpcEvent } from '../../common/ipc/contract.ts';
 import { serveBundleFile } from '../../main/app-protocol.ts';
 import type { ClipboardLike } from '../../main/clipboard.ts';
+import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
+import type { InstallationState } from '../../main/installation-state.ts';
+import type { MachineConfig } from '../../main/machine-config.ts';
 import { dispatch, OPERATIONS, type SenderEvent } from '../../main/ipc.ts';
 import type { SafeStorageLike } from '../../main/session-vault.ts';
+import { silentLog, type Log } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
+import { FakeNetSession } from '../main/fake-net.ts';
 
 /**
  * The console in Chromium, wired as Electron wires it but for the transport: the built renderer
@@ -135,6 +140,12 @@ export interface HarnessOptions {
   rendererDir: string;
   preloadScript: string;
   viewport?: { width: number; height: number };
+  /** Main's log (issue 17); nothing is kept by default. */
+  log?: Log;
+  /** What IT manages (issue 17); nothing by default. */
+  machine?: MachineConfig;
+  /** The About view's facts (issue 17); a development run's by default. */
+  installation?: InstallationState;
 }
 
 /** Starts main's parts, serves the renderer and opens a page with the preload in place. */
@@ -165,7 +176,14 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     store: new MemoryStore(),
     safeStorage,
     clipboard,
-    machine: { connections: [], allowUserConnections: true },
+    machine: o.machine ?? { connections: [], allowUserConnections: true },
+    ...(o.installation ? { installation: o.installation } : {}),
+    network: createApiNetwork(
+      new FakeNetSession(),
+      {},
+      { log: (o.log ?? silentLog).topic('network') },
+    ),
+    log: o.log ?? silentLog,
     emit,
     timers,
     chooseSavePath: async (defaultName) => {

@@ -9,11 +9,14 @@ import type {
   IpcOutput,
   IpcResult,
 } from '../../common/ipc/contract.ts';
+import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
 import type { MachineConfig } from '../../main/connections.ts';
 import { dispatch, TrustedSenders, type SenderEvent } from '../../main/ipc.ts';
+import { silentLog } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
 import { clipboard, FakeWebContents, safeStorage } from '../main/fake-electron.ts';
+import { FakeNetSession } from '../main/fake-net.ts';
 
 /** Timers a test moves by hand (the idle lock, the clipboard) while real I/O keeps real time. */
 export class ManualTimers implements Timers {
@@ -75,6 +78,8 @@ export interface HarnessOptions {
   now?: () => number;
   /** The axios timeout of each connection's client. */
   timeoutMs?: number;
+  /** The session the clients' requests go through (a fresh fake one by default). */
+  netSession?: FakeNetSession;
 }
 
 /**
@@ -93,11 +98,16 @@ export function startConsoleMain(o: HarnessOptions = {}): ConsoleHarness {
   const answers: unknown[] = [];
   const tokens = new Set<string>();
   const timers = new ManualTimers();
+  const machine = { connections: [], allowUserConnections: true, ...o.machine };
   const main = createConsole({
     store,
     safeStorage,
     clipboard,
-    machine: { connections: [], allowUserConnections: true, ...o.machine },
+    machine,
+    // Chromium's network, emulated over real sockets (test/main/fake-net.ts).
+    network: createApiNetwork(o.netSession ?? new FakeNetSession(), machine.network ?? {}, {
+      log: silentLog,
+    }),
     emit: (event) => events.push(event),
     timers,
     ...(o.now ? { now: o.now } : {}),
