@@ -8,7 +8,7 @@
  *    package-lock.json (`npm sbom`, no node_modules needed), with Electron itself added: it is a
  *    development dependency of the build, yet every installer ships it.
  * 2. Detect-Latchkey-<version>.ps1: an Intune detection script for the MSI, keyed by the MSI's
- *    UpgradeCode (electron-builder.yml) and this version (deploy/windows/Detect-Latchkey.ps1).
+ *    UpgradeCode (electron-builder.yml) and this version (build/deploy/windows/Detect-Latchkey.ps1).
  * 3. <artifact>.sha256 beside every artifact, and SHA256SUMS for all of them (`sha256sum -c`).
  */
 import { execFileSync } from 'node:child_process';
@@ -100,9 +100,12 @@ export function upgradeCode(root: string): string {
   return config.msi.upgradeCode;
 }
 
-/** The Intune detection script for this version, from the template in deploy/windows. */
+/** The Intune detection script for this version, from the template in build/deploy/windows. */
 export function writeDetectionScript(root: string, dir: string, version: string): string {
-  const template = readFileSync(path.join(root, 'deploy/windows/Detect-Latchkey.ps1'), 'utf8');
+  const template = readFileSync(
+    path.join(root, 'build/deploy/windows/Detect-Latchkey.ps1'),
+    'utf8',
+  );
   const file = path.join(dir, `Detect-Latchkey-${version}.ps1`);
   const script = template
     .replace(

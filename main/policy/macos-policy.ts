@@ -1,7 +1,7 @@
 import { parse as parsePlist } from 'plist';
 import { CONNECTIONS_NAME, NATIVE_NAMES, setAt } from './settings-catalog.ts';
 
-// macOS managed preferences (issue 17): a configuration profile (deploy/macos/Latchkey.mobileconfig,
+// macOS managed preferences (issue 17): a configuration profile (build/deploy/macos/Latchkey.mobileconfig,
 // deployed by Jamf, Intune or any MDM) with a payload of type org.latchkey.console makes macOS
 // write /Library/Managed Preferences/org.latchkey.console.plist, owned by root. Such plists are
 // often binary: `plutil` turns them into XML, which the `plist` package reads.

@@ -1,6 +1,6 @@
 import { CONNECTIONS_NAME, NATIVE_NAMES, setAt } from './settings-catalog.ts';
 
-// Windows policy (issue 17): the values the ADMX template (deploy/windows/Latchkey.admx) writes
+// Windows policy (issue 17): the values the ADMX template (build/deploy/windows/Latchkey.admx) writes
 // under HKLM\SOFTWARE\Policies\Latchkey\Console, as Group Policy or Intune's ADMX ingestion puts
 // them there. Read with `reg query KEY /s` (HKLM\SOFTWARE\Policies is writable by administrators
 // only, and is not redirected for 32/64-bit), whose output is parsed here.

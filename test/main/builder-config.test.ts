@@ -239,10 +239,10 @@ describe('the README’s For IT section and electron-builder.yml agree', () => {
 
   it('the policy templates it points IT to exist', () => {
     for (const file of [
-      'deploy/windows/Latchkey.admx',
-      'deploy/windows/en-US/Latchkey.adml',
-      'deploy/windows/Detect-Latchkey.ps1',
-      'deploy/macos/Latchkey.mobileconfig',
+      'build/deploy/windows/Latchkey.admx',
+      'build/deploy/windows/en-US/Latchkey.adml',
+      'build/deploy/windows/Detect-Latchkey.ps1',
+      'build/deploy/macos/Latchkey.mobileconfig',
     ]) {
       expect(MENTIONED, file).toContain(file);
       expect(existsSync(path.join(ROOT, file)), file).toBe(true);

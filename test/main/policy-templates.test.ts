@@ -13,11 +13,11 @@ import {
 import { CONNECTIONS_NAME, NATIVE_NAMES } from '../../main/policy/settings-catalog.ts';
 import { layerOfRegistry, parseRegQuery, POLICY_KEY } from '../../main/policy/windows-policy.ts';
 
-// Issue 17: the templates IT deploys (deploy/windows/Latchkey.admx + en-US/Latchkey.adml,
-// deploy/macos/Latchkey.mobileconfig) name exactly the settings the console reads, with the
+// Issue 17: the templates IT deploys (build/deploy/windows/Latchkey.admx + en-US/Latchkey.adml,
+// build/deploy/macos/Latchkey.mobileconfig) name exactly the settings the console reads, with the
 // same allowed values; a registry written from the ADMX reads back as valid policy.
 
-const DEPLOY = path.resolve(import.meta.dirname, '../../deploy');
+const DEPLOY = path.resolve(import.meta.dirname, '../../build/deploy');
 const xml = (file: string) =>
   new DOMParser().parseFromString(readFileSync(path.join(DEPLOY, file), 'utf8'), 'text/xml');
 const admx = xml('windows/Latchkey.admx');
