@@ -13,7 +13,10 @@ import {
 } from './error-answers.ts';
 import { html } from './html.ts';
 import { apiPlugin } from './api/plugin.ts';
+import { ProductSignIns } from './oidc/interactions.ts';
+import { mountProvider, ProviderHolder } from './oidc/mount.ts';
 import { accountRoutes } from './pages/account-routes.ts';
+import { interactionRoutes } from './pages/interaction-routes.ts';
 import { page } from './pages/layout.ts';
 import { loginRoutes } from './pages/login-routes.ts';
 import { recoveryRoutes } from './pages/recovery-routes.ts';
@@ -44,6 +47,13 @@ function formExpired(reply: FastifyReply) {
   );
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's OpenID Connect provider (service/oidc). */
+    oidc: ProviderHolder;
+  }
+}
+
 /** The account service as a Fastify app; `server.ts` listens, tests use it on loopback. */
 export async function buildApp(
   ctx: ServiceContext,
@@ -64,6 +74,12 @@ export async function buildApp(
         }
       : false,
   });
+  const oidc = new ProviderHolder(ctx, (message, fields) => app.log.error(fields, message));
+  await oidc.provider();
+  oidc.start();
+  app.decorate('oidc', oidc);
+  // First: the provider's addresses are answered by oidc-provider, before any other hook.
+  mountProvider(app, oidc, headers);
   await registerSecurityHeaders(app, ctx.config);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -85,10 +101,12 @@ export async function buildApp(
       .header('cache-control', 'public, max-age=3600')
       .send(STYLESHEET),
   );
-  loginRoutes(app, ctx);
-  recoveryRoutes(app, ctx);
-  resetRoutes(app, ctx);
-  accountRoutes(app, ctx);
+  const signIns = new ProductSignIns(ctx, oidc);
+  loginRoutes(app, ctx, signIns);
+  interactionRoutes(app, ctx, signIns);
+  recoveryRoutes(app, ctx, signIns);
+  resetRoutes(app, ctx, signIns);
+  accountRoutes(app, ctx, signIns);
 
   app.setNotFoundHandler((request, reply) =>
     isApiUrl(request.url)

@@ -9,6 +9,7 @@ import { bindAuditKeys, loadAuditKeys } from './domain/audit-keys.ts';
 import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
 import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
+import { LogoutDispatcher } from './oidc/logout-dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
 import { openStore, type Store } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
@@ -18,6 +19,8 @@ export interface RunningService {
   ctx: ServiceContext;
   store: Store;
   dispatcher: MailDispatcher;
+  /** Delivers back-channel logout tokens to the products (service/oidc). */
+  logouts: LogoutDispatcher;
   /** Notes the audit chain's head outside the database (R78). */
   checkpoints: AuditCheckpointWriter;
   /** The address it listens on, e.g. http://127.0.0.1:8787. */
@@ -89,8 +92,16 @@ export async function startService(
     pollMs: options.mailPollMs ?? 1000,
     log: (message, fields) => app.log.warn(fields, message),
   });
-  wake(() => dispatcher.wake());
+  const logouts = new LogoutDispatcher(ctx, {
+    pollMs: options.mailPollMs ?? 1000,
+    log: (message, fields) => app.log.warn(fields, message),
+  });
+  wake(() => {
+    dispatcher.wake();
+    logouts.wake();
+  });
   dispatcher.start();
+  logouts.start();
   const checkpoints = new AuditCheckpointWriter(ctx.db, {
     file: config.auditCheckpointFile,
     intervalMs: options.auditCheckpointMs ?? config.auditCheckpointMs,
@@ -108,12 +119,14 @@ export async function startService(
     ctx,
     store,
     dispatcher,
+    logouts,
     checkpoints,
     url,
     async close() {
       await app.close();
       await ctx.search.close();
       await dispatcher.stop();
+      await logouts.stop();
       // Last: the events the dispatcher wrote while stopping are in the final checkpoint.
       await checkpoints.stop();
       if (!options.store) await store.close();

@@ -67,25 +67,49 @@ export async function endProductSessions(db: Db, clock: Clock, accountId: string
     .where('client_id', 'in', [...signIns.keys()])
     .where('backchannel_logout_uri', 'is not', null)
     .execute();
-  const now = clock.now();
   const deliveries = listening.flatMap(({ client_id }) => {
     const sids = [...(signIns.get(client_id) ?? [])];
-    return (sids.length ? sids : [null]).map((sid) => ({
-      id: newId(),
-      account_id: accountId,
-      client_id,
-      sid,
-      created_at: now,
-      status: 'queued',
-      attempts: 0,
-      next_attempt_at: now,
-      lease_until: null,
-      last_error: null,
-      delivered_at: null,
-    }));
+    return (sids.length ? sids : [null]).map((sid) =>
+      deliveryRow(clock, { accountId, clientId: client_id, sid }),
+    );
   });
   if (deliveries.length) await db.insertInto('oidc_logout_deliveries').values(deliveries).execute();
   return deliveries.length;
+}
+
+interface LogoutTarget {
+  accountId: string;
+  clientId: string;
+  sid: string | null;
+}
+
+function deliveryRow(clock: Clock, target: LogoutTarget) {
+  const now = clock.now();
+  return {
+    id: newId(),
+    account_id: target.accountId,
+    client_id: target.clientId,
+    sid: target.sid,
+    created_at: now,
+    status: 'queued',
+    attempts: 0,
+    next_attempt_at: now,
+    lease_until: null,
+    last_error: null,
+    delivered_at: null,
+  };
+}
+
+/**
+ * Queues one back-channel logout (RP-initiated logout ends a browser's provider session: each
+ * product signed in in it is told through the same retried outbox).
+ */
+export async function queueProductLogout(
+  db: Db,
+  clock: Clock,
+  target: LogoutTarget,
+): Promise<void> {
+  await db.insertInto('oidc_logout_deliveries').values(deliveryRow(clock, target)).execute();
 }
 
 /** One product's back-channel logout as the account view shows it. */

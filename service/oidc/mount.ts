@@ -1,0 +1,100 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import type Provider from 'oidc-provider';
+import type { ServiceContext } from '../context.ts';
+import type { SecurityHeaders } from '../security-headers.ts';
+import { loadProviderKeys } from './keys.ts';
+import { createProvider, PROVIDER_PREFIX } from './provider.ts';
+
+/** How often a process looks for rotated keys in the store. */
+const KEY_RELOAD_MS = 30_000;
+
+const PROVIDER_PATH = new RegExp(
+  `^(?:/\\.well-known/openid-configuration|${PROVIDER_PREFIX})(?:[/?#]|$)`,
+);
+
+/** True for the addresses oidc-provider answers itself. */
+export const isProviderUrl = (url: string): boolean => PROVIDER_PATH.test(url);
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+
+/**
+ * The running provider of this process. It is rebuilt when the store's keys change (`keys
+ * rotate` in another process: seen within KEY_RELOAD_MS) or when the issuer does (without
+ * PUBLIC_URL the issuer is the address bound, known only once the service listens).
+ */
+export class ProviderHolder {
+  private current: { provider: Provider; handler: Handler; fingerprint: string } | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly ctx: ServiceContext,
+    private readonly log: (message: string, fields: Record<string, unknown>) => void,
+  ) {}
+
+  /** The provider for this request: rebuilt first when the issuer changed. */
+  async provider(): Promise<Provider> {
+    if (!this.current || this.current.provider.issuer !== this.ctx.config.publicUrl)
+      await this.reload(true);
+    return (this.current as { provider: Provider }).provider;
+  }
+
+  async handler(): Promise<Handler> {
+    await this.provider();
+    return (this.current as { handler: Handler }).handler;
+  }
+
+  /** Reads the keys; rebuilds the provider when they changed (or when `force`). */
+  async reload(force = false): Promise<void> {
+    const keys = await loadProviderKeys(this.ctx.db, this.ctx.clock);
+    if (!force && this.current?.fingerprint === keys.fingerprint) return;
+    const provider = createProvider(this.ctx, keys, this.log);
+    this.current = { provider, handler: provider.callback(), fingerprint: keys.fingerprint };
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      this.reload().catch((error: unknown) =>
+        this.log('openid provider key reload failed', { error: String(error) }),
+      );
+    }, KEY_RELOAD_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+/**
+ * Hands the provider's addresses to oidc-provider before Fastify does anything with them: the
+ * reply is hijacked in the first onRequest hook, so the body is not parsed (the provider reads
+ * the raw stream), no page CSRF check or page error handler applies (the provider has its own
+ * state and xsrf checks), and the security headers are written to the raw response here. Its
+ * inline form-post script gets a hash in `script-src` from the provider itself.
+ */
+export function mountProvider(
+  app: FastifyInstance,
+  holder: ProviderHolder,
+  headers: SecurityHeaders,
+): void {
+  // Without the pages' `cache-control: no-store`: the provider sets it where it matters (tokens,
+  // authorization), and discovery and the JWKS may be cached.
+  const rest = { ...headers };
+  delete rest['cache-control'];
+  const providerHeaders = {
+    ...rest,
+    'content-security-policy': (rest['content-security-policy'] ?? '').replace(
+      'default-src',
+      "script-src 'self';default-src",
+    ),
+  };
+  app.addHook('onRequest', async (request, reply) => {
+    if (!isProviderUrl(request.url)) return;
+    reply.hijack();
+    for (const [name, value] of Object.entries(providerHeaders)) reply.raw.setHeader(name, value);
+    const handle = await holder.handler();
+    await handle(request.raw, reply.raw);
+  });
+  app.addHook('onClose', async () => holder.stop());
+}
