@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { ServiceContext } from '../context.ts';
+import type { Clock } from '../clock.ts';
+import type { Db, ServiceContext } from '../context.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { RETRY_DELAYS_MS } from '../mail/dispatcher.ts';
 import { pruneOidcModels } from './adapter.ts';
@@ -13,6 +14,20 @@ const LEASE_MS = 60_000;
 const BATCH = 20;
 /** Finished deliveries stay visible in the account view this long. */
 const KEPT_MS = 30 * 24 * 60 * 60_000;
+
+/**
+ * Drops what has expired: the provider's records, retired keys nothing valid was signed with,
+ * and finished deliveries older than KEPT_MS. Every idle dispatcher pass runs it.
+ */
+export async function pruneProviderState(db: Db, clock: Clock): Promise<void> {
+  await pruneOidcModels(db, clock);
+  await pruneRetiredKeys(db, clock);
+  await db
+    .deleteFrom('oidc_logout_deliveries')
+    .where('status', '!=', 'queued')
+    .where('created_at', '<', clock.now() - KEPT_MS)
+    .execute();
+}
 
 export interface LogoutDispatcherOptions {
   pollMs?: number;
@@ -85,7 +100,7 @@ export class LogoutDispatcher {
   private async tick(): Promise<void> {
     try {
       while (!this.stopped && (await this.pass()) > 0);
-      if (!this.stopped) await this.prune();
+      if (!this.stopped) await pruneProviderState(this.ctx.db, this.ctx.clock);
     } catch (error) {
       this.options.log?.('back-channel logout pass failed', { error: String(error) });
     }
@@ -97,17 +112,6 @@ export class LogoutDispatcher {
       this.running = undefined;
     });
     return this.running;
-  }
-
-  private async prune(): Promise<void> {
-    const { db, clock } = this.ctx;
-    await pruneOidcModels(db, clock);
-    await pruneRetiredKeys(db, clock);
-    await db
-      .deleteFrom('oidc_logout_deliveries')
-      .where('status', '!=', 'queued')
-      .where('created_at', '<', clock.now() - KEPT_MS)
-      .execute();
   }
 
   private async runPass(): Promise<number> {

@@ -220,10 +220,36 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /**
- * A product sign-in without a browser: the product's start address, Latchkey's Log In (`browser`
- * keeps Latchkey's cookies), then back to the product, which redeems the code. Answers the
- * product's page text, or throws with the page Latchkey answered instead.
+ * A product sign-in without a browser, up to the redirect back to the product: the product's
+ * authorization request, Latchkey's Log In when it asks (`browser` keeps Latchkey's cookies),
+ * and the address Latchkey sends the browser back to. Throws with the page Latchkey answered
+ * when it sends the browser nowhere.
  */
+export async function redirectBack(
+  rp: RelyingParty,
+  browser: WebClient,
+  identifier: string,
+  password: string,
+  o: StartOptions = {},
+): Promise<URL> {
+  const authorization = await rp.authorizationUrl(o);
+  let response = await browser.get(authorization.href);
+  const follow = async () => {
+    for (let hops = 0; response.location && !isProduct(rp, response.location) && hops < 5; hops++)
+      response = await browser.get(response.location);
+  };
+  await follow();
+  if (response.heading === 'Log In') {
+    const uid = /name="interaction" value="([^"]+)"/.exec(response.body)?.[1] ?? '';
+    response = await browser.post('/login', { identifier, password, interaction: uid });
+    await follow();
+  }
+  if (!response.location)
+    throw new Error(`Latchkey answered "${response.heading}": ${response.text}`);
+  return new URL(response.location);
+}
+
+/** A whole product sign-in (see `redirectBack`); answers the product's page text. */
 export async function signInThroughProduct(
   rp: RelyingParty,
   browser: WebClient,
@@ -231,19 +257,8 @@ export async function signInThroughProduct(
   password: string,
   o: StartOptions = {},
 ): Promise<string> {
-  const authorization = await rp.authorizationUrl(o);
-  let response = await browser.get(authorization.href);
-  for (let hops = 0; response.location && !isProduct(rp, response.location) && hops < 5; hops++)
-    response = await browser.get(response.location);
-  if (response.heading === 'Log In') {
-    const uid = /name="interaction" value="([^"]+)"/.exec(response.body)?.[1] ?? '';
-    response = await browser.post('/login', { identifier, password, interaction: uid });
-    for (let hops = 0; response.location && !isProduct(rp, response.location) && hops < 5; hops++)
-      response = await browser.get(response.location);
-  }
-  if (!response.location)
-    throw new Error(`Latchkey answered "${response.heading}": ${response.text}`);
-  const product = await fetch(response.location);
+  const back = await redirectBack(rp, browser, identifier, password, o);
+  const product = await fetch(back);
   return textOf(await product.text());
 }
 
