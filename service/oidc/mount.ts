@@ -32,6 +32,15 @@ export class ProviderHolder {
     private readonly log: (message: string, fields: Record<string, unknown>) => void,
   ) {}
 
+  /** The issuer: PUBLIC_URL (or the address bound, without one). */
+  get issuer(): string {
+    return this.ctx.config.publicUrl;
+  }
+
+  get trustProxy(): boolean {
+    return this.ctx.config.trustProxy;
+  }
+
   /** The provider for this request: rebuilt first when the issuer changed. */
   async provider(): Promise<Provider> {
     if (!this.current || this.current.provider.issuer !== this.ctx.config.publicUrl)
@@ -67,6 +76,22 @@ export class ProviderHolder {
 }
 
 /**
+ * Makes the request name the issuer's origin, whatever its Host and X-Forwarded-* headers say:
+ * the provider builds absolute addresses (discovery, the resume step, logout forms) from the
+ * request, and they must never come from a header a client chose (R18), while its cookies are
+ * Secure exactly when PUBLIC_URL is https (behind a TLS proxy, with or without TRUST_PROXY). The
+ * provider runs with `proxy` on, so it reads these pinned values; X-Forwarded-For, which gives
+ * the client address, is kept only when TRUST_PROXY says a proxy sets it.
+ */
+export function pinToIssuer(req: IncomingMessage, issuer: string, trustProxy: boolean): void {
+  const url = new URL(issuer);
+  req.headers.host = url.host;
+  req.headers['x-forwarded-host'] = url.host;
+  req.headers['x-forwarded-proto'] = url.protocol.slice(0, -1);
+  if (!trustProxy) delete req.headers['x-forwarded-for'];
+}
+
+/**
  * Hands the provider's addresses to oidc-provider before Fastify does anything with them: the
  * reply is hijacked in the first onRequest hook, so the body is not parsed (the provider reads
  * the raw stream), no page CSRF check or page error handler applies (the provider has its own
@@ -91,6 +116,7 @@ export function mountProvider(
   };
   app.addHook('onRequest', async (request, reply) => {
     if (!isProviderUrl(request.url)) return;
+    pinToIssuer(request.raw, holder.issuer, holder.trustProxy);
     reply.hijack();
     for (const [name, value] of Object.entries(providerHeaders)) reply.raw.setHeader(name, value);
     const handle = await holder.handler();

@@ -216,7 +216,8 @@ export function createProvider(
   log: (message: string, fields: Record<string, unknown>) => void,
 ): Provider {
   const provider = new Provider(ctx.config.publicUrl, providerConfiguration(ctx, keys));
-  provider.proxy = ctx.config.trustProxy;
+  // Reads the protocol and host that mount.ts `pinToIssuer` sets from PUBLIC_URL on every request.
+  provider.proxy = true;
   const prototype = provider.Client.prototype as ClientShim;
   prototype.compareClientSecret = function (this: ClientShim, presented: string) {
     return typeof this.clientSecret === 'string' && secretMatches(this.clientSecret, presented);

@@ -1,6 +1,8 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashToken } from '../../service/ids.ts';
+import { registerClient } from '../../service/oidc/clients.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { RelyingParty, redirectBack, signInThroughProduct } from '../support/relying-party.ts';
 import { startTestService, WebClient, type TestService } from '../support/service.ts';
@@ -354,6 +356,76 @@ describe('RP-initiated logout', () => {
     expect((await browser.get('/')).location).toBe('/login');
     await svc.logouts.drain();
     expect(eics.logoutTokens).toHaveLength(1);
+  });
+});
+
+/** A GET with whatever Host and forwarding headers a client likes (fetch would set its own). */
+function rawGet(url: string, headers: Record<string, string>) {
+  return new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+    (resolve, reject) => {
+      const req = httpRequest(url, { headers }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+      req.on('error', reject);
+      req.end();
+    },
+  );
+}
+
+describe('addresses and cookies come from PUBLIC_URL, never from the request (R18)', () => {
+  const forged = {
+    host: 'evil.example',
+    'x-forwarded-host': 'evil.example',
+    'x-forwarded-proto': 'https',
+  };
+
+  it('a forged Host or X-Forwarded-Host changes nothing the provider answers', async () => {
+    const discovery = await rawGet(`${svc.url}/.well-known/openid-configuration`, forged);
+    expect(discovery.status).toBe(200);
+    expect(discovery.body).not.toContain('evil.example');
+    expect(JSON.parse(discovery.body)).toMatchObject({ token_endpoint: `${svc.url}/oidc/token` });
+    const authorize = await rawGet(authorizeUrl({}), forged);
+    expect(authorize.status).toBe(303);
+    expect(authorize.headers.location).toMatch(/^\/interaction\/|^http:\/\/127\.0\.0\.1:/);
+    expect(JSON.stringify(authorize.headers)).not.toContain('evil.example');
+  });
+
+  it('behind a TLS proxy (PUBLIC_URL https, TRUST_PROXY unset): https addresses and Secure cookies', async () => {
+    const tls = await startTestService({
+      env: { PUBLIC_URL: 'https://login.harbour.test', CSRF_SECRET: 'x'.repeat(40) },
+    });
+    try {
+      const tlsOrg = await seedOrganization(tls.ctx, 'Harbour Hospital');
+      expect(tlsOrg).toBeTruthy();
+      const registered = await registerClient(tls.ctx.db, tls.ctx.clock, {
+        product: 'emresource',
+        redirectUris: ['https://emresource.example.org/callback'],
+      });
+      if (!registered.ok) throw new Error('not registered');
+      const discovery = await rawGet(`${tls.url}/.well-known/openid-configuration`, {});
+      expect(JSON.parse(discovery.body)).toMatchObject({
+        issuer: 'https://login.harbour.test',
+        authorization_endpoint: 'https://login.harbour.test/oidc/auth',
+      });
+      const query = new URLSearchParams({
+        client_id: registered.clientId,
+        redirect_uri: 'https://emresource.example.org/callback',
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+        code_challenge_method: 'S256',
+      });
+      const authorize = await rawGet(`${tls.url}/oidc/auth?${query}`, {});
+      expect(authorize.status).toBe(303);
+      const cookies = authorize.headers['set-cookie'] ?? [];
+      expect(cookies.length).toBeGreaterThan(0);
+      for (const cookie of cookies) expect(cookie).toMatch(/;\s*secure/i);
+    } finally {
+      await tls.close();
+    }
   });
 });
 
