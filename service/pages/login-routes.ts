@@ -106,6 +106,16 @@ function loginPage(
   });
 }
 
+/** An organization that moved to an external login service: where to sign in instead. */
+function elsewherePage(url: string, product: ProductSignIn | undefined) {
+  const what = product ? product.client.productName : 'your products';
+  return page({
+    title: 'Sign In Elsewhere',
+    body: html`<p>Your organization now signs in through its own login service, not here.</p>
+      <p>To sign in to ${what}, use <a href="${url}">${url}</a>.</p>`,
+  });
+}
+
 async function postLogin(
   ctx: ServiceContext,
   signIns: ProductSignIns,
@@ -136,6 +146,7 @@ async function postLogin(
   });
   if (result.kind === 'ambiguous') return again(400, { identifier: AMBIGUOUS });
   if (result.kind === 'failed') return again(401, { password: GENERIC_FAILURE });
+  if (result.kind === 'elsewhere') return sendPage(reply, 403, elsewherePage(result.url, product));
   reply.setCookie(cookieNames(ctx.config).session, result.token, cookieOptions(ctx));
   if (product) return continueProductSignIn(ctx, signIns, request, reply, product, result);
   const returnTo =

@@ -257,6 +257,43 @@ describe('who may sign in to what', () => {
     );
   });
 
+  it('an organization that moved to an external login service: after the right password, Log In says where to sign in', async () => {
+    const moved = await seedOrganization(svc.ctx, 'Moved Clinic', {
+      externalLoginUrl: 'https://login.moved.example/',
+    });
+    const username = 'moved1';
+    await seedAccount(svc.ctx, { organizationId: moved, username });
+    // A wrong password gets the generic failure: nothing is told before the password is right.
+    const wrong = await new WebClient(svc.url).post('/login', {
+      identifier: username,
+      password: 'wrong',
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).not.toContain('login.moved.example');
+    // Log In for Latchkey itself.
+    const pages = new WebClient(svc.url);
+    const told = await pages.post('/login', { identifier: username, password: PASSWORD });
+    expect(told.status).toBe(403);
+    expect(told.heading).toBe('Sign In Elsewhere');
+    expect(told.body).toContain('href="https://login.moved.example/"');
+    expect(pages.cookie('lk_session')).toBeUndefined();
+    // Log In for a product: told the same, and the product gets no sign-in.
+    const before = emresource.signIns.length;
+    await expect(
+      signInThroughProduct(emresource, new WebClient(svc.url), username, PASSWORD),
+    ).rejects.toThrow(
+      /Latchkey answered "Sign In Elsewhere": .*To sign in to EMResource, use https:\/\/login\.moved\.example\//,
+    );
+    expect(emresource.signIns.length).toBe(before);
+    const failed = await svc.ctx.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('type', '=', 'sign_in_failed')
+      .where('detail', 'like', '%external_login_service%')
+      .execute();
+    expect(failed).toHaveLength(2);
+  });
+
   it('single sign-on follows the Latchkey session: signed out of Latchkey, the product asks for Log In again', async () => {
     const p = await person();
     const browser = new WebClient(svc.url);
