@@ -28,8 +28,14 @@ import { registerSecurityHeaders, securityHeadersOf } from './security-headers.t
 // The emailed link is /reset/<token>; the named steps of the flow stay readable in logs.
 const RESET_TOKEN = /\/reset\/(?!(?:challenge|password|done)(?:[/?#]|$))[^/?#]+/g;
 
-/** Redacts bearer secrets (the reset link's token) from any URL that reaches a log line (R72, R76). */
-export const redactUrl = (url: string): string => url.replace(RESET_TOKEN, '/reset/[redacted]');
+// OpenID Connect parameters that carry a token: RP-initiated logout's id_token_hint, and the
+// like should a product put one in an address.
+const TOKEN_PARAMETER =
+  /([?&](?:id_token_hint|logout_token|code|access_token|refresh_token)=)[^&#]*/g;
+
+/** Redacts bearer secrets (the reset link's token, OIDC tokens) from any URL that reaches a log line (R72, R76). */
+export const redactUrl = (url: string): string =>
+  url.replace(RESET_TOKEN, '/reset/[redacted]').replace(TOKEN_PARAMETER, '$1[redacted]');
 
 /** The answer to a form post whose CSRF token is missing, forged or from another session. */
 function formExpired(reply: FastifyReply) {

@@ -150,6 +150,7 @@ async function postReset(
       ),
     );
   await queueRequest(ctx, request, 'password', form.data.identifier);
+  if (product) rememberProduct(ctx, reply, product);
   return reply.redirect(continuing('/forgot-password/sent', product), 303);
 }
 
@@ -203,7 +204,6 @@ export function recoveryRoutes(
   );
   app.get('/forgot-password', async (request, reply) => {
     const product = await queryProduct(signIns, request, reply);
-    if (product) rememberProduct(ctx, reply, product);
     return sendPage(reply, 200, resetPage(csrfToken(ctx, request, reply), '', undefined, product));
   });
   app.post('/forgot-password', (request, reply) => postReset(ctx, signIns, request, reply));
