@@ -99,12 +99,14 @@ export async function keysCommand(
   usageError: UsageError,
 ): Promise<number> {
   if (args.length !== 1 || args[0] !== 'rotate') return usageError('Usage: keys rotate');
-  const { kid, retired } = await rotateSigningKey(ctx.db, ctx.clock);
-  const until = new Date(ctx.clock.now() + RETIRED_KEY_KEPT_MS).toISOString();
-  console.log(`New signing key ${kid} is current (running services use it within 30 seconds).`);
+  const { kid, retired, signsFrom } = await rotateSigningKey(ctx.db, ctx.clock);
+  const at = (ms: number) => new Date(ms).toISOString();
+  console.log(
+    `New signing key ${kid} is published now and signs from ${at(signsFrom)}, once every running service has loaded it.`,
+  );
   if (retired.length)
     console.log(
-      `Previous key ${retired.join(', ')} stays published until ${until}, then is dropped.`,
+      `Previous key ${retired.join(', ')} stays published until ${at(signsFrom + RETIRED_KEY_KEPT_MS)}, then is dropped.`,
     );
   return 0;
 }

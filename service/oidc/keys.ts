@@ -8,7 +8,7 @@ import { newId } from '../ids.ts';
 /** The only signing algorithm: what every relying party library expects by default. */
 export const SIGNING_ALG = 'RS256';
 
-/** The longest any token signed by a key lives (an ID token: provider-config.ts ttl.IdToken). */
+/** The longest any token signed by a key lives (an ID token: provider.ts ttl.IdToken). */
 export const LONGEST_SIGNED_TOKEN_MS = 60 * 60_000;
 
 /**
@@ -17,9 +17,19 @@ export const LONGEST_SIGNED_TOKEN_MS = 60 * 60_000;
  */
 export const RETIRED_KEY_KEPT_MS = LONGEST_SIGNED_TOKEN_MS + 10 * 60_000;
 
+/** How often a running process reloads the keys from the store (mount.ts). */
+export const KEY_RELOAD_MS = 30_000;
+
+/**
+ * A rotated-in key is published this long before it signs: by then every process has reloaded
+ * and publishes it, so no product meets a token signed with a key its JWKS lacks (oidc-provider's
+ * advice for rolling deployments: publish, then sign).
+ */
+export const KEY_PUBLISHED_BEFORE_USE_MS = 2 * KEY_RELOAD_MS;
+
 /** The provider's keys, current first, as a process loads them. */
 export interface ProviderKeys {
-  /** Private JWKs: the current signing key first, then retired ones still published. */
+  /** Private JWKs: the signing key first, then the others published (retiring or upcoming). */
   signing: JWK[];
   /** Cookie-signing secrets, current first. */
   cookie: string[];
@@ -64,19 +74,22 @@ async function liveRows(db: Db, clock: Clock) {
     .execute();
 }
 
-/** Current (never retired) first, newest first; ties by id, so every process picks the same. */
-const byCurrency = (
-  a: { retired_at: number | null; created_at: number; id: string },
-  b: { retired_at: number | null; created_at: number; id: string },
-) =>
-  Number(a.retired_at !== null) - Number(b.retired_at !== null) ||
+type KeyRow = { retired_at: number | null; created_at: number; id: string };
+
+/** Signing now: its time has come (created_at) and not yet passed (retired_at). */
+const signsAt = (row: KeyRow, now: number) =>
+  row.created_at <= now && (row.retired_at === null || row.retired_at > now);
+
+/** The signing key first, then the rest newest first; ties by id, so every process agrees. */
+const inOrder = (now: number) => (a: KeyRow, b: KeyRow) =>
+  Number(signsAt(b, now)) - Number(signsAt(a, now)) ||
   b.created_at - a.created_at ||
   (a.id < b.id ? 1 : -1);
 
 /**
- * The keys to run the provider with, made at first start when there are none. Two processes
- * starting at once may both make one: both keys are then published and every process signs with
- * the same (the newest), which is harmless.
+ * The keys to run the provider with, made at first start when there are none: the key signing
+ * now first, then the ones still (or already) published. Two processes starting at once may
+ * both make one: both are published and every process signs with the same, which is harmless.
  */
 export async function loadProviderKeys(db: Db, clock: Clock): Promise<ProviderKeys> {
   let rows = await liveRows(db, clock);
@@ -86,11 +99,12 @@ export async function loadProviderKeys(db: Db, clock: Clock): Promise<ProviderKe
       rows = await liveRows(db, clock);
     }
   }
-  rows.sort(byCurrency);
+  const now = clock.now();
+  rows.sort(inOrder(now));
   const signing = rows.filter((r) => r.use === 'sig').map((r) => JSON.parse(r.material) as JWK);
   const cookie = rows.filter((r) => r.use === 'cookie').map((r) => r.material);
   const fingerprint = createHash('sha256')
-    .update(rows.map((r) => `${r.id}:${r.retired_at ?? ''}`).join(','))
+    .update(rows.map((r) => `${r.id}:${r.retired_at ?? ''}:${signsAt(r, now)}`).join(','))
     .digest('hex');
   return { signing, cookie, fingerprint };
 }
@@ -103,19 +117,21 @@ export async function currentSigningKey(db: Db, clock: Clock): Promise<JWK & { k
 }
 
 /**
- * Makes a new signing key the current one; the previous stays published (JWKS) until every
- * token it signed has expired (RETIRED_KEY_KEPT_MS), then `pruneRetiredKeys` drops it. Running
- * processes pick the change up when they next reload their keys.
+ * Rotates the signing key: the new one is published at once and signs from
+ * KEY_PUBLISHED_BEFORE_USE_MS later, when the previous one retires; that one stays published
+ * until every token it signed has expired (RETIRED_KEY_KEPT_MS), then `pruneRetiredKeys` drops
+ * it. Running processes follow on their next key reload.
  */
 export async function rotateSigningKey(
   db: Db,
   clock: Clock,
-): Promise<{ kid: string; retired: string[] }> {
+): Promise<{ kid: string; retired: string[]; signsFrom: number }> {
   const fresh = await newSigningKey();
+  const signsFrom = clock.now() + KEY_PUBLISHED_BEFORE_USE_MS;
   return db.transaction().execute(async (trx) => {
     const retired = await trx
       .updateTable('oidc_keys')
-      .set({ retired_at: clock.now() })
+      .set({ retired_at: signsFrom })
       .where('use', '=', 'sig')
       .where('retired_at', 'is', null)
       .returning('id')
@@ -126,16 +142,17 @@ export async function rotateSigningKey(
         id: fresh.kid,
         use: 'sig',
         material: JSON.stringify(fresh),
-        created_at: clock.now(),
+        created_at: signsFrom,
         retired_at: null,
       })
       .execute();
+    const ids = retired.map((r) => r.id);
     await recordAudit(trx, clock, {
       type: 'oidc_key_rotated',
       actor: 'system',
-      detail: { kid: fresh.kid, retired: retired.map((r) => r.id) },
+      detail: { kid: fresh.kid, retired: ids, signsFrom },
     });
-    return { kid: fresh.kid, retired: retired.map((r) => r.id) };
+    return { kid: fresh.kid, retired: ids, signsFrom };
   });
 }
 

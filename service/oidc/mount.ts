@@ -3,11 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
 import type { ServiceContext } from '../context.ts';
 import type { SecurityHeaders } from '../security-headers.ts';
-import { loadProviderKeys } from './keys.ts';
+import { KEY_RELOAD_MS, loadProviderKeys } from './keys.ts';
 import { createProvider, PROVIDER_PREFIX } from './provider.ts';
-
-/** How often a process looks for rotated keys in the store. */
-const KEY_RELOAD_MS = 30_000;
 
 const PROVIDER_PATH = new RegExp(
   `^(?:/\\.well-known/openid-configuration|${PROVIDER_PREFIX})(?:[/?#]|$)`,

@@ -238,7 +238,7 @@ describe('client add', () => {
 
 describe('keys rotate', () => {
   it(
-    'the new key signs; the old one stays in the JWKS until what it signed expired, then is dropped',
+    'the new key is published, then signs; the old one stays in the JWKS until what it signed expired, then is dropped',
     async () => {
       const org = await seedOrganization(svc.ctx, 'Key Rotation Clinic');
       await seedAccount(svc.ctx, { organizationId: org, username: 'rotating' });
@@ -261,24 +261,37 @@ describe('keys rotate', () => {
         const rotated = await cli(['keys', 'rotate']);
         expect(rotated.code).toBe(0);
         expect(rotated.stdout).toContain(`Previous key ${before[0]} stays published until`);
-        // A running process picks the change up on its next key reload (every 30 s).
+        const fresh = await svc.ctx.db
+          .selectFrom('oidc_keys')
+          .select(['id', 'created_at'])
+          .where('use', '=', 'sig')
+          .where('retired_at', 'is', null)
+          .executeTakeFirstOrThrow();
+        // Running processes reload the keys every 30 s; here, at once.
         await svc.app.oidc.reload();
-        const after = await kids();
-        expect(after).toHaveLength(2);
-        expect(after[1]).toBe(before[0]);
+        // Published first, not yet signing: a product may meet it only after its JWKS has it.
+        expect(await kids()).toEqual([before[0], fresh.id]);
+        await signInThroughProduct(rp, browser, 'unused', 'unused');
+        expect(decodeProtectedHeader(rp.signIns.at(-1)?.idToken ?? '').kid).toBe(before[0]);
+
+        // Its time comes (the CLI stamped it with the real clock; the service's clock moves there).
+        svc.clock.advance(fresh.created_at - svc.clock.now() + 1000);
+        await svc.app.oidc.reload();
+        expect(await kids()).toEqual([fresh.id, before[0]]);
         await signInThroughProduct(rp, browser, 'unused', 'unused');
         const newToken = rp.signIns.at(-1)?.idToken ?? '';
-        expect(decodeProtectedHeader(newToken).kid).toBe(after[0]);
-        // Both verify against the published JWKS (openid-client verified the new one already).
+        expect(decodeProtectedHeader(newToken).kid).toBe(fresh.id);
+        // The old key's tokens still verify against the published JWKS.
         const jwks = createRemoteJWKSet(jwksUrl);
         const options = { issuer: svc.url, currentDate: new Date(svc.clock.now()) };
         await expect(jwtVerify(oldToken, jwks, options)).resolves.toBeTruthy();
+        await expect(jwtVerify(newToken, jwks, options)).resolves.toBeTruthy();
 
-        // The CLI stamped the retirement with the real clock; the test service's clock moves past it.
-        svc.clock.advance(RETIRED_KEY_KEPT_MS + 10 * 60_000);
+        // Once what it signed has expired, it is dropped.
+        svc.clock.advance(RETIRED_KEY_KEPT_MS);
         await pruneProviderState(svc.ctx.db, svc.clock);
         await svc.app.oidc.reload();
-        expect(await kids()).toEqual([after[0]]);
+        expect(await kids()).toEqual([fresh.id]);
       } finally {
         await rp.stop();
       }
