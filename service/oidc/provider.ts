@@ -25,15 +25,21 @@ export const PROVIDER_PREFIX = '/oidc';
 /** The path the provider sends a browser to when a person must sign in: the Log In page's door. */
 export const interactionPath = (uid: string): string => `/interaction/${uid}`;
 
-/** The provider's cookie names: its session, the interaction in progress, the resume step. */
-export const PROVIDER_COOKIES = {
-  session: 'lk_oidc_session',
-  interaction: 'lk_oidc_interaction',
-  resume: 'lk_oidc_resume',
-};
+/**
+ * The provider's cookie names: its session, the interaction in progress, the resume step. Over
+ * https they carry the prefixes browsers enforce (R62): `__Host-` (Secure, Path=/, no Domain)
+ * where the path is /, `__Secure-` for the resume cookie, whose path is the resume step's own.
+ */
+export function providerCookieNames(https: boolean) {
+  return {
+    session: `${https ? '__Host-' : ''}lk_oidc_session`,
+    interaction: `${https ? '__Host-' : ''}lk_oidc_interaction`,
+    resume: `${https ? '__Secure-' : ''}lk_oidc_resume`,
+  };
+}
 
-const S = 1;
-const MINUTE = 60 * S;
+/** The provider counts lifetimes in seconds. */
+const MINUTE = 60;
 const DAY = 24 * 60 * MINUTE;
 
 /** The Latchkey sign-in session of the browser making this provider request, if it is full. */
@@ -72,19 +78,19 @@ async function endLatchkeySession(
  */
 function interactionRules(ctx: ServiceContext) {
   const policy = interactionPolicy.base();
-  policy
-    .get('login')
-    ?.checks.add(
-      new Check(
-        'latchkey_session',
-        'End-User authentication is required',
-        'login_required',
-        async (koa: KoaContextWithOIDC) =>
-          (await latchkeyAccount(ctx, koa)) === koa.oidc.session?.accountId
-            ? Check.NO_NEED_TO_PROMPT
-            : Check.REQUEST_PROMPT,
-      ),
-    );
+  policy.get('login')?.checks.add(
+    new Check(
+      'latchkey_session',
+      'End-User authentication is required',
+      'login_required',
+      async (koa: KoaContextWithOIDC) => {
+        const signedIn = await latchkeyAccount(ctx, koa);
+        return signedIn !== undefined && signedIn === koa.oidc.session?.accountId
+          ? Check.NO_NEED_TO_PROMPT
+          : Check.REQUEST_PROMPT;
+      },
+    ),
+  );
   policy.get('consent')?.checks.add(
     new Check(
       'product_access',
@@ -132,7 +138,7 @@ export function providerConfiguration(ctx: ServiceContext, keys: ProviderKeys): 
     jwks: { keys: keys.signing },
     cookies: {
       keys: keys.cookie,
-      names: PROVIDER_COOKIES,
+      names: providerCookieNames(secure),
       long: cookie,
       // Path / (not the interaction's own path): the must-change and security-question steps
       // of a product sign-in are on other pages, and they continue the same interaction.

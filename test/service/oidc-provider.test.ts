@@ -458,8 +458,18 @@ describe('addresses and cookies come from PUBLIC_URL, never from the request (R1
       const authorize = await rawGet(`${tls.url}/oidc/auth?${query}`, {});
       expect(authorize.status).toBe(303);
       const cookies = authorize.headers['set-cookie'] ?? [];
-      expect(cookies.length).toBeGreaterThan(0);
-      for (const cookie of cookies) expect(cookie).toMatch(/;\s*secure/i);
+      expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual([
+        '__Host-lk_oidc_interaction',
+        '__Host-lk_oidc_interaction.sig',
+        '__Secure-lk_oidc_resume',
+        '__Secure-lk_oidc_resume.sig',
+      ]);
+      for (const cookie of cookies) {
+        expect(cookie).toMatch(/;\s*secure/i);
+        expect(cookie).toMatch(/;\s*httponly/i);
+        expect(cookie).not.toMatch(/;\s*domain=/i);
+        if (cookie.startsWith('__Host-')) expect(cookie).toMatch(/;\s*path=\/(;|$)/i);
+      }
     } finally {
       await tls.close();
     }
