@@ -157,6 +157,51 @@ describe('discovery and the code flow', () => {
     expect(publicApp.clientSecret).toBeUndefined();
   });
 
+  it("a code redeemed twice: the second is refused and the first one's tokens are revoked", async () => {
+    const p = await person();
+    const verifier = client.randomPKCECodeVerifier();
+    const authorization = client.buildAuthorizationUrl(emresource.requireConfig(), {
+      redirect_uri: emresource.callbackUrl,
+      scope: 'openid',
+      code_challenge: await client.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+    });
+    const browser = new WebClient(svc.url);
+    const logIn = await browser.follow(authorization.href);
+    const uid = /name="interaction" value="([^"]+)"/.exec(logIn.body)?.[1] ?? '';
+    let response = await browser.post('/login', {
+      identifier: p.username,
+      password: PASSWORD,
+      interaction: uid,
+    });
+    while (response.location && !response.location.startsWith(emresource.origin))
+      response = await browser.get(response.location);
+    const code = new URL(response.location ?? 'http://none/').searchParams.get('code') ?? '';
+    const redeem = () =>
+      fetch(`${svc.url}/oidc/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${emresource.clientId}:${emresource.clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          code,
+          redirect_uri: emresource.callbackUrl,
+          code_verifier: verifier,
+        }),
+      });
+    const first = await redeem();
+    expect(first.status).toBe(200);
+    const { access_token: accessToken } = (await first.json()) as { access_token: string };
+    const second = await redeem();
+    expect(second.status).toBe(400);
+    expect(((await second.json()) as { error: string }).error).toBe('invalid_grant');
+    await expect(
+      client.fetchUserInfo(emresource.requireConfig(), accessToken, p.id),
+    ).rejects.toThrow();
+  });
+
   it('a wrong client secret cannot redeem a code', async () => {
     const p = await person();
     const back = await redirectBack(emresource, new WebClient(svc.url), p.username, PASSWORD);
