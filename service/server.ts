@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
@@ -83,6 +82,9 @@ export async function startService(
   const { store, ctx, wake } = await openService(config, options);
   // Made before the first request, or the first unknown sign-in would cost two hashes (R4).
   await dummyPasswordHash(ctx.hasher);
+  // Loaded only to serve: oidc-provider warns on import under Node 20, and the CLI's other
+  // commands (import, client, keys…) keep a clean stderr for scripts.
+  const { buildApp } = await import('./app.ts');
   const app = await buildApp(ctx, { logger: options.logger ?? false });
   ctx.search.logTo((message, fields) => app.log.info(fields, message));
   const dispatcher = new MailDispatcher(ctx, {
