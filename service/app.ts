@@ -15,7 +15,10 @@ import {
 } from './error-answers.ts';
 import { html } from './html.ts';
 import { apiPlugin } from './api/plugin.ts';
+import { ProductSignIns } from './oidc/interactions.ts';
+import { mountProvider, ProviderHolder } from './oidc/mount.ts';
 import { accountRoutes } from './pages/account-routes.ts';
+import { interactionRoutes } from './pages/interaction-routes.ts';
 import { page } from './pages/layout.ts';
 import { productFooter } from './pages/product-footer.ts';
 import { loginRoutes } from './pages/login-routes.ts';
@@ -30,8 +33,14 @@ import { describeOutage, storeOutageOf } from './store/store-errors.ts';
 // The emailed link is /reset/<token>; the named steps of the flow stay readable in logs.
 const RESET_TOKEN = /\/reset\/(?!(?:challenge|password|done)(?:[/?#]|$))[^/?#]+/g;
 
-/** Redacts bearer secrets (the reset link's token) from any URL that reaches a log line (R72, R76). */
-export const redactUrl = (url: string): string => url.replace(RESET_TOKEN, '/reset/[redacted]');
+// OpenID Connect parameters that carry a token: RP-initiated logout's id_token_hint, and the
+// like should a product put one in an address.
+const TOKEN_PARAMETER =
+  /([?&](?:id_token_hint|logout_token|code|access_token|refresh_token)=)[^&#]*/g;
+
+/** Redacts bearer secrets (the reset link's token, OIDC tokens) from any URL that reaches a log line (R72, R76). */
+export const redactUrl = (url: string): string =>
+  url.replace(RESET_TOKEN, '/reset/[redacted]').replace(TOKEN_PARAMETER, '$1[redacted]');
 
 /** The answer to a form post whose CSRF token is missing, forged or from another session. */
 function formExpired(reply: FastifyReply) {
@@ -61,6 +70,13 @@ const readinessOf = (ctx: ServiceContext) =>
     },
   });
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This process's OpenID Connect provider (service/oidc). */
+    oidc: ProviderHolder;
+  }
+}
+
 /** The account service as a Fastify app; `server.ts` listens, tests use it on loopback. */
 export async function buildApp(
   ctx: ServiceContext,
@@ -82,6 +98,12 @@ export async function buildApp(
         }
       : false,
   });
+  const oidc = new ProviderHolder(ctx, (message, fields) => app.log.error(fields, message));
+  await oidc.provider();
+  oidc.start();
+  app.decorate('oidc', oidc);
+  // First: the provider's addresses are answered by oidc-provider, before any other hook.
+  mountProvider(app, oidc, headers);
   await registerSecurityHeaders(app, ctx.config);
   await app.register(cookie);
   await app.register(formbody, { bodyLimit: 64 * 1024 });
@@ -124,10 +146,12 @@ export async function buildApp(
       .send(STYLESHEET),
   );
   productFooter(app, ctx);
-  loginRoutes(app, ctx);
-  recoveryRoutes(app, ctx);
-  resetRoutes(app, ctx);
-  accountRoutes(app, ctx);
+  const signIns = new ProductSignIns(ctx, oidc);
+  loginRoutes(app, ctx, signIns);
+  interactionRoutes(app, ctx, signIns);
+  recoveryRoutes(app, ctx, signIns);
+  resetRoutes(app, ctx, signIns);
+  accountRoutes(app, ctx, signIns);
 
   app.setNotFoundHandler((request, reply) =>
     isApiUrl(request.url)

@@ -11,6 +11,8 @@ import {
 } from './domain/temporary-passwords.ts';
 import { newId } from './ids.ts';
 import { seedDemo } from './demo.ts';
+import { clientCommand, keysCommand } from './oidc/cli-commands.ts';
+import { demoClientsFile, registerDemoClients } from './oidc/demo-clients.ts';
 import { importCsv } from './import-csv.ts';
 import { productCommand, PRODUCT_USAGE } from './product-commands.ts';
 import { openService, startService } from './server.ts';
@@ -28,6 +30,15 @@ ${PRODUCT_USAGE}
                         create a super-administrator with a one-time temporary password
   verify-audit          check the audit log's keyed chain against its latest checkpoint;
                         exit 1 naming the first bad event
+  client add --product CODE --redirect-uri URI [--redirect-uri URI…]
+             [--backchannel-logout-uri URI] [--post-logout-redirect-uri URI…] [--public]
+                        register a product's OpenID Connect client; prints one JSON object
+                        {"client_id": …, "client_secret": …} (no secret for --public)
+  client list           every registered client, as JSON (never a secret)
+  client remove CLIENT_ID
+                        remove a client: its codes and tokens stop working
+  keys rotate           make a new signing key current; the previous one stays published
+                        until the tokens it signed have expired
 
 Environment: PORT, HOST, DATA_DIR, DATABASE_URL, PUBLIC_URL, SMTP_URL, MAIL_FROM, RESET_LINK_TTL,
 CSRF_SECRET, AUDIT_KEY, AUDIT_KEY_FILE, AUDIT_CHECKPOINT_FILE (see README).`;
@@ -62,7 +73,10 @@ async function serve(config: Config): Promise<void> {
 }
 
 async function demo(config: Config): Promise<void> {
-  const accounts = await withContext(config, seedDemo);
+  const { accounts, clients } = await withContext(config, async (ctx) => ({
+    accounts: await seedDemo(ctx),
+    clients: await registerDemoClients(ctx),
+  }));
   console.log('Demo organization ready. Accounts (see README):');
   console.table(
     accounts.map((a) => ({
@@ -70,6 +84,17 @@ async function demo(config: Config): Promise<void> {
       password: a.password,
       answer: a.answer ?? '',
       case: a.description,
+    })),
+  );
+  console.log(
+    `Demo product clients (OpenID Connect), also in ${demoClientsFile(config.dataDir)} for npm run demo:product:`,
+  );
+  console.table(
+    clients.clients.map((c) => ({
+      product: c.name,
+      client_id: c.client_id,
+      client_secret: c.client_secret,
+      redirect_uri: c.redirect_uri,
     })),
   );
 }
@@ -186,6 +211,10 @@ async function main(argv: string[]): Promise<number> {
       return createAdmin(config, rest);
     case 'verify-audit':
       return withContext(config, (ctx) => verifyAuditCommand(ctx.db, config.auditCheckpointFile));
+    case 'client':
+      return withContext(config, (ctx) => clientCommand(ctx, rest, usageError));
+    case 'keys':
+      return withContext(config, (ctx) => keysCommand(ctx, rest, usageError));
     default:
       return usageError(`Unknown command "${command}".`);
   }

@@ -17,7 +17,10 @@ export interface ServiceContext {
   clock: Clock;
   hasher: Hasher;
   config: Config;
-  /** Called after a transaction that queued mail commits, so the dispatcher need not wait to poll. */
+  /**
+   * Called after a transaction that queued mail (or back-channel logouts) commits, so the
+   * dispatchers need not wait to poll.
+   */
   mailQueued(): void;
 }
 

@@ -72,3 +72,18 @@ export async function securityHeadersOf(config: Config): Promise<SecurityHeaders
     if (typeof value === 'string' && !NOT_SECURITY.has(name)) headers[name] = value;
   return headers;
 }
+
+/**
+ * The CSP with `form-action` allowing these origins besides 'self'. A page whose form leads, through
+ * redirects, to a product (a product's sign-in: Log In → provider → the product's redirect URI)
+ * needs it: browsers apply form-action to every redirect that follows a form submission.
+ */
+export function withFormAction(csp: string, origins: readonly string[]): string {
+  const allowed = ["'self'", ...new Set(origins)].join(' ');
+  return csp
+    .split(';')
+    .map((directive) =>
+      directive.trim().startsWith('form-action') ? `form-action ${allowed}` : directive,
+    )
+    .join(';');
+}

@@ -1,6 +1,5 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.ts';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { ServiceContext } from './context.ts';
@@ -9,6 +8,7 @@ import { bindAuditKeys, loadAuditKeys } from './domain/audit-keys.ts';
 import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
 import { AccountSearcher } from './domain/search-index/account-searcher.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
+import { LogoutDispatcher } from './oidc/logout-dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';
 import { Readiness } from './readiness.ts';
 import {
@@ -26,6 +26,8 @@ export interface RunningService {
   ctx: ServiceContext;
   store: Store;
   dispatcher: MailDispatcher;
+  /** Delivers back-channel logout tokens to the products (service/oidc). */
+  logouts: LogoutDispatcher;
   /** Notes the audit chain's head outside the database (R78). */
   checkpoints: AuditCheckpointWriter;
   /** The address it listens on, e.g. http://127.0.0.1:8787. */
@@ -115,6 +117,9 @@ export async function startService(
     search: ctx.search,
     budgets: { indexBuildMs: config.readyIndexBuildMs, mailStallMs: config.readyMailStallMs },
   });
+  // Loaded only to serve: oidc-provider warns on import under Node 20, and the CLI's other
+  // commands (import, client, keys…) keep a clean stderr for scripts.
+  const { buildApp } = await import('./app.ts');
   const app = await buildApp(ctx, { logger: options.logger ?? false, readiness });
   store.logTo((fields, message) => app.log.error(fields, message));
   ctx.search.logTo((message, fields) => app.log.info(fields, message));
@@ -125,9 +130,17 @@ export async function startService(
     pollMs: options.mailPollMs ?? 1000,
     log: (message, fields) => app.log.warn(fields, message),
   });
-  wake(() => dispatcher.wake());
+  const logouts = new LogoutDispatcher(ctx, {
+    pollMs: options.mailPollMs ?? 1000,
+    log: (message, fields) => app.log.warn(fields, message),
+  });
+  wake(() => {
+    dispatcher.wake();
+    logouts.wake();
+  });
   readiness.watchDispatcher(dispatcher);
   dispatcher.start();
+  logouts.start();
   const checkpoints = new AuditCheckpointWriter(ctx.db, {
     file: config.auditCheckpointFile,
     intervalMs: options.auditCheckpointMs ?? config.auditCheckpointMs,
@@ -139,6 +152,7 @@ export async function startService(
     await app.close();
     await ctx.search.close();
     await dispatcher.stop();
+    await logouts.stop();
     // Last: the events the dispatcher wrote while stopping are in the final checkpoint.
     await checkpoints.stop();
     if (!options.store) await store.close();
@@ -153,5 +167,5 @@ export async function startService(
   const url = address.replace('[::1]', '127.0.0.1');
   // Without PUBLIC_URL, links point at the address actually bound (port 0 picks one).
   if (!config.publicUrlFromEnv) ctx.config.publicUrl = url;
-  return { app, ctx, store, dispatcher, checkpoints, url, close };
+  return { app, ctx, store, dispatcher, logouts, checkpoints, url, close };
 }

@@ -92,6 +92,25 @@ export const AccountViewSchema = z.object({
       detail: z.record(z.string(), z.unknown()),
     }),
   ),
+  /**
+   * Back-channel logouts owed to the products (issue 14): every session end tells each product
+   * the account signed in to; newest first, with their delivery state. Absent from services that
+   * predate single sign-on.
+   */
+  productLogouts: z
+    .array(
+      z.object({
+        id: z.string(),
+        product: z.string(),
+        clientId: z.string(),
+        queuedAt: z.number().int(),
+        status: z.enum(['queued', 'delivered', 'failed']),
+        attempts: z.number().int(),
+        lastError: z.string().nullable(),
+        deliveredAt: time,
+      }),
+    )
+    .optional(),
   /** What a password change would touch: shown before it happens. */
   passwordChangeImpact: z.object({ products: z.array(z.string()), liveSessions: z.number().int() }),
 });

@@ -32,7 +32,16 @@ export type AuditType =
   | 'caller_verification'
   | 'admin_action'
   /** An administrator asked for something their role does not allow (R67, R75). */
-  | 'authz_fail';
+  | 'authz_fail'
+  /** Signed in to a product through OpenID Connect (issue 14). */
+  | 'product_sign_in'
+  | 'product_access_denied'
+  /** A back-channel logout token reached a product, or was given up on. */
+  | 'product_logout_delivered'
+  | 'product_logout_failed'
+  | 'oidc_client_registered'
+  | 'oidc_client_removed'
+  | 'oidc_key_rotated';
 
 export interface AuditEntry {
   type: AuditType;

@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../context.ts';
 import { hashToken, newId, newToken } from '../ids.ts';
+import { endProductSessions } from '../oidc/product-sessions.ts';
 import type { Account } from '../store/schema.ts';
 
 /** An account holder's signed-in session lasts at most this long. */
@@ -79,7 +80,13 @@ export async function endSession(db: Db, clock: Clock, sessionId: string): Promi
     .execute();
 }
 
-/** Ends every live session of an account but `keepSessionId`; answers how many ended (R24). */
+/**
+ * Ends every live session of an account but `keepSessionId`, and its sessions at every product
+ * (the provider's sessions and tokens, and a back-channel logout to each product it signed in
+ * to: product-sessions.ts), in the caller's transaction; answers how many Latchkey sessions
+ * ended (R24, R64). Every session-ending action (any password change, end sessions, disable,
+ * conversion) comes through here.
+ */
 export async function endAccountSessions(
   db: Db,
   clock: Clock,
@@ -93,6 +100,7 @@ export async function endAccountSessions(
     .where('ended_at', 'is', null);
   if (keepSessionId) query = query.where('id', '!=', keepSessionId);
   const result = await query.executeTakeFirst();
+  await endProductSessions(db, clock, accountId);
   return Number(result.numUpdatedRows);
 }
 

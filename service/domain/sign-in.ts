@@ -11,6 +11,7 @@ import { dummyPasswordHash } from './passwords.ts';
 import { countHit } from './rate-limits.ts';
 import { createSession, type SessionKind } from './sessions.ts';
 import {
+  releaseAttempt,
   reserveAttempt,
   settleFailure,
   settleSuccess,
@@ -22,7 +23,12 @@ export type SignInResult =
   /** One generic failure for a wrong password, an unknown, locked or disabled account (R3, R39). */
   | { kind: 'failed' }
   /** The email belongs to several accounts: ask for the username, naming none (SPEC §1). */
-  | { kind: 'ambiguous' };
+  | { kind: 'ambiguous' }
+  /**
+   * The right password, but the organization moved to an external login service: the person is
+   * told where to sign in instead (only after the password proved who they are).
+   */
+  | { kind: 'elsewhere'; url: string };
 
 interface Attempt {
   identifier: string;
@@ -107,10 +113,23 @@ async function countRefusal(
   });
 }
 
-/** Signs an account holder in to the self-service pages. */
+/** Signs an account holder in to the self-service pages (and through them, to the products). */
 export async function signIn(ctx: ServiceContext, attempt: Attempt): Promise<SignInResult> {
   const checked = await checkPassword(ctx, attempt);
   if (checked.kind !== 'ok') return checked;
+  const external = checked.slot.org.policy.externalLoginUrl;
+  if (external) {
+    // The password was right: its slot is given back, and the refusal is audited as such.
+    await releaseAttempt(ctx.db, checked.slot);
+    await recordAudit(ctx.db, ctx.clock, {
+      type: 'sign_in_failed',
+      accountId: checked.account.id,
+      organizationId: checked.slot.org.id,
+      ip: attempt.ip,
+      detail: { reason: 'external_login_service', via: attempt.via ?? 'pages' },
+    });
+    return { kind: 'elsewhere', url: external };
+  }
   return completeSignIn(ctx, checked.slot, attempt);
 }
 

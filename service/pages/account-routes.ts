@@ -11,6 +11,7 @@ import { setSessionKind, type LiveSession } from '../domain/sessions.ts';
 import { recheckPassword } from '../domain/sign-in.ts';
 import { html } from '../html.ts';
 import { securityQuestionSetMail } from '../mail/templates.ts';
+import { continuing, type ProductSignIn, type ProductSignIns } from '../oidc/interactions.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { currentSession, nextStepPath } from './login-routes.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
@@ -47,11 +48,16 @@ const QUESTION_LABELS = {
   current_password: 'Current Password',
 };
 
+/** The hidden field that carries a product sign-in through a form. */
+const productField = (product: ProductSignIn | undefined) =>
+  product ? html`<input type="hidden" name="interaction" value="${product.uid}" />` : '';
+
 async function changePage(
   ctx: ServiceContext,
   token: string,
   s: LiveSession,
   errors?: FieldErrors,
+  product?: ProductSignIn,
 ) {
   const products = (await productsOf(ctx.db, s.account.id)).map((p) => p.name);
   const forced = s.account.must_change_password === 1;
@@ -62,7 +68,7 @@ async function changePage(
     body: html`${forced ? html`<p class="notice" role="status">You must choose a new password before you continue.</p>` : ''}
       <p>${productSentence(products)}</p>
       <form method="post" action="/change-password" novalidate>
-        ${csrfField(token)}
+        ${csrfField(token)} ${productField(product)}
         <input
           type="text"
           name="username"
@@ -84,6 +90,7 @@ async function questionPage(
   s: LiveSession,
   errors?: FieldErrors,
   chosen?: string,
+  product?: ProductSignIn,
 ) {
   const { policy } = await organizationOf(ctx.db, s.account);
   const changing = s.account.security_answer_hash !== null;
@@ -96,7 +103,7 @@ async function questionPage(
         ${changing ? 'Choose a new security question and answer.' : 'Choose a security question and answer before you continue. It is asked when you reset a forgotten password.'}
       </p>
       <form method="post" action="/security-question" novalidate>
-        ${csrfField(token)}
+        ${csrfField(token)} ${productField(product)}
         <div class="field">
           <label for="question">Security Question</label>
           <select
@@ -116,25 +123,25 @@ async function questionPage(
 
 async function postChange(
   ctx: ServiceContext,
+  signIns: ProductSignIns,
   request: FastifyRequest,
   reply: FastifyReply,
   s: LiveSession,
 ) {
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(ChangeForm, request.body);
-  if (form.errors) return sendPage(reply, 400, await changePage(ctx, token, s, form.errors));
+  const product = await signIns.pending(request, reply, bodyField(request, 'interaction'));
+  signIns.allowFormsToReach(reply, product);
+  const again = async (errors: FieldErrors) =>
+    sendPage(reply, 400, await changePage(ctx, token, s, errors, product));
+  if (form.errors) return again(form.errors);
   const { current_password, new_password, verify_password } = form.data;
   // R54: the current password is required and checked first.
-  if (!(await recheckPassword(ctx, s.account, current_password, request.ip))) {
-    return sendPage(
-      reply,
-      400,
-      await changePage(ctx, token, s, { current_password: 'This is not your current password.' }),
-    );
-  }
+  if (!(await recheckPassword(ctx, s.account, current_password, request.ip)))
+    return again({ current_password: 'This is not your current password.' });
   const org = await organizationOf(ctx.db, s.account);
   const errors = await newPasswordProblems(ctx, s.account, org.name, new_password, verify_password);
-  if (errors) return sendPage(reply, 400, await changePage(ctx, token, s, errors));
+  if (errors) return again(errors);
   const newHash = await ctx.hasher.hash(new_password);
   await ctx.db.transaction().execute(async (trx) => {
     await applyNewPassword(trx, ctx, s.account, {
@@ -147,22 +154,26 @@ async function postChange(
     if (s.account.security_answer_hash) await setSessionKind(trx, s.id, 'full');
   });
   ctx.mailQueued();
-  return reply.redirect(s.account.security_answer_hash ? '/' : '/security-question', 303);
+  if (!s.account.security_answer_hash)
+    return reply.redirect(continuing('/security-question', product), 303);
+  if (product) return signIns.complete(request, reply, product, s.account, 'log_in');
+  return reply.redirect('/', 303);
 }
 
 async function postQuestion(
   ctx: ServiceContext,
+  signIns: ProductSignIns,
   request: FastifyRequest,
   reply: FastifyReply,
   s: LiveSession,
 ) {
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(QuestionForm, request.body);
-  const chosen = (request.body as { question?: unknown } | undefined)?.question;
+  const chosen = bodyField(request, 'question');
+  const product = await signIns.pending(request, reply, bodyField(request, 'interaction'));
+  signIns.allowFormsToReach(reply, product);
   const show = (errors: FieldErrors) =>
-    questionPage(ctx, token, s, errors, typeof chosen === 'string' ? chosen : undefined).then((p) =>
-      sendPage(reply, 400, p),
-    );
+    questionPage(ctx, token, s, errors, chosen, product).then((p) => sendPage(reply, 400, p));
   if (form.errors) return show(form.errors);
   const org = await organizationOf(ctx.db, s.account);
   // R33: only the organization's curated questions.
@@ -213,7 +224,24 @@ async function postQuestion(
     if (!s.account.must_change_password) await setSessionKind(trx, s.id, 'full');
   });
   ctx.mailQueued();
-  return reply.redirect(s.account.must_change_password ? '/change-password' : '/', 303);
+  if (s.account.must_change_password)
+    return reply.redirect(continuing('/change-password', product), 303);
+  if (product) return signIns.complete(request, reply, product, s.account, 'log_in');
+  return reply.redirect('/', 303);
+}
+
+/** A string field of the posted form, if present. */
+function bodyField(request: FastifyRequest, name: string): string | undefined {
+  const value = (request.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** The sign-in named in the address (`?interaction=`), for a step's form to carry along. */
+async function queryProduct(signIns: ProductSignIns, request: FastifyRequest, reply: FastifyReply) {
+  const uid = (request.query as { interaction?: unknown }).interaction;
+  const product = await signIns.pending(request, reply, uid);
+  signIns.allowFormsToReach(reply, product);
+  return product;
 }
 
 /** Pages that need a signed-in session; a missing one goes to Log In. */
@@ -228,28 +256,40 @@ function withSession(
   };
 }
 
-/** Change Password (forced when flagged) and Security Question set-up (SPEC §1). */
-export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+/**
+ * Change Password (forced when flagged) and Security Question set-up (SPEC §1); either may be
+ * a step of a product's sign-in, which continues to the product once nothing is owed.
+ */
+export function accountRoutes(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+): void {
   app.get(
     '/change-password',
-    withSession(ctx, async (request, reply, s) =>
-      sendPage(reply, 200, await changePage(ctx, csrfToken(ctx, request, reply), s)),
-    ),
+    withSession(ctx, async (request, reply, s) => {
+      const product = await queryProduct(signIns, request, reply);
+      const token = csrfToken(ctx, request, reply);
+      return sendPage(reply, 200, await changePage(ctx, token, s, undefined, product));
+    }),
   );
   app.post(
     '/change-password',
-    withSession(ctx, (request, reply, s) => postChange(ctx, request, reply, s)),
+    withSession(ctx, (request, reply, s) => postChange(ctx, signIns, request, reply, s)),
   );
   app.get(
     '/security-question',
     withSession(ctx, async (request, reply, s) => {
+      const product = await queryProduct(signIns, request, reply);
       // A flagged password comes first: it is the one thing that must not wait.
-      if (s.account.must_change_password) return reply.redirect(nextStepPath(s), 303);
-      return sendPage(reply, 200, await questionPage(ctx, csrfToken(ctx, request, reply), s));
+      if (s.account.must_change_password)
+        return reply.redirect(continuing(nextStepPath(s), product), 303);
+      const token = csrfToken(ctx, request, reply);
+      return sendPage(reply, 200, await questionPage(ctx, token, s, undefined, undefined, product));
     }),
   );
   app.post(
     '/security-question',
-    withSession(ctx, (request, reply, s) => postQuestion(ctx, request, reply, s)),
+    withSession(ctx, (request, reply, s) => postQuestion(ctx, signIns, request, reply, s)),
   );
 }

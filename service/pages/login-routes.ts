@@ -8,6 +8,7 @@ import { MAX_SECRET_LENGTH } from '../domain/passwords.ts';
 import { endSession, findSession, type LiveSession } from '../domain/sessions.ts';
 import { signIn } from '../domain/sign-in.ts';
 import { html } from '../html.ts';
+import { continuing, type ProductSignIn, type ProductSignIns } from '../oidc/interactions.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import {
   cookieNames,
@@ -81,46 +82,73 @@ function loginPage(
   values: { identifier?: string; return_to?: string },
   errors?: FieldErrors,
   notice?: string,
+  product?: ProductSignIn,
 ) {
+  const status =
+    notice ?? (product ? `Sign in to continue to ${product.client.productName}.` : undefined);
   return page({
     title: 'Log In',
     errors,
     labels: LABELS,
-    body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ''}
+    body: html`${status ? html`<p class="notice" role="status">${status}</p>` : ''}
       <form method="post" action="/login" novalidate>
         ${csrfField(token)}
         ${values.return_to ? html`<input type="hidden" name="return_to" value="${values.return_to}" />` : ''}
+        ${product ? html`<input type="hidden" name="interaction" value="${product.uid}" />` : ''}
         ${field({ name: 'identifier', label: LABELS.identifier, value: values.identifier, autocomplete: 'username', errors, autofocus: !values.identifier })}
         ${field({ name: 'password', label: LABELS.password, type: 'password', autocomplete: 'current-password', errors, autofocus: Boolean(values.identifier) })}
         <button type="submit">Log In</button>
       </form>
       <p class="links">
-        <a href="/forgot-username">forgot username?</a>
-        <a href="/forgot-password">forgot password?</a>
+        <a href="${continuing('/forgot-username', product)}">forgot username?</a>
+        <a href="${continuing('/forgot-password', product)}">forgot password?</a>
       </p>`,
   });
 }
 
-async function postLogin(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
+/** An organization that moved to an external login service: where to sign in instead. */
+function elsewherePage(url: string, product: ProductSignIn | undefined) {
+  const what = product ? product.client.productName : 'your products';
+  return page({
+    title: 'Sign In Elsewhere',
+    body: html`<p>Your organization now signs in through its own login service, not here.</p>
+      <p>To sign in to ${what}, use <a href="${url}">${url}</a>.</p>`,
+  });
+}
+
+async function postLogin(
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   if (!(await ipWithinLimit(ctx, request, 'login', 100, 5 * 60_000))) return tooManyRequests(reply);
   const token = csrfToken(ctx, request, reply);
   const form = parseForm(LoginForm, request.body);
-  const raw = (request.body ?? {}) as { identifier?: unknown; return_to?: unknown };
+  const raw = (request.body ?? {}) as {
+    identifier?: unknown;
+    return_to?: unknown;
+    interaction?: unknown;
+  };
   const values = {
     identifier: typeof raw.identifier === 'string' ? raw.identifier.slice(0, 320) : '',
     return_to: typeof raw.return_to === 'string' ? raw.return_to : undefined,
   };
-  if (form.errors) return sendPage(reply, 400, loginPage(token, values, form.errors));
+  const product = await signIns.pending(request, reply, raw.interaction);
+  signIns.allowFormsToReach(reply, product);
+  const again = (status: number, errors: FieldErrors) =>
+    sendPage(reply, status, loginPage(token, values, errors, undefined, product));
+  if (form.errors) return again(400, form.errors);
   const result = await signIn(ctx, {
     identifier: form.data.identifier,
     password: form.data.password,
     ip: request.ip,
   });
-  if (result.kind === 'ambiguous')
-    return sendPage(reply, 400, loginPage(token, values, { identifier: AMBIGUOUS }));
-  if (result.kind === 'failed')
-    return sendPage(reply, 401, loginPage(token, values, { password: GENERIC_FAILURE }));
+  if (result.kind === 'ambiguous') return again(400, { identifier: AMBIGUOUS });
+  if (result.kind === 'failed') return again(401, { password: GENERIC_FAILURE });
+  if (result.kind === 'elsewhere') return sendPage(reply, 403, elsewherePage(result.url, product));
   reply.setCookie(cookieNames(ctx.config).session, result.token, cookieOptions(ctx));
+  if (product) return continueProductSignIn(ctx, signIns, request, reply, product, result);
   const returnTo =
     result.next === 'home' ? await allowedReturnTo(ctx, form.data.return_to) : undefined;
   const next = {
@@ -161,20 +189,52 @@ async function homePage(ctx: ServiceContext, request: FastifyRequest, reply: Fas
   );
 }
 
-/** Log In, the default view and sign-out (SPEC §1). */
-export function loginRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+/** After Log In for a product: the owed steps (carrying the sign-in along), else the product. */
+async function continueProductSignIn(
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  product: ProductSignIn,
+  result: { token: string; next: 'change_password' | 'security_question' | 'home' },
+) {
+  const session = await findSession(ctx.db, ctx.clock, result.token);
+  if (!session) return reply.redirect(continuing('/login', product), 303);
+  const next = nextStepPath(session);
+  if (next !== '/') return reply.redirect(continuing(next, product), 303);
+  return signIns.complete(request, reply, product, session.account, 'log_in');
+}
+
+/** Log In (for Latchkey, or for a product that sent the browser), the default view and sign-out (SPEC §1). */
+export function loginRoutes(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+): void {
   app.get('/login', async (request, reply) => {
-    const query = request.query as { return_to?: unknown; signed_out?: unknown };
+    const query = request.query as {
+      return_to?: unknown;
+      signed_out?: unknown;
+      interaction?: unknown;
+    };
     const returnTo =
       typeof query.return_to === 'string' ? query.return_to.slice(0, 2000) : undefined;
     const notice = query.signed_out !== undefined ? 'You have signed out.' : undefined;
+    const product = await signIns.pending(request, reply, query.interaction);
+    signIns.allowFormsToReach(reply, product);
     return sendPage(
       reply,
       200,
-      loginPage(csrfToken(ctx, request, reply), { return_to: returnTo }, undefined, notice),
+      loginPage(
+        csrfToken(ctx, request, reply),
+        { return_to: returnTo },
+        undefined,
+        notice,
+        product,
+      ),
     );
   });
-  app.post('/login', (request, reply) => postLogin(ctx, request, reply));
+  app.post('/login', (request, reply) => postLogin(ctx, signIns, request, reply));
   app.get('/', (request, reply) => homePage(ctx, request, reply));
   app.post('/logout', async (request, reply) => {
     const session = await currentSession(ctx, request);

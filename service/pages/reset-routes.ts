@@ -12,6 +12,8 @@ import {
   type ResetSession,
 } from '../domain/reset-links.ts';
 import { html } from '../html.ts';
+import { findClient, productHome } from '../oidc/clients.ts';
+import type { ProductSignIns } from '../oidc/interactions.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
 import { newPasswordProblems, productSentence } from './new-password.ts';
 import {
@@ -203,8 +205,51 @@ async function postNewPassword(ctx: ServiceContext, request: FastifyRequest, rep
   return reply.redirect('/reset/done', 303);
 }
 
+/**
+ * Password Changed. A reset started from a product's sign-in leads back to that product, only
+ * ever through its registration: to its sign-in when it is still in progress in this browser,
+ * else to the product's own start page (never to an address a request carried).
+ */
+async function donePage(
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
+  const name = cookieNames(ctx.config).product;
+  const clientId = request.cookies[name];
+  const client = clientId ? await findClient(ctx.db, clientId) : undefined;
+  if (clientId) reply.clearCookie(name, cookieOptions(ctx));
+  const signIn = client ? await signIns.current(request, reply) : undefined;
+  const next = !client
+    ? html`<p>Open the Log In page and sign in with your new password.</p>
+        <p class="links"><a href="/login">Log In</a></p>`
+    : signIn?.client.clientId === client.clientId
+      ? html`<p>Log In with your new password to continue to ${client.productName}.</p>
+          <p class="links">
+            <a href="${signIn.path}">Log In to continue to ${client.productName}</a>
+          </p>`
+      : html`<p>Open ${client.productName} and sign in with your new password.</p>
+          <p class="links"><a href="${productHome(client)}">Open ${client.productName}</a></p>`;
+  return sendPage(
+    reply,
+    200,
+    page({
+      title: 'Password Changed',
+      body: html`<p>
+          Your password was changed. Everyone signed in to this account has been signed out.
+        </p>
+        ${next}`,
+    }),
+  );
+}
+
 /** The emailed link, Password Challenge and Set Up Password (SPEC §1). */
-export function resetRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+export function resetRoutes(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  signIns: ProductSignIns,
+): void {
   app.get('/reset/:token', (request, reply) => openLink(ctx, request, reply));
   app.get('/reset/challenge', async (request, reply) => {
     const s = await session(ctx, request);
@@ -225,18 +270,5 @@ export function resetRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     return sendPage(reply, 200, await setUpPage(ctx, csrfToken(ctx, request, reply), s));
   });
   app.post('/reset/password', (request, reply) => postNewPassword(ctx, request, reply));
-  app.get('/reset/done', async (_request, reply) =>
-    sendPage(
-      reply,
-      200,
-      page({
-        title: 'Password Changed',
-        body: html`<p>
-            Your password was changed. Everyone signed in to this account has been signed out.
-          </p>
-          <p>Open the Log In page and sign in with your new password.</p>
-          <p class="links"><a href="/login">Log In</a></p>`,
-      }),
-    ),
-  );
+  app.get('/reset/done', (request, reply) => donePage(ctx, signIns, request, reply));
 }

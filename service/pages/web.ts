@@ -12,15 +12,23 @@ export interface CookieNames {
   session: string;
   reset: string;
   csrf: string;
+  /** The product (client id) a forgotten-password flow started from, to lead back to it. */
+  product: string;
 }
 
-const PLAIN_NAMES: CookieNames = { session: 'lk_session', reset: 'lk_reset', csrf: 'lk_csrf' };
+const PLAIN_NAMES: CookieNames = {
+  session: 'lk_session',
+  reset: 'lk_reset',
+  csrf: 'lk_csrf',
+  product: 'lk_product',
+};
 // RFC 6265bis §4.1.3.2: a `__Host-` cookie is only accepted with Secure, Path=/ and no Domain,
 // so no sibling subdomain can plant or overwrite it (R62). Browsers refuse it over http.
 const HOST_NAMES: CookieNames = {
   session: '__Host-lk_session',
   reset: '__Host-lk_reset',
   csrf: '__Host-lk_csrf',
+  product: '__Host-lk_product',
 };
 
 /** The cookie names: `__Host-` prefixed when the public URL is https. */

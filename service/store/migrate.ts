@@ -15,6 +15,7 @@ import { searchChanges } from './migrations/006-search-changes.ts';
 import { attemptSlots } from './migrations/007-attempt-slots.ts';
 import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 import { verificationUse } from './migrations/009-verification-use.ts';
+import { oidcSchema } from './migrations/010-oidc.ts';
 import { productOrder } from './migrations/011-product-order.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
@@ -29,6 +30,7 @@ function migrations(store: Pick<Store, 'dialect'>): Record<string, Migration> {
     '007-attempt-slots': attemptSlots(store.dialect),
     '008-audit-integrity': auditIntegrity(store.dialect),
     '009-verification-use': verificationUse(store.dialect),
+    '010-oidc': oidcSchema(store.dialect),
     '011-product-order': productOrder(store.dialect),
   };
 }

@@ -195,6 +195,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeyTable;
   verifications: VerificationTable;
   challenge_attempts: ChallengeAttemptTable;
+  oidc_clients: OidcClientTable;
+  oidc_models: OidcModelTable;
+  oidc_keys: OidcKeyTable;
+  oidc_logout_deliveries: OidcLogoutDeliveryTable;
 }
 
 export type Account = Selectable<AccountTable>;
@@ -262,4 +266,63 @@ export interface VerificationTable {
   used_at: number | null;
   /** The action that used it. */
   used_for: string | null;
+}
+
+/** A product's OpenID Connect client (issue 14). */
+export interface OidcClientTable {
+  client_id: string;
+  product_id: string;
+  /** SHA-256 (hex) of the client secret; null for a public client (PKCE, no secret). */
+  secret_hash: string | null;
+  /** JSON array of exact redirect URIs. */
+  redirect_uris: string;
+  /** JSON array of the URIs RP-initiated logout may return to. */
+  post_logout_redirect_uris: string;
+  backchannel_logout_uri: string | null;
+  created_at: number;
+}
+
+/** One oidc-provider record: a session, grant, code, token, interaction… */
+export interface OidcModelTable {
+  /** The provider's model name: Session, Grant, AccessToken, RefreshToken… */
+  model: string;
+  /** SHA-256 (hex) of the provider's id: an opaque token's id is the token itself. */
+  id: string;
+  /** JSON text of the provider's payload, without its id. */
+  payload: string;
+  account_id: string | null;
+  grant_id: string | null;
+  /** SHA-256 (hex) of a session's uid. */
+  uid: string | null;
+  expires_at: number | null;
+  consumed_at: number | null;
+}
+
+/** A provider key: a signing key (private JWK) or a cookie-signing secret. */
+export interface OidcKeyTable {
+  id: string;
+  /** 'sig' (ID and logout tokens) or 'cookie' (the provider's cookies). */
+  use: string;
+  /** The private JWK as JSON text ('sig'), or the base64url secret ('cookie'). */
+  material: string;
+  created_at: number;
+  /** When a newer key took over; it stays published until what it signed has expired. */
+  retired_at: number | null;
+}
+
+/** One back-channel logout token owed to a product, retried until delivered. */
+export interface OidcLogoutDeliveryTable {
+  id: string;
+  account_id: string;
+  client_id: string;
+  /** The provider session's id at that product, when the sign-in was in a session. */
+  sid: string | null;
+  created_at: number;
+  /** queued | delivered | failed */
+  status: string;
+  attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
 }

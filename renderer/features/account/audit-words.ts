@@ -24,6 +24,13 @@ const TYPES: Record<string, string> = {
   caller_verification: 'Caller verification',
   admin_action: 'Administrator action',
   authz_fail: 'Refused: not allowed for that role',
+  product_sign_in: 'Signed in to a product',
+  product_access_denied: 'Refused a product it may not use',
+  product_logout_delivered: 'Product told to sign out',
+  product_logout_failed: 'Product could not be told to sign out',
+  oidc_client_registered: 'Product client registered',
+  oidc_client_removed: 'Product client removed',
+  oidc_key_rotated: 'Signing key rotated',
 };
 
 export const auditTypeWords = (type: string): string => TYPES[type] ?? type.replace(/_/g, ' ');

@@ -2,6 +2,7 @@ import type { AccountView } from '../../../common/api/account-view.ts';
 import type { Clock } from '../../clock.ts';
 import type { Db } from '../../context.ts';
 import type { Account, ResetLink } from '../../store/schema.ts';
+import { productLogoutsOf } from '../../oidc/product-sessions.ts';
 import { holdersOf, isLocked, organizationOf, productsOf } from '../accounts.ts';
 
 const RECENT = 50;
@@ -101,7 +102,7 @@ export async function loadAccountView(
   account: Account,
 ): Promise<AccountView> {
   const now = clock.now();
-  const [org, products, holders, links, emails, audit, roles, sessions, reason, history] =
+  const [org, products, holders, links, emails, audit, roles, sessions, reason, history, logouts] =
     await Promise.all([
       organizationOf(db, account),
       productsOf(db, account.id),
@@ -145,6 +146,7 @@ export async function loadAccountView(
         .executeTakeFirstOrThrow(),
       lockReason(db, account),
       passwordHistory(db, account.id),
+      productLogoutsOf(db, account.id),
     ]);
   const locked = isLocked(account, now);
   return {
@@ -212,6 +214,7 @@ export async function loadAccountView(
       error: m.last_error,
     })),
     audit,
+    productLogouts: logouts,
     passwordChangeImpact: {
       products: products.map((p) => p.name),
       liveSessions: Number(sessions.n),
