@@ -72,7 +72,8 @@ async function allowedReturnTo(
     return undefined;
   }
   const products = await ctx.db.selectFrom('products').select('url').execute();
-  return products.some((p) => new URL(p.url).origin === target.origin)
+  // A product imported without an address has url '' (no origin to match, not a 500).
+  return products.some((p) => URL.canParse(p.url) && new URL(p.url).origin === target.origin)
     ? target.toString()
     : undefined;
 }
@@ -174,7 +175,11 @@ async function homePage(ctx: ServiceContext, request: FastifyRequest, reply: Fas
         ${
           products.length
             ? html`<ul class="products">
-                ${products.map((p) => html`<li><a href="${p.url}">${p.name}</a></li>`)}
+                ${products.map((p) =>
+                  p.url
+                    ? html`<li><a href="${p.url}">${p.name}</a></li>`
+                    : html`<li>${p.name}</li>`,
+                )}
               </ul>`
             : html`<p>This account has no products yet. Contact your administrator.</p>`
         }

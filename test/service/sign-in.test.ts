@@ -238,6 +238,40 @@ describe('Log In', () => {
     expect(evil.location).toBe('/');
   });
 
+  it('a product imported without an address neither breaks return_to nor becomes a link', async () => {
+    const code = unique('noaddr');
+    const last = await svc.ctx.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.max('display_order').as('n'))
+      .executeTakeFirstOrThrow();
+    await svc.ctx.db
+      .insertInto('products')
+      .values({
+        id: code,
+        code,
+        name: 'No Address',
+        url: '',
+        display_order: Number(last.n ?? 0) + 1,
+      })
+      .execute();
+    const username = unique('noaddr');
+    const id = await seedAccount(svc.ctx, { organizationId: org, username });
+    await svc.ctx.db
+      .insertInto('account_products')
+      .values({ account_id: id, product_id: code })
+      .execute();
+    const client = new WebClient(svc.url);
+    const signedIn = await client.post('/login', {
+      identifier: username,
+      password: PASSWORD,
+      return_to: 'https://emtrack.example.org/board',
+    });
+    expect(signedIn.location).toBe('https://emtrack.example.org/board');
+    const home = await client.get('/');
+    expect(home.status).toBe(200);
+    expect(home.body).toContain('<li>No Address</li>');
+  });
+
   it('sign-out ends the session', async () => {
     const username = unique('out');
     await seedAccount(svc.ctx, { organizationId: org, username });
