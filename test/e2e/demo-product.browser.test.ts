@@ -67,7 +67,7 @@ describeBrowser('the demo product signs in with Latchkey (issue 14)', () => {
     expect(await shown('Username')).toBe('alice');
     expect(await shown('Email')).toBe(alice.email);
     expect(await shown('Organization')).toBe('Demo Health');
-    expect(await shown('Products')).toBe('eics, emresource, emtrack');
+    expect(await shown('Products')).toBe('emresource, eics, emtrack');
     await screenshot(page, 'demo-product-01-signed-in');
 
     // The product's session cookie: no script can read it, another site's POST does not carry it.

@@ -90,7 +90,7 @@ describeBrowser('products sign in through Latchkey (OpenID Connect) in a real br
       preferred_username: p.username,
       email: p.email,
       organization: 'Bayside Health',
-      products: ['eics', 'emresource', 'emtrack'],
+      products: ['emresource', 'eics', 'emtrack'],
     });
     const config = emresource.requireConfig();
     expect(await client.fetchUserInfo(config, signIn?.accessToken ?? '', p.id)).toMatchObject({
