@@ -17,6 +17,8 @@ export interface CaughtMail {
   html: string;
   /** The message exactly as received, headers included. */
   raw: string;
+  /** When the server took the whole message (epoch ms), before it answered the DATA. */
+  receivedAt: number;
 }
 
 /** A real SMTP server on 127.0.0.1 that keeps every message it accepts. */
@@ -134,6 +136,7 @@ function temporaryFailure(): Error {
 async function receive(stream: SMTPServerDataStream): Promise<CaughtMail> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
+  const receivedAt = Date.now();
   const raw = Buffer.concat(chunks).toString('utf8');
   const parsed = await simpleParser(raw);
   return {
@@ -144,6 +147,7 @@ async function receive(stream: SMTPServerDataStream): Promise<CaughtMail> {
     text: parsed.text ?? '',
     html: typeof parsed.html === 'string' ? parsed.html : '',
     raw,
+    receivedAt,
   };
 }
 
