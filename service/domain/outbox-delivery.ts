@@ -5,7 +5,6 @@ import type { Db } from '../context.ts';
 import type { Dialect } from '../store/database.ts';
 import type { Database, OutboxMessage } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
-import type { MailKind } from './outbox.ts';
 
 /** Delay before each retry: the first within 30 s (issue 2), then backing off to an hour. */
 export const RETRY_DELAYS_MS = [
@@ -27,7 +26,7 @@ export const MAIL_LEASE_MS = 120_000;
  *   unconfirmed → sent    the server's 250, recorded; a sent message is never sent again
  *   sending|unconfirmed → queued | failed   the server refused it (retried with backoff, R82)
  * After a crash, a message left `sending` was certainly not accepted (no "." went out): it is
- * claimed again once its lease ends. One left `unconfirmed` is in doubt: settleInDoubt decides.
+ * claimed again once its lease ends. One left `unconfirmed` is in doubt: see outbox-in-doubt.ts.
  */
 
 /** Messages one dispatcher holds until `lease`. */
@@ -133,7 +132,8 @@ export async function markSent(db: Db, clock: Clock, message: OutboxMessage): Pr
   });
 }
 
-type Log = (message: string, fields: Record<string, unknown>) => void;
+/** Where failures are reported (the service's log). */
+export type DeliveryLog = (message: string, fields: Record<string, unknown>) => void;
 
 /**
  * Records an attempt the server did not accept: retried after a backoff with jitter, or marked
@@ -147,7 +147,7 @@ export async function recordFailure(
   message: OutboxMessage,
   lease: number,
   reason: string,
-  log?: Log,
+  log?: DeliveryLog,
   retryAt?: number,
 ): Promise<void> {
   const attempts = message.attempts;
@@ -212,92 +212,4 @@ export async function dropMail(
       detail: { mailId: message.id, kind: message.kind, reason },
     });
   });
-}
-
-/** Kinds whose email carries a reset or invitation link: worth sending only while it is live. */
-const LINK_KINDS: ReadonlySet<string> = new Set<MailKind>(['password_reset', 'invitation']);
-
-/**
- * Whether a message whose first delivery is in doubt should go out again. A reset link,
- * invitation or code helps only while it can still be used: a spent, superseded or expired one
- * would only mislead, so it is not sent twice. Everything else (a username reminder; a notice
- * that a password changed, a lockout, an unlock — R24, R39, R47) is worth a duplicate rather
- * than the risk that it never arrived; the duplicate keeps the Message-ID.
- */
-export async function worthResending(
-  db: Db,
-  clock: Clock,
-  message: OutboxMessage,
-): Promise<boolean> {
-  if (message.expires_at !== null && message.expires_at <= clock.now()) return false;
-  if (!LINK_KINDS.has(message.kind) || message.account_id === null) return true;
-  // The link went out with the message in one transaction, with the same expiry.
-  const live = await db
-    .selectFrom('reset_links')
-    .select('id')
-    .where('account_id', '=', message.account_id)
-    .where('expires_at', '=', message.expires_at)
-    .where('used_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return live !== undefined;
-}
-
-/**
- * Settles a message this dispatcher holds whose delivery is in doubt — the server may have
- * accepted it, but no 250 was recorded (the reply was lost, or the process died): queued again
- * when worth resending (a receiver may then see it twice, with one Message-ID), else dropped.
- * `retryAt`: when to resend; by default after the backoff of a failure.
- */
-export async function settleMessageInDoubt(
-  db: Db,
-  clock: Clock,
-  message: OutboxMessage,
-  lease: number,
-  reason: string,
-  options: { log?: Log | undefined; retryAt?: number } = {},
-): Promise<void> {
-  if (!(await worthResending(db, clock, message)))
-    return dropMail(db, clock, message, lease, 'in_doubt');
-  const why = `delivery in doubt: ${reason}`;
-  await recordFailure(db, clock, message, lease, why, options.log, options.retryAt);
-}
-
-/**
- * Takes over up to `limit` messages a dispatcher left `unconfirmed` when it died (their lease
- * ended) and settles each (settleMessageInDoubt). Answers how many.
- */
-export async function settleInDoubt(
-  db: Db,
-  clock: Clock,
-  limit: number,
-  log?: Log,
-): Promise<number> {
-  const now = clock.now();
-  const lease = now + MAIL_LEASE_MS;
-  const stale = await db
-    .selectFrom('outbox')
-    .selectAll()
-    .where('status', '=', 'unconfirmed')
-    .where('lease_until', '<', now)
-    .limit(limit)
-    .execute();
-  let settled = 0;
-  for (const message of stale) {
-    const taken = await db
-      .updateTable('outbox')
-      .set({ lease_until: lease })
-      .where('id', '=', message.id)
-      .where('status', '=', 'unconfirmed')
-      .where('lease_until', '=', message.lease_until)
-      .executeTakeFirst();
-    if (Number(taken.numUpdatedRows) !== 1) continue;
-    // Already a lease late: sent again at once.
-    await settleMessageInDoubt(db, clock, message, lease, 'the sending process stopped', {
-      log,
-      retryAt: now,
-    });
-    settled += 1;
-  }
-  return settled;
 }

@@ -7,9 +7,8 @@ import {
   markUnconfirmed,
   recordFailure,
   releaseMail,
-  settleInDoubt,
-  settleMessageInDoubt,
 } from '../domain/outbox-delivery.ts';
+import { settleInDoubt, settleMessageInDoubt } from '../domain/outbox-in-doubt.ts';
 import { pruneRateCounters } from '../domain/rate-limits.ts';
 import { processRecoveryRequests, pruneRecoveryRequests } from '../domain/recovery-requests.ts';
 import type { OutboxMessage } from '../store/schema.ts';
