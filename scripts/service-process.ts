@@ -13,6 +13,8 @@ export interface ServiceProcess {
    * SEARCH_INDEX=store) and answers that state and how long the wait took.
    */
   searchIndexSettled(timeoutMs?: number): Promise<{ state: string; ms: number }>;
+  /** Sends `signal` (SIGKILL unless named: a crash, no clean-up) and waits for the exit. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -82,6 +84,10 @@ export async function startServiceProcess(
         }
         await new Promise((resolve) => setTimeout(resolve, 200));
       }
+    },
+    kill: async (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
     },
     close: async () => {
       if (child.exitCode === null) child.kill('SIGTERM');

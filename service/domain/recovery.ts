@@ -4,14 +4,14 @@ import {
   resetUnavailableMail,
   usernameReminderMail,
 } from '../mail/templates.ts';
-import type { Account } from '../store/schema.ts';
+import type { Account, RecoveryRequestKind } from '../store/schema.ts';
 import {
   findAccountsByIdentifier,
   identifierDigest,
   organizationOf,
   productsOf,
 } from './accounts.ts';
-import { recordAudit } from './audit.ts';
+import { recordAudit, type AuditEntry } from './audit.ts';
 import { countRecentMail, queueMail } from './outbox.ts';
 import { withinLimit } from './rate-limits.ts';
 import { recentWrongAnswers } from './challenge-answers.ts';
@@ -19,7 +19,21 @@ import { issueResetLink, resetAddress } from './reset-links.ts';
 
 const HOUR_MS = 3_600_000;
 /** Per-address and per-IP ceilings on recovery mail requests (R43); excess is dropped silently. */
-const REQUESTS_PER_ADDRESS_PER_HOUR = 5;
+export const REQUESTS_PER_ADDRESS_PER_HOUR = 5;
+
+/**
+ * The audit event of a recovery request whose identifier names no account (R9): the page said
+ * the same as for any other (R1, R2); only the record tells them apart.
+ */
+export function unknownIdentifierAudit(kind: RecoveryRequestKind, ip: string | null): AuditEntry {
+  return kind === 'password'
+    ? { type: 'reset_requested', ip, detail: { outcome: 'unknown_account' } }
+    : {
+        type: 'username_reminder_requested',
+        ip,
+        detail: { outcome: 'unknown_address', accounts: 0 },
+      };
+}
 
 /**
  * Retrieve Forgotten Username, processed off the request path (R5): one email listing every
@@ -43,17 +57,15 @@ export async function requestUsernameReminder(
     HOUR_MS,
   );
   const first = accounts[0];
+  if (!first) return recordAudit(trx, ctx.clock, unknownIdentifierAudit('username', ip));
   await recordAudit(trx, ctx.clock, {
     type: 'username_reminder_requested',
-    accountId: first?.id ?? null,
-    organizationId: first?.organization_id ?? null,
+    accountId: first.id,
+    organizationId: first.organization_id,
     ip,
-    detail: {
-      outcome: !first ? 'unknown_address' : allowed ? 'sent' : 'rate_limited',
-      accounts: accounts.length,
-    },
+    detail: { outcome: allowed ? 'sent' : 'rate_limited', accounts: accounts.length },
   });
-  if (!first || !allowed) return;
+  if (!allowed) return;
   const content = usernameReminderMail(
     accounts.map((a) => a.username),
     `${ctx.config.publicUrl}/login`,
@@ -111,14 +123,8 @@ export async function requestPasswordReset(
     REQUESTS_PER_ADDRESS_PER_HOUR,
     HOUR_MS,
   );
-  if (accounts.length === 0) {
-    await recordAudit(trx, ctx.clock, {
-      type: 'reset_requested',
-      ip,
-      detail: { outcome: 'unknown_account' },
-    });
-    return;
-  }
+  if (accounts.length === 0)
+    return recordAudit(trx, ctx.clock, unknownIdentifierAudit('password', ip));
   for (const account of accounts) {
     const outcome = await resetOutcome(trx, ctx, account);
     const org = await organizationOf(trx, account);

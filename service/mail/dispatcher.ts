@@ -1,21 +1,23 @@
-import { randomInt } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
-import { recordAudit } from '../domain/audit.ts';
 import { pruneChallengeAttempts } from '../domain/challenge-answers.ts';
+import {
+  claimDueMail,
+  dropMail,
+  markSent,
+  markUnconfirmed,
+  recordFailure,
+  releaseMail,
+} from '../domain/outbox-delivery.ts';
+import { settleInDoubt, settleMessageInDoubt } from '../domain/outbox-in-doubt.ts';
 import { pruneRateCounters } from '../domain/rate-limits.ts';
 import { processRecoveryRequests, pruneRecoveryRequests } from '../domain/recovery-requests.ts';
 import type { OutboxMessage } from '../store/schema.ts';
-import type { MailTransport } from './transports.ts';
+import { SMTP_CONNECTIONS, type MailTransport } from './transports.ts';
 
-/** Delay before each retry: the first within 30 s (issue 2), then backing off to an hour. */
-export const RETRY_DELAYS_MS = [
-  10_000, 30_000, 120_000, 300_000, 900_000, 1_800_000, 3_600_000, 3_600_000,
-];
-/** After this many failed attempts a message is marked failed and shown as such in the console. */
-export const MAX_ATTEMPTS = RETRY_DELAYS_MS.length + 1;
-/** A claimed message is left alone by other dispatchers this long (R83). */
-const LEASE_MS = 120_000;
-const BATCH = 20;
+/** Recovery requests claimed at once: most of a flood is settled in one transaction per batch. */
+const REQUEST_BATCH = 250;
+/** Messages claimed at once, sent SMTP_CONNECTIONS at a time. */
+const MAIL_BATCH = 20;
 
 export interface DispatcherOptions {
   transport: MailTransport;
@@ -32,11 +34,14 @@ interface PassResult {
   messages: number;
 }
 
+/** The transport's commit found the message no longer this dispatcher's: it must not go out. */
+class ClaimLost extends Error {}
+
 /**
  * Works off the queues: first the Reset Your Password and Retrieve Forgotten Username requests
- * the pages only recorded (R5), then what the outbox holds: claims each due message with a
- * conditional update (a lease), sends it, records the outcome; failures are retried with
- * backoff and never lost (R81–R85).
+ * the pages only recorded (R5), then what the outbox holds: claims a batch of due messages with
+ * one conditional update (a lease), sends them, records each outcome; failures are retried with
+ * backoff and never lost (R81–R85), and a message recorded as sent never goes out again.
  */
 export class MailDispatcher {
   private timer: NodeJS.Timeout | undefined;
@@ -45,6 +50,8 @@ export class MailDispatcher {
   private rerun = false;
   private stopped = true;
   private passStartedAt: number | undefined;
+  /** Set by stop(): a batch in progress sends no further message and hands the rest back. */
+  private closing = false;
 
   constructor(
     private readonly ctx: ServiceContext,
@@ -58,6 +65,7 @@ export class MailDispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     // Wait for the whole pass loop, not one pass: a pass started after close would send on a
     // closed transport, or send and fail to record it (a duplicate once the lease ends, R83).
@@ -137,125 +145,59 @@ export class MailDispatcher {
   }
 
   private async runPass(): Promise<PassResult> {
-    const requests = await processRecoveryRequests(this.ctx, BATCH, this.options.log);
-    const now = this.ctx.clock.now();
-    const due = await this.ctx.db
-      .selectFrom('outbox')
-      .selectAll()
-      .where('status', '=', 'queued')
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
-      .orderBy('created_at')
-      .limit(BATCH)
-      .execute();
+    const { ctx, options } = this;
+    const requests = await processRecoveryRequests(ctx, REQUEST_BATCH, options.log);
+    const settled = await settleInDoubt(ctx.db, ctx.clock, MAIL_BATCH, options.log);
+    const { lease, messages } = await claimDueMail(ctx.db, ctx.dialect, ctx.clock, MAIL_BATCH);
+    const left = [...messages];
     let handled = 0;
-    for (const message of due) {
-      if (!(await this.claim(message))) continue;
-      await this.deliver(message);
-      handled += 1;
-    }
-    return { requests, messages: handled };
+    const worker = async () => {
+      for (let message = left.shift(); message; message = left.shift()) {
+        await this.deliver(message, lease);
+        handled += 1;
+        if (this.closing) break;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SMTP_CONNECTIONS, left.length) }, worker));
+    await releaseMail(
+      ctx.db,
+      left.map((m) => m.id),
+      lease,
+    );
+    return { requests, messages: settled + handled };
   }
 
-  private async claim(message: OutboxMessage): Promise<boolean> {
-    const now = this.ctx.clock.now();
-    const result = await this.ctx.db
-      .updateTable('outbox')
-      .set({ lease_until: now + LEASE_MS, attempts: message.attempts + 1 })
-      .where('id', '=', message.id)
-      .where('status', '=', 'queued')
-      .where('attempts', '=', message.attempts)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1;
-  }
-
-  private async deliver(message: OutboxMessage): Promise<void> {
+  private async deliver(message: OutboxMessage, lease: number): Promise<void> {
     const { db, clock } = this.ctx;
     if (message.expires_at !== null && message.expires_at <= clock.now()) {
-      await db.transaction().execute(async (trx) => {
-        await trx
-          .updateTable('outbox')
-          .set({
-            status: 'dropped',
-            lease_until: null,
-            last_error: 'expired before it could be sent',
-          })
-          .where('id', '=', message.id)
-          .execute();
-        await recordAudit(trx, clock, {
-          type: 'mail_dropped',
-          accountId: message.account_id,
-          actor: 'system',
-          detail: { mailId: message.id, kind: message.kind, reason: 'expired' },
-        });
-      });
-      return;
+      return dropMail(db, clock, message, lease, 'expired');
     }
+    let committed = false;
     try {
-      await this.options.transport.send({
-        messageId: `<${message.id}@${this.options.messageIdDomain}>`,
-        from: this.options.from,
-        to: message.to_address,
-        subject: message.subject,
-        text: message.text_body,
-        html: message.html_body,
-      });
+      await this.options.transport.send(
+        {
+          messageId: `<${message.id}@${this.options.messageIdDomain}>`,
+          from: this.options.from,
+          to: message.to_address,
+          subject: message.subject,
+          text: message.text_body,
+          html: message.html_body,
+        },
+        async () => {
+          if (!(await markUnconfirmed(db, message.id, lease))) throw new ClaimLost();
+          committed = true;
+        },
+      );
     } catch (error) {
-      await this.recordFailure(message, error instanceof Error ? error.message : String(error));
-      return;
-    }
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('outbox')
-        .set({ status: 'sent', sent_at: clock.now(), lease_until: null, last_error: null })
-        .where('id', '=', message.id)
-        .execute();
-      await recordAudit(trx, clock, {
-        type: 'mail_sent',
-        accountId: message.account_id,
-        actor: 'system',
-        detail: { mailId: message.id, kind: message.kind },
-      });
-    });
-  }
-
-  private async recordFailure(message: OutboxMessage, reason: string): Promise<void> {
-    const { db, clock } = this.ctx;
-    const attempts = message.attempts + 1;
-    const giveUp = attempts >= MAX_ATTEMPTS;
-    const base = RETRY_DELAYS_MS[Math.min(attempts - 1, RETRY_DELAYS_MS.length - 1)] ?? 3_600_000;
-    // R82: up to 20 % jitter, so messages that failed together do not all retry together.
-    const delay = base + randomInt(0, Math.floor(base / 5) + 1);
-    this.options.log?.('mail delivery failed', { mailId: message.id, attempts, giveUp, reason });
-    await db.transaction().execute(async (trx) => {
-      const result = await trx
-        .updateTable('outbox')
-        .set({
-          status: giveUp ? 'failed' : 'queued',
-          next_attempt_at: clock.now() + delay,
-          lease_until: null,
-          last_error: reason.slice(0, 500),
-        })
-        .where('id', '=', message.id)
-        .where('status', '=', 'queued')
-        .where('attempts', '=', attempts)
-        .executeTakeFirst();
-      // R83: a send that outlived its lease must not undo the outcome of the dispatcher that
-      // re-claimed the message (re-queueing a sent message would send it twice).
-      if (Number(result.numUpdatedRows) === 0) return;
-      if (giveUp) {
-        await recordAudit(trx, clock, {
-          type: 'mail_failed',
-          accountId: message.account_id,
-          actor: 'system',
-          detail: {
-            mailId: message.id,
-            kind: message.kind,
-            attempts,
-            reason: reason.slice(0, 200),
-          },
-        });
+      const reason = error instanceof Error ? error.message : String(error);
+      // The server answered the final "." with a refusal: it did not take the message.
+      const refused = typeof (error as { responseCode?: unknown }).responseCode === 'number';
+      if (committed && !refused) {
+        const log = this.options.log;
+        return settleMessageInDoubt(db, clock, message, lease, reason, { log });
       }
-    });
+      return recordFailure(db, clock, message, lease, reason, this.options.log);
+    }
+    await markSent(db, clock, message);
   }
 }

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db, ServiceContext } from '../context.ts';
 import { recordAudit } from '../domain/audit.ts';
-import { RETRY_DELAYS_MS } from '../mail/dispatcher.ts';
+import { RETRY_DELAYS_MS } from '../domain/outbox-delivery.ts';
 import { pruneOidcModels } from './adapter.ts';
 import { currentSigningKey, pruneRetiredKeys } from './keys.ts';
 import { signLogoutToken } from './logout-token.ts';

@@ -7,14 +7,7 @@ import type { RecoveryRequestKind } from '../store/schema.ts';
 import { html } from '../html.ts';
 import { continuing, type ProductSignIn, type ProductSignIns } from '../oidc/interactions.ts';
 import { csrfField, field, page, type FieldErrors } from './layout.ts';
-import {
-  cookieNames,
-  cookieOptions,
-  csrfToken,
-  ipWithinLimit,
-  parseForm,
-  sendPage,
-} from './web.ts';
+import { cookieNames, cookieOptions, csrfToken, parseForm, sendPage } from './web.ts';
 
 const UsernameForm = z.object({
   email: z
@@ -36,8 +29,9 @@ const ResetForm = z.object({
     .regex(WITHOUT_CONTROL_CHARACTERS, CONTROL_CHARACTER_MESSAGE),
 });
 
-const IP_LIMIT = 20;
-const IP_WINDOW_MS = 15 * 60_000;
+/** A full recovery queue is logged (the alert of R48) at most this often per process. */
+const QUEUE_FULL_WARNING_MS = 60_000;
+let queueFullWarnedAt = Number.NEGATIVE_INFINITY;
 
 /** Back to where this flow started: Log In, for the product when a product sent the person. */
 const backToLogIn = (product: ProductSignIn | undefined) =>
@@ -90,9 +84,10 @@ const bodyValue = (request: FastifyRequest, name: string): string => {
 };
 
 /**
- * The whole of the work a recovery page does: the per-IP limit, then one queued row for the
- * mail dispatcher. No account is looked up here, so known and unknown identifiers take the
- * same path and the same time (R1, R2, R5); over the limit nothing is queued (R43).
+ * The whole of the work a recovery page does: one queued row for the mail dispatcher, within
+ * the limits per client address, per identifier and on the whole queue. No account is looked
+ * up here, so known and unknown identifiers take the same path and the same time (R1, R2, R5);
+ * over a limit nothing is queued and the page is the same (R43).
  */
 async function queueRequest(
   ctx: ServiceContext,
@@ -101,10 +96,20 @@ async function queueRequest(
   identifier: string,
 ): Promise<void> {
   const route = kind === 'password' ? 'forgot-password' : 'forgot-username';
-  if (!(await ipWithinLimit(ctx, request, route, IP_LIMIT, IP_WINDOW_MS))) return;
   // The dispatcher is not woken: it takes the request on its next poll, at a time unrelated
   // to this response, so not even the work that follows the response lines up with it.
-  await queueRecoveryRequest(ctx.db, ctx.clock, { kind, identifier, ip: request.ip });
+  const outcome = await queueRecoveryRequest(ctx.db, ctx.clock, {
+    kind,
+    identifier,
+    ip: request.ip,
+  });
+  if (outcome === 'queue_full' && ctx.clock.now() - queueFullWarnedAt >= QUEUE_FULL_WARNING_MS) {
+    queueFullWarnedAt = ctx.clock.now();
+    request.log.warn(
+      { route },
+      'recovery queue full: Reset Your Password and Retrieve Forgotten Username requests are not queued until the mail dispatchers catch up (a flood?)',
+    );
+  }
 }
 
 async function postUsername(

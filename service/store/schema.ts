@@ -133,7 +133,7 @@ export interface OutboxTable {
   subject: string;
   text_body: string;
   html_body: string;
-  /** queued | sent | failed | dropped */
+  /** queued | sending | unconfirmed | sent | failed | dropped (service/domain/outbox-delivery.ts) */
   status: string;
   attempts: number;
   next_attempt_at: number;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountView } from '../../common/api/account-view.ts';
-import { MAX_ATTEMPTS } from '../../service/mail/dispatcher.ts';
+import { MAX_ATTEMPTS } from '../../service/domain/outbox-delivery.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import {
@@ -135,6 +135,26 @@ describe('R82: a failed email, and sending it again', () => {
     ok(await resend(desk, account.id, mail.second, { ticket: 'MAIL-9', key: 'resend-2' }));
     await svc.dispatcher.drain();
     expect(smtp.messages.filter((m) => m.messageId.includes(mail.second))).toHaveLength(1);
+  });
+
+  it('R83: an email on its way to the mail server reads as queued and is not queued twice', async () => {
+    const desk = await signedIn(svc, 'maildesk');
+    for (const status of ['sending', 'unconfirmed']) {
+      // A dispatcher holds it: before SMTP's final ".", or after it without the server's 250.
+      await svc.ctx.db
+        .updateTable('outbox')
+        .set({ status, lease_until: svc.clock.now() + 60_000 })
+        .where('id', '=', mail.reminder)
+        .execute();
+      const { view } = await openAccount(desk, account.id);
+      expect(view.emails.find((m) => m.id === mail.reminder)?.status).toBe('queued');
+      const again = await resend(desk, account.id, mail.reminder, { key: `resend-${status}` });
+      refused(again, 409, 'conflict');
+      expect(again.body.error?.message).toContain('This email is queued');
+      expect((await outboxOf(svc, account.id)).find((m) => m.id === mail.reminder)?.status).toBe(
+        status,
+      );
+    }
   });
 
   it('an email of another account, or none at all, is not found', async () => {

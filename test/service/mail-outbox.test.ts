@@ -7,7 +7,12 @@ import { loadConfig } from '../../service/config.ts';
 import type { Db, ServiceContext } from '../../service/context.ts';
 import { queueMail, type QueuedMail } from '../../service/domain/outbox.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
-import { MAX_ATTEMPTS, MailDispatcher, RETRY_DELAYS_MS } from '../../service/mail/dispatcher.ts';
+import {
+  claimDueMail,
+  MAX_ATTEMPTS,
+  RETRY_DELAYS_MS,
+} from '../../service/domain/outbox-delivery.ts';
+import { MailDispatcher } from '../../service/mail/dispatcher.ts';
 import * as templates from '../../service/mail/templates.ts';
 import {
   emlFolderTransport,
@@ -314,6 +319,31 @@ describe('concurrent dispatchers (R83)', () => {
       .execute();
     expect(statuses).toEqual([{ status: 'sent', attempts: 1 }]);
     expect(await auditEvents('mail_sent')).toHaveLength(100);
+  });
+
+  it('R83: one claim takes several due messages under one lease, and two claims at once take disjoint batches', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i += 1) ids.push(await queue());
+    const claims = await Promise.all([
+      claimDueMail(ctx.db, ctx.dialect, clock, 20),
+      claimDueMail(ctx.db, ctx.dialect, clock, 20),
+    ]);
+
+    const claimed = claims.flatMap((c) => c.messages.map((m) => m.id));
+    expect(claimed.sort()).toEqual([...ids].sort()); // every message, none twice
+    for (const { lease, messages } of claims) {
+      expect(messages.length).toBeLessThanOrEqual(20);
+      for (const message of messages)
+        expect(await row(message.id)).toMatchObject({
+          status: 'sending',
+          lease_until: lease,
+          attempts: 1,
+        });
+    }
+    // Held: neither a third claim nor a dispatcher takes them while the leases last.
+    expect((await claimDueMail(ctx.db, ctx.dialect, clock, 20)).messages).toEqual([]);
+    expect(await newDispatcher().drain()).toBe(0);
+    expect(catcher.messages).toEqual([]);
   });
 
   it('R83: stop() waits for the pass in flight, so every message sent is recorded and none leaves after it', async () => {

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { RETRY_DELAYS_MS } from '../../service/mail/dispatcher.ts';
+import { RETRY_DELAYS_MS } from '../../service/domain/outbox-delivery.ts';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../../service/oidc/logout-token.ts';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';
 import { seedAdmin } from '../support/admin.ts';

@@ -6,8 +6,12 @@ import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
 import {
   MAX_RECOVERY_ATTEMPTS,
+  MAX_WAITING_REQUESTS,
+  processRecoveryRequests,
+  QUEUED_PER_IDENTIFIER_PER_HOUR,
   queueRecoveryRequest,
 } from '../../service/domain/recovery-requests.ts';
+import { newId } from '../../service/ids.ts';
 import { MailDispatcher } from '../../service/mail/dispatcher.ts';
 import type { OutgoingMail } from '../../service/mail/transports.ts';
 import { openService } from '../../service/server.ts';
@@ -19,6 +23,7 @@ import { openTestStore } from '../support/store.ts';
 // seen before anything processes it. Dispatchers are then run by hand.
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
 const FORM = 'application/x-www-form-urlencoded';
 
 let store: Awaited<ReturnType<typeof openTestStore>>;
@@ -59,11 +64,16 @@ async function csrfOfLogin(): Promise<{ cookie: string; token: string }> {
   return { cookie: `lk_csrf=${cookie.value}`, token };
 }
 
-async function post(url: string, form: Record<string, string>): Promise<LightMyRequestResponse> {
+async function post(
+  url: string,
+  form: Record<string, string>,
+  remoteAddress = '127.0.0.1',
+): Promise<LightMyRequestResponse> {
   const csrf = await csrfOfLogin();
   return app.inject({
     method: 'POST',
     url,
+    remoteAddress,
     headers: { 'content-type': FORM, cookie: csrf.cookie },
     payload: new URLSearchParams({ ...form, _csrf: csrf.token }).toString(),
   });
@@ -89,6 +99,40 @@ const count = async (
         .executeTakeFirstOrThrow()
     ).n,
   );
+
+/** Requests still waiting to be processed. */
+const waiting = async (): Promise<number> =>
+  Number(
+    (
+      await store.db
+        .selectFrom('recovery_requests')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('processed_at', 'is', null)
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+/**
+ * `n` Reset Your Password requests for identifiers no account has, from many addresses, queued
+ * a little before now: the rows the pages write during a flood.
+ */
+async function flood(n: number): Promise<void> {
+  const rows = Array.from({ length: n }, (_, i) => ({
+    id: newId(),
+    kind: 'password' as const,
+    identifier: `flood${i}@nowhere.example`,
+    ip: `203.0.113.${i % 250}`,
+    created_at: clock.now() - MINUTE + Math.floor(i / 100),
+    attempts: 0,
+    lease_until: null,
+    processed_at: null,
+  }));
+  for (let i = 0; i < rows.length; i += 500)
+    await store.db
+      .insertInto('recovery_requests')
+      .values(rows.slice(i, i + 500))
+      .execute();
+}
 
 /** A dispatcher that keeps what it sends; run with drain(). */
 function dispatcher(sent: OutgoingMail[], logs: string[] = []): MailDispatcher {
@@ -200,7 +244,7 @@ describe('processing the queue (R81, R83)', () => {
       await queueRecoveryRequest(store.db, clock, {
         kind: 'password',
         identifier: `ghost${i}`,
-        ip: '192.0.2.7',
+        ip: '192.0.2.8',
       });
     }
     const sent: OutgoingMail[] = [];
@@ -211,7 +255,7 @@ describe('processing the queue (R81, R83)', () => {
     expect(await count('reset_links')).toBe(12);
     const outcomes = await auditOutcomes('reset_requested');
     expect(outcomes).toHaveLength(24);
-    expect(outcomes.every((o) => o.ip === '192.0.2.7')).toBe(true);
+    expect(new Set(outcomes.map((o) => o.ip))).toEqual(new Set(['192.0.2.7', '192.0.2.8']));
     const left = await store.db
       .selectFrom('recovery_requests')
       .select('id')
@@ -258,5 +302,118 @@ describe('processing the queue (R81, R83)', () => {
     expect(row.identifier).toBeNull();
     expect(row.processed_at).not.toBeNull();
     expect(await count('reset_links')).toBe(0);
+  });
+});
+
+describe('limits on the queue (R43)', () => {
+  it('R43/R1: past the hourly limit for one identifier nothing more is queued, known or unknown alike, and the page is the same', async () => {
+    clock.advance(HOUR - (clock.now() % HOUR)); // a fresh hour for the per-identifier counters
+    const responses: LightMyRequestResponse[] = [];
+    for (let i = 1; i <= QUEUED_PER_IDENTIFIER_PER_HOUR + 2; i += 1) {
+      // Each from an address of its own: the per-identifier limit, not the per-address one.
+      responses.push(
+        await post('/forgot-password', { identifier: 'known.person' }, `198.51.100.${i}`),
+      );
+      responses.push(
+        await post('/forgot-password', { identifier: 'nobody.here' }, `198.51.100.${100 + i}`),
+      );
+    }
+    expect(new Set(responses.map((r) => JSON.stringify(comparable(r)))).size).toBe(1);
+    const perIdentifier = async () =>
+      (
+        await store.db
+          .selectFrom('recovery_requests')
+          .select(['identifier', (eb) => eb.fn.countAll<number>().as('n')])
+          .groupBy('identifier')
+          .orderBy('identifier')
+          .execute()
+      ).map((r) => [r.identifier, Number(r.n)]);
+    expect(await perIdentifier()).toEqual([
+      ['known.person', QUEUED_PER_IDENTIFIER_PER_HOUR],
+      ['nobody.here', QUEUED_PER_IDENTIFIER_PER_HOUR],
+    ]);
+
+    clock.advance(HOUR); // a limit, not a ban
+    await post('/forgot-password', { identifier: 'known.person' }, '198.51.100.201');
+    expect(await perIdentifier()).toEqual([
+      ['known.person', QUEUED_PER_IDENTIFIER_PER_HOUR + 1],
+      ['nobody.here', QUEUED_PER_IDENTIFIER_PER_HOUR],
+    ]);
+  });
+
+  it(`R43/R1: with ${MAX_WAITING_REQUESTS} requests waiting nothing more is queued, known or unknown alike, and the page is the same; once they are worked off, requests are queued again`, async () => {
+    const before = await post('/forgot-password', { identifier: 'crew1' }, '198.51.100.210');
+    await flood(MAX_WAITING_REQUESTS - 1);
+    clock.advance(1000); // each process counts the queue at most once a second
+
+    const known = await post('/forgot-password', { identifier: 'known.person' }, '198.51.100.211');
+    const unknown = await post('/forgot-password', { identifier: 'nobody.here' }, '198.51.100.212');
+    const username = await post(
+      '/forgot-username',
+      { email: 'known@example.org' },
+      '198.51.100.213',
+    );
+    expect(comparable(known)).toEqual(comparable(before));
+    expect(comparable(unknown)).toEqual(comparable(before));
+    expect(username.headers.location).toBe('/forgot-username/sent');
+    expect(await waiting()).toBe(MAX_WAITING_REQUESTS);
+
+    // The dispatchers catch up (here: as if they had), and the queue takes requests again.
+    await store.db
+      .updateTable('recovery_requests')
+      .set({ processed_at: clock.now(), identifier: null })
+      .execute();
+    clock.advance(1000);
+    await post('/forgot-password', { identifier: 'known.person' }, '198.51.100.214');
+    expect(await waiting()).toBe(1);
+  });
+});
+
+describe('a real reset in a flood (issue 18)', () => {
+  it('R1/R5: a reset asked for during a flood of unknown identifiers is emailed in the next pass, while most of the flood still waits', async () => {
+    await flood(2000);
+    await post('/forgot-password', { identifier: 'known.person' }, '198.51.100.220');
+    const sent: OutgoingMail[] = [];
+    let waitingWhenSent = -1;
+    const dispatcher = new MailDispatcher(ctx, {
+      transport: {
+        name: 'memory',
+        async send(mail) {
+          if (mail.to === 'known@example.org') waitingWhenSent = await waiting();
+          sent.push(mail);
+        },
+        close: () => {},
+      },
+      from: 'Latchkey <no-reply@latchkey.test>',
+      messageIdDomain: 'latchkey.test',
+    });
+    await dispatcher.drain();
+
+    expect(sent.map((m) => m.to)).toEqual(['known@example.org']);
+    // It went out with the first batch, most of the flood still waiting (it used to be last).
+    expect(waitingWhenSent).toBeGreaterThan(1000);
+    expect(await waiting()).toBe(0);
+    const outcomes = (await auditOutcomes('reset_requested')).map((o) => o.outcome);
+    expect(outcomes.filter((o) => o === 'unknown_account')).toHaveLength(2000);
+    expect(outcomes.filter((o) => o === 'link')).toHaveLength(1);
+  });
+
+  it('R9/R76: one pass settles many requests for unknown identifiers together, exactly as it would one by one', async () => {
+    await flood(300);
+    expect(await processRecoveryRequests(ctx, 250)).toBe(250);
+    expect(await waiting()).toBe(50);
+    const done = await store.db
+      .selectFrom('recovery_requests')
+      .select(['identifier', 'lease_until', 'attempts', 'ip'])
+      .where('processed_at', '=', clock.now())
+      .execute();
+    expect(done).toHaveLength(250);
+    expect(done.every((r) => r.identifier === null && r.lease_until === null)).toBe(true);
+    expect(done.every((r) => r.attempts === 1)).toBe(true);
+    const outcomes = await auditOutcomes('reset_requested');
+    expect(outcomes).toHaveLength(250);
+    expect(outcomes.every((o) => o.outcome === 'unknown_account')).toBe(true);
+    // Each event with its own request's address.
+    expect(outcomes.map((o) => o.ip).sort()).toEqual(done.map((r) => r.ip).sort());
   });
 });

@@ -17,6 +17,22 @@ export interface CaughtMail {
   html: string;
   /** The message exactly as received, headers included. */
   raw: string;
+  /** When the server took the whole message (epoch ms), before it answered the DATA. */
+  receivedAt: number;
+}
+
+/**
+ * Points of an SMTP transaction the catcher reports: MAIL FROM and RCPT TO received, the first
+ * bytes of the message after DATA, the final "." received, and the 250 that accepts it sent.
+ */
+export type SmtpStep = 'mail-from' | 'rcpt-to' | 'data' | 'end-of-data' | 'accepted';
+
+/** Steps whose answer the catcher can hold back. */
+export type HoldableStep = Extract<SmtpStep, 'mail-from' | 'rcpt-to' | 'end-of-data'>;
+
+/** A transaction stopped at a step: `release()` lets the server answer and go on. */
+export interface HeldStep {
+  release(): void;
 }
 
 /** A real SMTP server on 127.0.0.1 that keeps every message it accepts. */
@@ -37,6 +53,14 @@ export interface SmtpCatcher {
   restart(): Promise<void>;
   /** Shuts the server down for good. */
   close(): Promise<void>;
+  /** Resolves when the next transaction reaches `step`. */
+  reached(step: SmtpStep): Promise<void>;
+  /**
+   * Resolves when the next transaction reaches `step`, where the server then withholds its
+   * answer until `release()`; a message held at its end is accepted (kept, then 250) on release,
+   * as a server that took responsibility for it does even if the client is gone by then.
+   */
+  holdAt(step: HoldableStep): Promise<HeldStep>;
 }
 
 const POLL_MS = 20;
@@ -48,6 +72,19 @@ export async function startSmtp(): Promise<SmtpCatcher> {
   let server: SMTPServer | undefined;
   let port = 0;
   let closed = false;
+  const waiting: Array<{ step: SmtpStep; hold: boolean; reach: (held: HeldStep) => void }> = [];
+
+  /** Reports `step` to the first test waiting for it; answers when the server may go on. */
+  const reach = (step: SmtpStep): Promise<void> => {
+    const index = waiting.findIndex((w) => w.step === step);
+    const waiter = index < 0 ? undefined : waiting.splice(index, 1)[0];
+    if (!waiter) return Promise.resolve();
+    if (!waiter.hold) {
+      waiter.reach({ release: () => {} });
+      return Promise.resolve();
+    }
+    return new Promise((resume) => waiter.reach({ release: () => resume() }));
+  };
 
   const listen = async (): Promise<void> => {
     const next = new SMTPServer({
@@ -57,16 +94,22 @@ export async function startSmtp(): Promise<SmtpCatcher> {
       disableReverseLookup: true,
       closeTimeout: 200,
       onMailFrom(_address, _session, callback) {
-        callback(failing ? temporaryFailure() : null);
+        void reach('mail-from').then(() => callback(failing ? temporaryFailure() : null));
+      },
+      onRcptTo(_address, _session, callback) {
+        void reach('rcpt-to').then(() => callback());
       },
       onData(stream, _session, callback) {
-        receive(stream).then(
-          (mail) => {
+        receive(stream, () => void reach('data'))
+          .then(async (mail) => {
+            await reach('end-of-data');
             messages.push(mail);
             callback();
-          },
-          (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
-        );
+            await reach('accepted');
+          })
+          .catch((error: unknown) =>
+            callback(error instanceof Error ? error : new Error(String(error))),
+          );
       },
     });
     next.on('error', () => {
@@ -118,6 +161,9 @@ export async function startSmtp(): Promise<SmtpCatcher> {
       closed = true;
       await shut();
     },
+    reached: (step) =>
+      new Promise((resolve) => waiting.push({ step, hold: false, reach: () => resolve() })),
+    holdAt: (step) => new Promise((resolve) => waiting.push({ step, hold: true, reach: resolve })),
   };
 }
 
@@ -131,9 +177,13 @@ function temporaryFailure(): Error {
   return Object.assign(new Error('Temporary failure, try again later'), { responseCode: 451 });
 }
 
-async function receive(stream: SMTPServerDataStream): Promise<CaughtMail> {
+async function receive(stream: SMTPServerDataStream, begun: () => void): Promise<CaughtMail> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  for await (const chunk of stream) {
+    if (chunks.length === 0) begun();
+    chunks.push(chunk as Buffer);
+  }
+  const receivedAt = Date.now();
   const raw = Buffer.concat(chunks).toString('utf8');
   const parsed = await simpleParser(raw);
   return {
@@ -144,6 +194,7 @@ async function receive(stream: SMTPServerDataStream): Promise<CaughtMail> {
     text: parsed.text ?? '',
     html: typeof parsed.html === 'string' ? parsed.html : '',
     raw,
+    receivedAt,
   };
 }
 

@@ -208,7 +208,10 @@ export async function loadAccountView(
       to: m.to_address,
       subject: m.subject,
       queuedAt: m.created_at,
-      status: m.status as AccountView['emails'][number]['status'],
+      // Being sent (sending, unconfirmed) reads as queued until the server's answer is recorded.
+      status: (m.status === 'sending' || m.status === 'unconfirmed'
+        ? 'queued'
+        : m.status) as AccountView['emails'][number]['status'],
       attempts: m.attempts,
       sentAt: m.sent_at,
       error: m.last_error,

@@ -14,10 +14,10 @@ export function resendMailAction(mailId: string): ActionSpec {
         .where('account_id', '=', account.id)
         .executeTakeFirst();
       if (!mail) throw new ApiProblem('not_found', 'No such email for this account.');
-      if (mail.status === 'sent' || mail.status === 'queued')
+      if (mail.status !== 'failed' && mail.status !== 'dropped')
         throw new ApiProblem(
           'conflict',
-          `This email is ${mail.status}; only a failed email can be sent again.`,
+          `This email is ${mail.status === 'sent' ? 'sent' : 'queued'}; only a failed email can be sent again.`,
         );
       if (mail.expires_at !== null && mail.expires_at <= ctx.clock.now()) {
         throw new ApiProblem(
