@@ -30,5 +30,25 @@ export function createProductHandlers(ctx: HandlerContext): HandlersOf<typeof PR
         body: { name, url, displayOrder, ...why(rest) },
         headers: { 'if-match': etag },
       }),
+
+    listProductClients: async ({ connectionId, code }) =>
+      ctx.client(connectionId).call(API.productClients, { params: { code } }),
+
+    addProductClient: async ({ connectionId, code, backchannelLogoutUri, ...rest }) =>
+      ctx.client(connectionId).call(API.addProductClient, {
+        params: { code },
+        body: {
+          redirectUris: rest.redirectUris,
+          ...(backchannelLogoutUri ? { backchannelLogoutUri } : {}),
+          public: rest.public,
+          ...why(rest),
+        },
+      }),
+
+    removeProductClient: async ({ connectionId, code, clientId, ...rest }) =>
+      ctx.client(connectionId).call(API.removeProductClient, {
+        params: { code, clientId },
+        body: why(rest),
+      }),
   };
 }

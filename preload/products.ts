@@ -5,4 +5,7 @@ export const productBridge = {
   listProducts: operation('listProducts'),
   addProduct: operation('addProduct'),
   editProduct: operation('editProduct'),
+  listProductClients: operation('listProductClients'),
+  addProductClient: operation('addProductClient'),
+  removeProductClient: operation('removeProductClient'),
 };

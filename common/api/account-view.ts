@@ -108,6 +108,8 @@ export const AccountViewSchema = z.object({
         attempts: z.number().int(),
         lastError: z.string().nullable(),
         deliveredAt: time,
+        /** When a waiting delivery is tried next (absent from services before it was shown). */
+        nextAttemptAt: time.optional(),
       }),
     )
     .optional(),

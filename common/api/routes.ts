@@ -23,6 +23,7 @@ import {
 } from './auth.ts';
 import { route } from './contract.ts';
 import { OrganizationListSchema, OrganizationSchema, PolicyUpdateSchema } from './organizations.ts';
+import { PRODUCT_CLIENT_ROUTES } from './product-clients.ts';
 import { PRODUCT_ROUTES } from './products.ts';
 import { SHARED_LOGIN_ROUTES } from './shared-login-routes.ts';
 
@@ -228,6 +229,7 @@ export const API = {
   }),
   ...SHARED_LOGIN_ROUTES,
   ...PRODUCT_ROUTES,
+  ...PRODUCT_CLIENT_ROUTES,
 };
 
 export type ApiContract = typeof API;

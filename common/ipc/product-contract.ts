@@ -7,6 +7,7 @@ import {
   ProductSchema,
   ProductUrlSchema,
 } from '../api/products.ts';
+import { ProductClientListSchema, RegisteredProductClientSchema } from '../api/product-clients.ts';
 import { changeFields, connectionId, id } from './fields.ts';
 
 const why = { reason: changeFields.reason, ticket: changeFields.ticket };
@@ -42,5 +43,30 @@ export const PRODUCT_IPC = {
       ...why,
     }),
     output: ProductSchema,
+  },
+  /** A product's registered OpenID Connect clients (never their secrets). */
+  listProductClients: {
+    input: z.object({ connectionId, code: id }),
+    output: ProductClientListSchema,
+  },
+  /**
+   * Registers a client of a product; the service checks the addresses (and names the field). A
+   * confidential client's secret comes back in this answer only.
+   */
+  addProductClient: {
+    input: z.object({
+      connectionId,
+      code: id,
+      redirectUris: z.array(z.string().max(2000)).max(20),
+      backchannelLogoutUri: z.string().max(2000).optional(),
+      public: z.boolean(),
+      ...why,
+    }),
+    output: RegisteredProductClientSchema,
+  },
+  /** Removes a product's client: its codes and tokens stop working. */
+  removeProductClient: {
+    input: z.object({ connectionId, code: id, clientId: z.string().min(1).max(200), ...why }),
+    output: z.object({ removed: z.string() }),
   },
 } as const;

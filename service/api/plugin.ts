@@ -8,6 +8,7 @@ import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { policyRoutes } from './policy-routes.ts';
+import { productClientRoutes } from './product-client-routes.ts';
 import { productRoutes } from './product-routes.ts';
 import { roleRoutes } from './role-routes.ts';
 import { sharedLoginRoutes } from './shared-login-routes.ts';
@@ -46,4 +47,5 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   policyRoutes(app, ctx);
   sharedLoginRoutes(app, ctx);
   productRoutes(app, ctx);
+  productClientRoutes(app, ctx);
 }

@@ -26,6 +26,27 @@ export interface ClientProblem {
   message: string;
 }
 
+/** Who registers or removes a client, from where, and why: what the audit event records. */
+export interface ClientActor {
+  /** The administrator's account id, or `system` for the command line. */
+  actor: string;
+  ip: string | null;
+  reason?: string;
+  ticket?: string | undefined;
+}
+
+const SYSTEM: ClientActor = { actor: 'system', ip: null };
+
+/** The audit event's who, where and why, each only when there is one. */
+const audited = (by: ClientActor) => ({
+  actor: by.actor,
+  ip: by.ip,
+  why: {
+    ...(by.reason !== undefined ? { reason: by.reason } : {}),
+    ...(by.ticket ? { ticket: by.ticket } : {}),
+  },
+});
+
 export type RegisterResult =
   { ok: true; clientId: string; clientSecret?: string } | { ok: false; problems: ClientProblem[] };
 
@@ -105,7 +126,7 @@ export async function registerClient(
   db: Db,
   clock: Clock,
   input: ClientRegistration,
-  actor = 'system',
+  by: ClientActor = SYSTEM,
 ): Promise<RegisterResult> {
   const problems = registrationProblems(input);
   const product = await productProblem(db, input.product);
@@ -127,10 +148,12 @@ export async function registerClient(
         created_at: clock.now(),
       })
       .execute();
+    const { actor, ip, why } = audited(by);
     await recordAudit(trx, clock, {
       type: 'oidc_client_registered',
       actor,
-      detail: { clientId, product: code, public: secret === undefined },
+      ip,
+      detail: { clientId, product: code, public: secret === undefined, ...why },
     });
   });
   return secret ? { ok: true, clientId, clientSecret: secret } : { ok: true, clientId };
@@ -185,7 +208,7 @@ export async function removeClient(
   db: Db,
   clock: Clock,
   clientId: string,
-  actor = 'system',
+  by: ClientActor = SYSTEM,
 ): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const result = await trx
@@ -193,7 +216,13 @@ export async function removeClient(
       .where('client_id', '=', clientId)
       .executeTakeFirst();
     if (Number(result.numDeletedRows) === 0) return false;
-    await recordAudit(trx, clock, { type: 'oidc_client_removed', actor, detail: { clientId } });
+    const { actor, ip, why } = audited(by);
+    await recordAudit(trx, clock, {
+      type: 'oidc_client_removed',
+      actor,
+      ip,
+      detail: { clientId, ...why },
+    });
     return true;
   });
 }

@@ -122,6 +122,8 @@ export interface ProductLogout {
   attempts: number;
   lastError: string | null;
   deliveredAt: number | null;
+  /** When a waiting delivery is tried next; null once delivered or given up. */
+  nextAttemptAt: number | null;
 }
 
 /** The account's most recent back-channel logouts, newest first, with their delivery state. */
@@ -143,6 +145,7 @@ export async function productLogoutsOf(
       'd.attempts',
       'd.last_error',
       'd.delivered_at',
+      'd.next_attempt_at',
     ])
     .where('d.account_id', '=', accountId)
     .orderBy('d.created_at', 'desc')
@@ -158,5 +161,6 @@ export async function productLogoutsOf(
     attempts: r.attempts,
     lastError: r.last_error,
     deliveredAt: r.delivered_at,
+    nextAttemptAt: r.status === 'queued' ? r.next_attempt_at : null,
   }));
 }

@@ -5,6 +5,7 @@ import type { RouteContract } from '../../common/api/contract.ts';
 import { ApiErrorSchema } from '../../common/api/errors.ts';
 import { API, type ApiContract } from '../../common/api/routes.ts';
 import { etagOf } from '../../service/domain/admin/account-view.ts';
+import { registerClient } from '../../service/oidc/clients.ts';
 import { ADMIN_PASSWORD, ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';
 import {
@@ -129,6 +130,11 @@ beforeAll(async () => {
     .where('account_id', '=', target.id)
     .executeTakeFirstOrThrow();
 
+  const lab = await registerClient(svc.ctx.db, svc.ctx.clock, {
+    product: 'emtrack',
+    redirectUris: ['https://emtrack.example.org/callback'],
+  });
+  if (!lab.ok) throw new Error(JSON.stringify(lab.problems));
   const why = { reason: 'caller asked on the phone', ticket: 'INC-1042' };
   const verifiedWhy = { ...why, verificationId: verified.body.verificationId };
   const onTarget = { id: target.id };
@@ -204,6 +210,17 @@ beforeAll(async () => {
       body: { name: 'EMTrack', url: 'https://emtrack.example.org/', displayOrder: 3, ...why },
       etag: () => productEtag('emtrack'),
     },
+    productClients: { params: { code: 'emtrack' } },
+    addProductClient: {
+      params: { code: 'emtrack' },
+      body: {
+        redirectUris: ['https://emtrack.example.org/callback'],
+        backchannelLogoutUri: 'https://emtrack.example.org/logout',
+        public: false,
+        ...why,
+      },
+    },
+    removeProductClient: { params: { code: 'emtrack', clientId: lab.clientId }, body: why },
     conversionPlan: { params: { id: shared.id } },
     checkUsernames: {
       params: { id: shared.id },
@@ -349,6 +366,9 @@ describe('R68, R77, R80: every admin API contract, fuzzed over HTTP, answers 4xx
     'convertSharedLogin',
     'addProduct',
     'editProduct',
+    'productClients',
+    'addProductClient',
+    'removeProductClient',
   ];
   it.each(refusedToHelpdesk)(
     `R67, R75: %s as a helpdesk agent, refused and audited whatever is sent, seed ${FUZZ_SEED}`,

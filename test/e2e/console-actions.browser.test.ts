@@ -14,6 +14,8 @@ import {
   type ConsoleSuite,
 } from '../support/console-e2e.ts';
 import type { ConsoleHarness } from '../support/console-harness.ts';
+import { registerClient } from '../../service/oidc/clients.ts';
+import { queueProductLogout } from '../../service/oidc/product-sessions.ts';
 import { recoveryProcessed, WebClient } from '../support/service.ts';
 
 // The actions of SPEC §3 as an administrator takes them in the console, each checked where it
@@ -483,5 +485,48 @@ describeBrowser('console: actions on accounts', () => {
     expect(summary).toBe('“Your username” queued again for rita.resend@example.org');
     await closeDialog(h.page);
     await mailTo(smtp, 'rita.resend@example.org', /Your username/);
+  });
+
+  it('issue 14: the product sessions an account’s session end ended show in the view, delivered or waiting with their next try', async () => {
+    const { svc } = suite;
+    const { db, clock } = svc.ctx;
+    const id = await seedAccount(svc.ctx, { organizationId: org, username: 'pia.products' });
+    const client = async (product: string) => {
+      const registered = await registerClient(db, clock, {
+        product,
+        redirectUris: ['http://127.0.0.1:9/callback'],
+        backchannelLogoutUri: 'http://127.0.0.1:9/backchannel-logout',
+      });
+      if (!registered.ok) throw new Error(JSON.stringify(registered.problems));
+      return registered.clientId;
+    };
+    const emresource = await client('emresource');
+    const eics = await client('eics');
+    await queueProductLogout(db, clock, { accountId: id, clientId: emresource, sid: 'sid-1' });
+    await queueProductLogout(db, clock, { accountId: id, clientId: eics, sid: 'sid-2' });
+    // What the dispatcher records after eICS answered and EMResource failed twice.
+    const now = clock.now();
+    await db
+      .updateTable('oidc_logout_deliveries')
+      .set({ status: 'delivered', attempts: 1, delivered_at: now, next_attempt_at: now })
+      .where('client_id', '=', eics)
+      .execute();
+    await db
+      .updateTable('oidc_logout_deliveries')
+      .set({ attempts: 2, last_error: 'connect ECONNREFUSED', next_attempt_at: now + 120_000 })
+      .where('client_id', '=', emresource)
+      .execute();
+    await openAccount(h.page, 'pia.pr', 'pia.products');
+    const ended = h.page.getByRole('region', { name: 'Product sessions ended (2)' });
+    const waiting = ended.getByRole('row', { name: /EMResource/ });
+    await waiting.waitFor();
+    expect(await waiting.innerText()).toMatch(
+      /Waiting after 2 attempts; next try .+ \(connect ECONNREFUSED\)/,
+    );
+    expect(await ended.getByRole('row', { name: /eICS/ }).innerText()).toMatch(/Delivered \S/);
+    const times = await ended
+      .locator('time')
+      .evaluateAll((els) => els.map((el) => [el.getAttribute('datetime'), el.textContent]));
+    expect(times).toContainEqual([new Date(now + 120_000).toISOString(), expect.any(String)]);
   });
 });

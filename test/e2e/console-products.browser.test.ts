@@ -9,6 +9,7 @@ import {
   type ConsoleSuite,
 } from '../support/console-e2e.ts';
 import type { ConsoleHarness } from '../support/console-harness.ts';
+import { hashToken } from '../../service/ids.ts';
 import { textOf } from '../support/service.ts';
 
 // Issue 14: the Products screen, for super-administrators: the products in display order, a
@@ -163,5 +164,73 @@ describeBrowser('console: the Products screen', () => {
     const screens = other.page.getByRole('navigation', { name: 'Screens' });
     await screens.getByRole('button', { name: 'Organizations' }).waitFor();
     expect(await screens.getByRole('button', { name: 'Products' }).count()).toBe(0);
+  });
+
+  it('issue 14: register a client of a product; its secret is shown once, then never again; remove it after confirming', async () => {
+    const { page } = h;
+    await page
+      .getByRole('navigation', { name: 'Screens' })
+      .getByRole('button', { name: 'Products' })
+      .click();
+    const clients = page.getByRole('region', { name: 'Clients' });
+    await clients.waitFor();
+    await page.getByLabel('Why? (goes into the audit log)').fill(REASON);
+    await clients.getByLabel('Product').selectOption({ label: 'EMTrack' });
+    await clients.getByText('EMTrack has no registered client yet.').waitFor();
+
+    // An address the service refuses is named under its field; nothing is registered.
+    const form = clients.getByRole('form', { name: 'Register a client of EMTrack' });
+    const redirects = form.getByLabel('Redirect URIs (one per line)');
+    await redirects.fill('http://emtrack.example.org/callback');
+    await form.getByRole('button', { name: 'Register client' }).click();
+    await form.getByText(/must use https/).waitFor();
+    expect(await redirects.getAttribute('aria-invalid')).toBe('true');
+
+    await redirects.fill('https://emtrack.example.org/callback\nhttp://127.0.0.1:4200/callback');
+    await form
+      .getByLabel('Back-channel logout URI (optional)')
+      .fill('https://emtrack.example.org/backchannel-logout');
+    await form.getByRole('button', { name: 'Register client' }).click();
+    const shown = clients.getByRole('region', { name: /^Client registered: emtrack-/ });
+    await shown.waitFor();
+    expect(await shown.getByRole('alert').innerText()).toBe(
+      'Copy the client secret now: it will not be shown again.',
+    );
+    const secret = await shown.getByLabel('Client secret').inputValue();
+    const row = await suite.svc.ctx.db
+      .selectFrom('oidc_clients')
+      .selectAll()
+      .where('product_id', 'in', (eb) =>
+        eb.selectFrom('products').select('id').where('code', '=', 'emtrack'),
+      )
+      .executeTakeFirstOrThrow();
+    // The secret shown is the one the service keeps the hash of.
+    expect(row.secret_hash).toBe(hashToken(secret));
+    await shown.getByRole('button', { name: 'Copy secret' }).click();
+    await shown
+      .getByRole('status')
+      .filter({ hasText: /^Copied/ })
+      .waitFor();
+    await record(page, 'console-product-client-secret');
+
+    const listed = clients.getByRole('table', { name: 'Clients of EMTrack' });
+    const clientRow = listed.getByRole('row', { name: new RegExp(row.client_id) });
+    expect(await clientRow.innerText()).toMatch(
+      /Confidential[\s\S]*https:\/\/emtrack\.example\.org\/callback[\s\S]*http:\/\/127\.0\.0\.1:4200\/callback[\s\S]*backchannel-logout/,
+    );
+    await shown.getByRole('button', { name: 'Done' }).click();
+    await shown.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain(secret);
+
+    // Removing asks first; then the client is gone from the list and from the service.
+    await clientRow.getByRole('button', { name: 'Remove…' }).click();
+    await clientRow.getByRole('button', { name: `Remove ${row.client_id}` }).click();
+    await clients.getByText('EMTrack has no registered client yet.').waitFor();
+    const left = await suite.svc.ctx.db
+      .selectFrom('oidc_clients')
+      .select('client_id')
+      .where('client_id', '=', row.client_id)
+      .execute();
+    expect(left).toEqual([]);
   });
 });

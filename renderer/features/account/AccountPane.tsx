@@ -14,6 +14,7 @@ import { ActionBar } from '../actions/ActionBar.tsx';
 import { mayResend } from '../actions/permissions.ts';
 import { VerifyPanel } from '../verify/VerifyPanel.tsx';
 import { PasswordHistorySection, RolesSection } from './admin-records.tsx';
+import { ProductLogoutsSection } from './product-logouts.tsx';
 import { AuditSection, EmailsSection, HoldersSection, LinksSection } from './records.tsx';
 import { IdentitySection, PasswordSection, StatusSection } from './sections.tsx';
 
@@ -120,6 +121,7 @@ function AccountDetails({ view, connection, admin, refreshing, onRefresh }: Deta
         <RolesSection view={view} admin={admin} connectionId={connection.id} />
         <LinksSection view={view} />
         <EmailsSection view={view} onResend={onResend} />
+        <ProductLogoutsSection view={view} />
         <AuditSection view={view} />
       </div>
     </article>

@@ -8,6 +8,7 @@ import { useProductsStore } from '../../state/products-store.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Progress } from '../../ui/Progress.tsx';
 import { isStale } from './product-errors.ts';
+import { ProductClients } from './ProductClients.tsx';
 import { ProductForm, type Why } from './ProductForm.tsx';
 import { ProductTable } from './ProductTable.tsx';
 import './products.css';
@@ -73,19 +74,6 @@ function WhyFields({ state }: { state: ReturnType<typeof useWhy> }) {
         />
       </div>
     </div>
-  );
-}
-
-/** Where the products' registered OpenID Connect clients will be managed (issue 14, later). */
-function ClientsPlace() {
-  return (
-    <section className="card product-clients" aria-labelledby="product-clients-title">
-      <h3 id="product-clients-title">Clients</h3>
-      <p className="muted">
-        The OpenID Connect clients registered for each product (redirect addresses, back-channel
-        logout) will be listed and managed here.
-      </p>
-    </section>
   );
 }
 
@@ -193,7 +181,9 @@ export function ProductsScreen({ connection }: { connection: Connection }) {
           </div>
         )
       )}
-      <ClientsPlace />
+      {query.isSuccess && (
+        <ProductClients connectionId={connection.id} products={products} why={whyState.why} />
+      )}
     </section>
   );
 }
