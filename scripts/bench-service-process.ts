@@ -6,6 +6,7 @@
  * and utilization while a load ran. Not a test and not part of the service.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -32,13 +33,32 @@ export const Command = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
 ]);
 
-/** The event loop while a load ran: delay past the timer's interval (ms), and busy fraction. */
+/**
+ * The event loop while a load ran: delay past the timer's interval (ms), and busy fraction; and
+ * CPU time (ms) of the main thread, of the whole process (hash threads too), and the time the
+ * main thread was ready to run but waited for a core (Linux only, else undefined).
+ */
 export interface LoopReport {
   type: 'lag';
   p50: number;
   p99: number;
   max: number;
   utilization: number;
+  mainCpuMs: number | undefined;
+  mainWaitMs: number | undefined;
+  processCpuMs: number;
+}
+
+/** The main thread's run and wait time (ns) from /proc, where there is one. */
+function mainThreadTimes(): { run: number; wait: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
+      .split(' ')
+      .map(Number);
+    return run === undefined || wait === undefined ? undefined : { run, wait };
+  } catch {
+    return undefined;
+  }
 }
 
 export type Reply = { type: 'ready'; url: string } | LoopReport | { type: 'closed' };
@@ -79,6 +99,8 @@ async function main(): Promise<void> {
   let schema: string | undefined;
   const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
   let busySince: EventLoopUtilization | undefined;
+  let threadSince: ReturnType<typeof mainThreadTimes>;
+  let cpuSince: NodeJS.CpuUsage | undefined;
   process.on('message', (raw: unknown) => {
     void (async () => {
       const command = Command.parse(raw);
@@ -105,9 +127,13 @@ async function main(): Promise<void> {
           delay.reset();
           delay.enable();
           busySince = performance.eventLoopUtilization();
+          threadSince = mainThreadTimes();
+          cpuSince = process.cpuUsage();
           return;
         case 'lag-stop': {
           delay.disable();
+          const thread = mainThreadTimes();
+          const cpu = process.cpuUsage(cpuSince);
           const ms = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
           send({
             type: 'lag',
@@ -115,6 +141,9 @@ async function main(): Promise<void> {
             p99: ms(delay.percentile(99)),
             max: ms(delay.max),
             utilization: performance.eventLoopUtilization(busySince).utilization,
+            mainCpuMs: thread && threadSince ? (thread.run - threadSince.run) / 1e6 : undefined,
+            mainWaitMs: thread && threadSince ? (thread.wait - threadSince.wait) / 1e6 : undefined,
+            processCpuMs: (cpu.user + cpu.system) / 1000,
           });
           return;
         }

@@ -30,6 +30,10 @@ const LOAD_KINDS: Array<{ kind: LoadKind; label: string }> = [
 
 interface Phase {
   perSecond: number;
+  /** Operations completed in the phase. */
+  done: number;
+  /** CPU time of this (the client's) process in the phase, ms. */
+  clientCpuMs: number;
   loop?: LoopReport;
 }
 
@@ -185,8 +189,12 @@ class ServiceProcess {
   }
 }
 
-/** Runs `worker` on CLIENTS concurrent loops for `ms`; answers the completions per second. */
-async function saturate(ms: number, worker: (client: number) => Promise<void>): Promise<number> {
+/** Runs `worker` on CLIENTS concurrent loops for `ms`; answers the completions and their rate. */
+async function saturate(
+  ms: number,
+  worker: (client: number) => Promise<void>,
+): Promise<Omit<Phase, 'loop'>> {
+  const cpu = process.cpuUsage();
   const started = performance.now();
   const until = started + ms;
   let done = 0;
@@ -200,7 +208,12 @@ async function saturate(ms: number, worker: (client: number) => Promise<void>): 
       }
     }),
   );
-  return (done / (last - started)) * 1000;
+  const used = process.cpuUsage(cpu);
+  return {
+    perSecond: (done / (last - started)) * 1000,
+    done,
+    clientCpuMs: (used.user + used.system) / 1000,
+  };
 }
 
 let address = 0;
@@ -252,10 +265,10 @@ export async function measureThroughput(
       const order = LOAD_KINDS.map((_, i) => LOAD_KINDS[(i + round) % LOAD_KINDS.length]!.kind);
       for (const kind of order) {
         if (kind !== 'argon2id') service.tell({ type: 'lag-start' });
-        const perSecond = await saturate(seconds * 1000, work[kind]);
+        const measured = await saturate(seconds * 1000, work[kind]);
         const loop =
           kind === 'argon2id' ? undefined : await service.ask({ type: 'lag-stop' }, 'lag');
-        phases.get(kind)?.push({ perSecond, ...(loop ? { loop } : {}) });
+        phases.get(kind)?.push({ ...measured, ...(loop ? { loop } : {}) });
       }
     }
     return { name, phases };
@@ -274,33 +287,55 @@ const median = (values: number[]): number => {
 /** Prints medians over the rounds: throughput, the ratio to the baseline of the same round, lag. */
 export function printThroughput(result: ThroughputResult): void {
   const baseline = result.phases.get('argon2id') ?? [];
-  const rounds = baseline.length;
-  const rule = '-'.repeat(100);
+  const rule = '-'.repeat(98);
+  const cell = (value: number | undefined, width = 7, digits = 1) =>
+    (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits)).padStart(width);
   console.log(
-    `\n${result.name}: throughput, ${CLIENTS} concurrent clients, median of ${rounds} turns each`,
+    `\n${result.name}: ${CLIENTS} concurrent clients, medians of ${baseline.length} turns each`,
   );
   console.log(rule);
   console.log(
-    `${'per second'.padEnd(44)}${'median'.padStart(8)}${'range'.padStart(16)}${'ratio'.padStart(7)}${'lag p50'.padStart(9)}${'p99'.padStart(7)}${'max'.padStart(7)}${'busy'.padStart(6)}`,
+    `${'per second'.padEnd(44)}${'median'.padStart(8)}${'range'.padStart(10)}${'ratio'.padStart(7)}${'lag p50'.padStart(9)}${'p99'.padStart(7)}${'max'.padStart(7)}`,
   );
   console.log(rule);
   for (const { kind, label } of LOAD_KINDS) {
     const phases = result.phases.get(kind) ?? [];
     const rates = phases.map((p) => p.perSecond);
     const range = `${Math.min(...rates).toFixed(0)}–${Math.max(...rates).toFixed(0)}`;
-    let line = `${label.padEnd(44)}${median(rates).toFixed(1).padStart(8)}${range.padStart(16)}`;
+    let line = `${label.padEnd(44)}${cell(median(rates), 8)}${range.padStart(10)}`;
     if (kind !== 'argon2id') {
       const ratios = phases.map((p, i) => p.perSecond / (baseline[i]?.perSecond ?? NaN));
       const loops = phases.flatMap((p) => (p.loop ? [p.loop] : []));
-      const ms = (pick: (l: LoopReport) => number) =>
-        median(loops.map(pick)).toFixed(1).padStart(7);
-      line += `${median(ratios).toFixed(2).padStart(7)}${ms((l) => l.p50).padStart(9)}${ms((l) => l.p99)}${ms((l) => l.max)}`;
-      line += `${(median(loops.map((l) => l.utilization)) * 100).toFixed(0).padStart(5)}%`;
+      const lag = (pick: (l: LoopReport) => number) => cell(median(loops.map(pick)));
+      line += `${cell(median(ratios), 7, 2)}${lag((l) => l.p50).padStart(9)}${lag((l) => l.p99)}${lag((l) => l.max)}`;
     }
     console.log(line);
   }
   console.log(rule);
   console.log(
-    "ratio: sign-ins per raw verification, per round (goal ≥ 0.90); lag: ms an event-loop timer fired late in the service process (goal p99 < 50); busy: its event loop's utilization.",
+    `${'CPU ms per sign-in'.padEnd(44)}${'service:'.padStart(8)}${'main'.padStart(7)}${'others'.padStart(7)}${'waited'.padStart(8)}${'busy'.padStart(6)}${'client'.padStart(8)}`,
+  );
+  for (const { kind, label } of LOAD_KINDS.filter((k) => k.kind !== 'argon2id')) {
+    const phases = result.phases.get(kind) ?? [];
+    const per = (pick: (p: Phase, l: LoopReport) => number | undefined) =>
+      median(phases.map((p) => (p.loop ? (pick(p, p.loop) ?? NaN) / p.done : NaN)));
+    const main = per((_, l) => l.mainCpuMs);
+    const all = per((_, l) => l.processCpuMs);
+    const busy = median(phases.map((p) => p.loop?.utilization ?? NaN)) * 100;
+    console.log(
+      `${label.padEnd(44)}${cell(all, 8, 2)}${cell(main, 7, 2)}${cell(all - main, 7, 2)}${cell(
+        per((_, l) => l.mainWaitMs),
+        8,
+        2,
+      )}${cell(busy, 5, 0)}%${cell(
+        per((p) => p.clientCpuMs),
+        8,
+        2,
+      )}`,
+    );
+  }
+  console.log(rule);
+  console.log(
+    "ratio: sign-ins per raw verification of the same round (goal ≥ 0.90). lag: ms an event-loop timer fired late in the service (goal p99 < 50). CPU: the service process (main thread, other threads: hashes, GC), the main thread's wait for a free core, its event loop's busy share, and this client process.",
   );
 }
