@@ -39,6 +39,44 @@ export async function findAccountsByIdentifier(db: Db, identifier: string): Prom
     .execute();
 }
 
+/** An account with its organization, as sign-in reads them. */
+export interface AccountInOrganization {
+  account: Account;
+  org: OrganizationInfo;
+}
+
+/**
+ * The accounts an identifier names, each with its organization, in one statement: sign-in
+ * needs the organization's lockout policy for the reservation before the hash, and a second
+ * round trip for it was a tenth of a sign-in's time around the hash (bench:service).
+ */
+export async function findAccountsWithOrganization(
+  db: Db,
+  identifier: string,
+): Promise<AccountInOrganization[]> {
+  const column = identifierKind(identifier) === 'email' ? 'email_key' : 'username_key';
+  const key = column === 'email_key' ? emailKey(identifier) : usernameKey(identifier);
+  const rows = await db
+    .selectFrom('accounts')
+    .innerJoin('organizations', 'organizations.id', 'accounts.organization_id')
+    .selectAll('accounts')
+    .select([
+      'organizations.name as organization_name',
+      'organizations.policy as organization_policy',
+    ])
+    .where(`accounts.${column}`, '=', key)
+    .orderBy('accounts.username_key')
+    .execute();
+  return rows.map(({ organization_name, organization_policy, ...account }) => ({
+    account,
+    org: {
+      id: account.organization_id,
+      name: organization_name,
+      policy: parsePolicy(organization_policy),
+    },
+  }));
+}
+
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }

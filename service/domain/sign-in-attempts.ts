@@ -31,14 +31,18 @@ export type Reservation =
   /** Locked, disabled, or every slot taken by attempts still being checked. */
   | { kind: 'refused'; reason: 'locked' | 'disabled' | 'attempts_in_flight' };
 
-/** Reserves a slot for one password (or second-factor) attempt on `account`. */
+/**
+ * Reserves a slot for one password (or second-factor) attempt on `account`, under the lockout
+ * policy of `known` (its organization, when the caller read it with the account) or else read.
+ */
 export async function reserveAttempt(
   ctx: ServiceContext,
   account: Account,
   ip: string | null,
+  known?: OrganizationInfo,
 ): Promise<Reservation> {
   const now = ctx.clock.now();
-  const org = await organizationOf(ctx.db, account);
+  const org = known ?? (await organizationOf(ctx.db, account));
   const threshold = org.policy.lockoutThreshold;
   const row = await ctx.db
     .updateTable('accounts')
