@@ -9,6 +9,7 @@ import { searchChanges } from './migrations/006-search-changes.ts';
 import { attemptSlots } from './migrations/007-attempt-slots.ts';
 import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 import { verificationUse } from './migrations/009-verification-use.ts';
+import { auditChainHead } from './migrations/013-audit-chain-head.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Store): Record<string, Migration> {
@@ -22,6 +23,7 @@ function migrations(store: Store): Record<string, Migration> {
     '007-attempt-slots': attemptSlots(store.dialect),
     '008-audit-integrity': auditIntegrity(store.dialect),
     '009-verification-use': verificationUse(store.dialect),
+    '013-audit-chain-head': auditChainHead(store.dialect),
   };
 }
 
