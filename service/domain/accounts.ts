@@ -46,9 +46,43 @@ export interface AccountInOrganization {
 }
 
 /**
- * The accounts an identifier names, each with its organization, in one statement: sign-in
- * needs the organization's lockout policy for the reservation before the hash, and a second
- * round trip for it was a tenth of a sign-in's time around the hash (bench:service).
+ * Every column of an account, by name. A statement prepared once per connection (the store's
+ * plannedDb) must not say `accounts.*`: once a migration adds a column, PostgreSQL refuses to run
+ * it again ("cached plan must not change result type") in every process started before.
+ * A column missing here fails to compile where the rows are answered as Account.
+ */
+const ACCOUNT_COLUMNS = [
+  'id',
+  'organization_id',
+  'username',
+  'username_key',
+  'email',
+  'email_key',
+  'name',
+  'phone',
+  'password_hash',
+  'must_change_password',
+  'temp_password_expires_at',
+  'security_question',
+  'security_answer_hash',
+  'failed_count',
+  'attempt_reserved_at',
+  'locked_until',
+  'locked_at',
+  'disabled_at',
+  'shared',
+  'last_sign_in_at',
+  'password_changed_at',
+  'password_changed_how',
+  'password_changed_by',
+  'version',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof Account>;
+
+/**
+ * The accounts an identifier names, each with its organization, in one statement: the
+ * reservation before the hash needs the organization's lockout policy, and this saves it a
+ * round trip. Run on the store's plannedDb by sign-in, so every column is named.
  */
 export async function findAccountsWithOrganization(
   db: Db,
@@ -59,7 +93,7 @@ export async function findAccountsWithOrganization(
   const rows = await db
     .selectFrom('accounts')
     .innerJoin('organizations', 'organizations.id', 'accounts.organization_id')
-    .selectAll('accounts')
+    .select(ACCOUNT_COLUMNS.map((c) => `accounts.${c}` as const))
     .select([
       'organizations.name as organization_name',
       'organizations.policy as organization_policy',
@@ -117,10 +151,11 @@ export async function productsOf(db: Db, accountId: string): Promise<ProductInfo
   return rows.sort((a, b) => a.name.localeCompare(b.name, 'en', { sensitivity: 'base' }));
 }
 
+/** Every column named: a shared login's lockout reads its holders on the plannedDb (ACCOUNT_COLUMNS). */
 export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {
   return db
     .selectFrom('holders')
-    .selectAll()
+    .select(['id', 'account_id', 'name', 'email', 'phone', 'is_owner'])
     .where('account_id', '=', accountId)
     .orderBy('name')
     .execute();

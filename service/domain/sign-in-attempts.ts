@@ -44,7 +44,7 @@ export async function reserveAttempt(
   const now = ctx.clock.now();
   const org = known ?? (await organizationOf(ctx.db, account));
   const threshold = org.policy.lockoutThreshold;
-  const row = await ctx.db
+  const row = await ctx.plannedDb
     .updateTable('accounts')
     .set((eb) => ({ ...oneMoreFailure(eb, now), attempt_reserved_at: now }))
     .where('id', '=', account.id)
@@ -100,7 +100,7 @@ export async function settleFailure(
   ip: string | null,
   via: 'pages' | 'api' | 'change_page',
 ): Promise<void> {
-  await ctx.db
+  await ctx.plannedDb
     .transaction()
     // The organization read at reservation: one round trip fewer, so a known account's failure
     // costs about what an unknown one's does (bench:service, R3/R4).

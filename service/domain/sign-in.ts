@@ -38,7 +38,7 @@ export type PasswordCheck =
  * gets no more tries than a sequence (R40); an `ok` hands the slot to the caller to settle.
  */
 export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Promise<PasswordCheck> {
-  const accounts = await findAccountsWithOrganization(ctx.db, attempt.identifier);
+  const accounts = await findAccountsWithOrganization(ctx.plannedDb, attempt.identifier);
   const found = accounts.length === 1 ? accounts[0] : undefined;
   const account = found?.account;
   const refusal = account ? refusalReason(account, ctx.clock.now()) : 'unknown_account';
@@ -80,7 +80,7 @@ async function countRefusal(
   reason: string,
   account?: Account,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.plannedDb.transaction().execute(async (trx) => {
     const failures = await countHit(
       trx,
       ctx.clock,
@@ -141,7 +141,7 @@ async function completeSignIn(
       : 'security_question';
   const kind: SessionKind = next === 'home' ? 'full' : 'restricted';
   const { org } = slot;
-  const token = await ctx.db.transaction().execute(async (trx) => {
+  const token = await ctx.plannedDb.transaction().execute(async (trx) => {
     const settled = await settleSuccess(trx, slot, {
       last_sign_in_at: now,
       // A temporary password opens one restricted session, once (R59).

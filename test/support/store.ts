@@ -51,4 +51,5 @@ async function bindTestAuditKeys(store: Store, dataDir: string): Promise<void> {
     file: defaultAuditKeyFile(dataDir),
   });
   bindAuditKeys(store.db, keys);
+  bindAuditKeys(store.plannedDb, keys);
 }

@@ -53,7 +53,7 @@ async function adminByPassword(
   if (checked.kind !== 'ok') return undefined;
   const admin = checked.account.shared
     ? undefined
-    : await loadAdminIdentity(ctx.db, checked.account.id);
+    : await loadAdminIdentity(ctx.plannedDb, checked.account.id);
   if (!admin) {
     await releaseAttempt(ctx.db, checked.slot);
     return undefined;
@@ -101,9 +101,9 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
     return { kind };
   };
   if (account.must_change_password) return stop('must_change_password');
-  const totp = await ctx.db
+  const totp = await ctx.plannedDb
     .selectFrom('admin_totp')
-    .selectAll()
+    .select(['secret', 'enabled_at', 'last_step'])
     .where('account_id', '=', account.id)
     .executeTakeFirst();
   const enrolled = totp?.enabled_at != null;
@@ -115,7 +115,7 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
       return { kind: 'totp_invalid' };
     }
   }
-  const tokens = await ctx.db.transaction().execute(async (trx) => {
+  const tokens = await ctx.plannedDb.transaction().execute(async (trx) => {
     // Locked while this attempt was checked (by the guesses beside it): no tokens (R40, R66).
     if (!(await settleSuccess(trx, slot, {}))) return null;
     const issued = await issueTokens(trx, ctx.clock, account.id);
