@@ -2,12 +2,10 @@
  * The account service for bench:service's throughput runs, in a process of its own (forked by
  * scripts/sign-in-throughput.ts), so the load's client and the service share no event loop.
  * It starts as `serve` does (request logging at LOG_LEVEL, default info, behind a trusted
- * proxy), seeds the bench's accounts, and answers its parent over IPC: the event loop's delay
- * and utilization while a load ran. Not a test and not part of the service.
+ * proxy), seeds the bench's accounts, and answers its parent over IPC with what each load cost
+ * it (load-probe.ts). Not a test and not part of the service.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { loadConfig } from '../service/config.ts';
@@ -16,6 +14,7 @@ import { startService, type RunningService } from '../service/server.ts';
 import { openStore, type Store } from '../service/store/database.ts';
 import { seedAccount, seedOrganization } from '../test/support/accounts.ts';
 import { seedAdmin } from '../test/support/admin.ts';
+import { LoadProbe, type LoadReport } from './load-probe.ts';
 
 /** What the parent sends: where the store is, and how many accounts of each kind to seed. */
 export const StartMessage = z.object({
@@ -33,38 +32,10 @@ export const Command = z.discriminatedUnion('type', [
   z.object({ type: z.literal('close') }),
 ]);
 
-/**
- * The event loop while a load ran: delay past the timer's interval (ms), and busy fraction; and
- * CPU time (ms) of the main thread, of the whole process (hash threads too), and the time the
- * main thread was ready to run but waited for a core (Linux only, else undefined).
- */
-export interface LoopReport {
-  type: 'lag';
-  p50: number;
-  p99: number;
-  max: number;
-  utilization: number;
-  mainCpuMs: number | undefined;
-  mainWaitMs: number | undefined;
-  processCpuMs: number;
-}
-
-/** The main thread's run and wait time (ns) from /proc, where there is one. */
-function mainThreadTimes(): { run: number; wait: number } | undefined {
-  try {
-    const [run, wait] = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8')
-      .split(' ')
-      .map(Number);
-    return run === undefined || wait === undefined ? undefined : { run, wait };
-  } catch {
-    return undefined;
-  }
-}
+/** A LoadReport over IPC. */
+export type LoopReport = LoadReport & { type: 'lag' };
 
 export type Reply = { type: 'ready'; url: string } | LoopReport | { type: 'closed' };
-
-/** The timer interval the delay is sampled at; what it adds to every sample is taken off. */
-const RESOLUTION_MS = 5;
 
 export const holderName = (i: number) => `load${String(i).padStart(5, '0')}`;
 export const administratorName = (i: number) => `loadadmin${String(i).padStart(4, '0')}`;
@@ -93,65 +64,63 @@ async function seed(service: RunningService, start: z.infer<typeof StartMessage>
     await seedAdmin(ctx, { organizationId, username: administratorName(i), role: 'helpdesk' });
 }
 
+/** The running service, its store, and the probe that measures it under each load. */
+interface Running {
+  service: RunningService;
+  store: Store;
+  schema: string | undefined;
+  probe: LoadProbe;
+}
+
+async function start(command: z.infer<typeof StartMessage>): Promise<Running> {
+  const schema = command.databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
+  // Names this process's PostgreSQL connections, so the probe can find their backends.
+  const applicationName = `latchkey-bench-${process.pid}`;
+  const databaseUrl =
+    schema && command.databaseUrl
+      ? withParams(command.databaseUrl, { schema, application_name: applicationName })
+      : undefined;
+  const config = loadConfig({
+    DATA_DIR: command.dataDir,
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+    HOST: '127.0.0.1',
+    PORT: '0',
+    TRUST_PROXY: '1',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  });
+  const store = await openStore(config.databaseUrl, config.dataDir);
+  const service = await startService(config, { logger: true, store });
+  await seed(service, command);
+  const probe = new LoadProbe(databaseUrl ? { db: store.db, applicationName } : undefined);
+  return { service, store, schema, probe };
+}
+
+async function close(running: Running | undefined): Promise<void> {
+  if (!running) return;
+  await running.service.close();
+  if (running.schema)
+    await sql`drop schema if exists ${sql.id(running.schema)} cascade`.execute(running.store.db);
+  await running.store.close();
+}
+
 async function main(): Promise<void> {
-  let service: RunningService | undefined;
-  let store: Store | undefined;
-  let schema: string | undefined;
-  const delay = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
-  let busySince: EventLoopUtilization | undefined;
-  let threadSince: ReturnType<typeof mainThreadTimes>;
-  let cpuSince: NodeJS.CpuUsage | undefined;
+  let running: Running | undefined;
   process.on('message', (raw: unknown) => {
     void (async () => {
       const command = Command.parse(raw);
       switch (command.type) {
-        case 'start': {
-          schema = command.databaseUrl ? `bench_${randomBytes(6).toString('hex')}` : undefined;
-          const databaseUrl =
-            schema && command.databaseUrl ? withSchema(command.databaseUrl, schema) : undefined;
-          const config = loadConfig({
-            DATA_DIR: command.dataDir,
-            ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
-            HOST: '127.0.0.1',
-            PORT: '0',
-            TRUST_PROXY: '1',
-            LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
-          });
-          store = await openStore(config.databaseUrl, config.dataDir);
-          service = await startService(config, { logger: true, store });
-          await seed(service, command);
-          send({ type: 'ready', url: service.url });
+        case 'start':
+          running = await start(command);
+          send({ type: 'ready', url: running.service.url });
           return;
-        }
         case 'lag-start':
-          delay.reset();
-          delay.enable();
-          busySince = performance.eventLoopUtilization();
-          threadSince = mainThreadTimes();
-          cpuSince = process.cpuUsage();
+          await running?.probe.start();
           return;
-        case 'lag-stop': {
-          delay.disable();
-          const thread = mainThreadTimes();
-          const cpu = process.cpuUsage(cpuSince);
-          const ms = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS);
-          send({
-            type: 'lag',
-            p50: ms(delay.percentile(50)),
-            p99: ms(delay.percentile(99)),
-            max: ms(delay.max),
-            utilization: performance.eventLoopUtilization(busySince).utilization,
-            mainCpuMs: thread && threadSince ? (thread.run - threadSince.run) / 1e6 : undefined,
-            mainWaitMs: thread && threadSince ? (thread.wait - threadSince.wait) / 1e6 : undefined,
-            processCpuMs: (cpu.user + cpu.system) / 1000,
-          });
+        case 'lag-stop':
+          if (running) send({ type: 'lag', ...(await running.probe.stop()) });
           return;
-        }
         case 'close':
-          await service?.close();
-          if (store && schema)
-            await sql`drop schema if exists ${sql.id(schema)} cascade`.execute(store.db);
-          await store?.close();
+          await close(running);
           send({ type: 'closed' });
           process.disconnect();
       }
@@ -162,9 +131,9 @@ async function main(): Promise<void> {
   });
 }
 
-function withSchema(databaseUrl: string, schema: string): string {
+function withParams(databaseUrl: string, params: Record<string, string>): string {
   const url = new URL(databaseUrl);
-  url.searchParams.set('schema', schema);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, value);
   return url.toString();
 }
 

@@ -452,8 +452,8 @@ async function timing(targets: StoreUnderTest[], began: number): Promise<void> {
 
 /** Sign-in throughput beside raw argon2id, per store, each in a service process of its own. */
 async function throughput(targets: StoreUnderTest[]): Promise<void> {
-  const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 3);
-  const seconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 4);
+  const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 6);
+  const seconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 2);
   const { memoryCost, timeCost, parallelism } = ARGON2_PARAMS;
   console.log(
     `\nSign-in throughput: ${CLIENTS} concurrent keep-alive clients, right passwords, a new client address each (TRUST_PROXY=1), the service in its own process logging at ${process.env.LOG_LEVEL ?? 'info'}; baseline: argon2id verifications (m=${memoryCost}, t=${timeCost}, p=${parallelism}), ${CLIENTS} at a time, in this process. ${rounds} rounds of ${seconds} s per kind, in turns.`,
