@@ -3,6 +3,8 @@
  * Reset Your Password take, and whether the time differs between accounts that exist and
  * accounts that do not (it must not: R1, R4). Run with `npm run bench`; it needs no setup.
  * SQLite in a temporary folder always; PostgreSQL as well when DATABASE_URL names one.
+ * Then sign-in throughput under concurrent clients beside raw argon2id on the same cores
+ * (sign-in-throughput.ts). `-- --throughput-only` or `-- --timing-only` runs one part.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +19,7 @@ import { ARGON2_PARAMS, argon2Hasher, type Hasher } from '../service/domain/pass
 import { startService, type RunningService } from '../service/server.ts';
 import { openStore, type Store } from '../service/store/database.ts';
 import { seedAccount, seedOrganization } from '../test/support/accounts.ts';
+import { CLIENTS, measureThroughput, printThroughput } from './sign-in-throughput.ts';
 
 const ACCOUNTS = 200;
 const REQUESTS_PER_KIND = 200;
@@ -230,6 +233,8 @@ async function sample(client: KeepAliveClient, kind: Kind, account: number): Pro
 
 interface StoreUnderTest {
   name: string;
+  /** Where the throughput part's service process keeps its store (a schema of its own on PostgreSQL). */
+  location: { databaseUrl?: string };
   /** A fresh, empty store, and the folder for the service's DATA_DIR (mail goes there). */
   open(): Promise<{ store: Store; dataDir: string }>;
   /** Closes the store and removes everything `open` created. */
@@ -239,6 +244,7 @@ interface StoreUnderTest {
 function sqliteStore(): StoreUnderTest {
   return {
     name: 'SQLite (temporary file)',
+    location: {},
     async open() {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-bench-'));
       return { store: await openStore(undefined, dataDir), dataDir };
@@ -256,6 +262,7 @@ function postgresStore(databaseUrl: string): StoreUnderTest {
   url.searchParams.set('schema', schema);
   return {
     name: `PostgreSQL (${url.host}${url.pathname}, schema ${schema})`,
+    location: { databaseUrl },
     async open() {
       const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-bench-'));
       return { store: await openStore(url.toString(), dataDir), dataDir };
@@ -421,13 +428,7 @@ function printRun(result: RunResult): void {
   );
 }
 
-async function main(): Promise<void> {
-  const began = performance.now();
-  const targets = [sqliteStore()];
-  const databaseUrl = process.env.DATABASE_URL;
-  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl))
-    targets.push(postgresStore(databaseUrl));
-
+async function timing(targets: StoreUnderTest[], began: number): Promise<void> {
   const { memoryCost, timeCost, parallelism } = ARGON2_PARAMS;
   console.log(
     `Latchkey service benchmark: ${ACCOUNTS} accounts, ${REQUESTS_PER_KIND} rounds, one keep-alive HTTP client, Node ${process.version}`,
@@ -447,6 +448,47 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   }
+}
+
+/** Sign-in throughput beside raw argon2id, per store, each in a service process of its own. */
+async function throughput(targets: StoreUnderTest[]): Promise<void> {
+  const rounds = Number(process.env.BENCH_THROUGHPUT_ROUNDS ?? 6);
+  const seconds = Number(process.env.BENCH_THROUGHPUT_SECONDS ?? 2);
+  const { memoryCost, timeCost, parallelism } = ARGON2_PARAMS;
+  console.log(
+    `\nSign-in throughput: ${CLIENTS} concurrent keep-alive clients, right passwords, a new client address each (TRUST_PROXY=1), the service in its own process logging at ${process.env.LOG_LEVEL ?? 'info'}; baseline: argon2id verifications (m=${memoryCost}, t=${timeCost}, p=${parallelism}), ${CLIENTS} at a time, in this process. ${rounds} rounds of ${seconds} s per kind, in turns.`,
+  );
+  for (const target of targets) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'latchkey-bench-'));
+    try {
+      printThroughput(
+        await measureThroughput(
+          target.name.replace(/, schema \w+/, ''),
+          { dataDir, ...target.location },
+          rounds,
+          seconds,
+        ),
+      );
+    } catch (error) {
+      console.log(
+        `\n${target.name}: throughput FAILED: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      process.exitCode = 1;
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const began = performance.now();
+  const targets = [sqliteStore()];
+  const databaseUrl = process.env.DATABASE_URL;
+  if (databaseUrl && /^postgres(ql)?:\/\//.test(databaseUrl))
+    targets.push(postgresStore(databaseUrl));
+  const only = process.argv.slice(2);
+  if (!only.includes('--throughput-only')) await timing(targets, began);
+  if (!only.includes('--timing-only')) await throughput(targets);
   console.log(`\nDone in ${((performance.now() - began) / 1000).toFixed(1)} s.`);
 }
 

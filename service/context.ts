@@ -9,7 +9,11 @@ import type { Dialect } from './store/database.ts';
 /** What domain functions need from the outside world; tests supply their own clock and hasher. */
 export interface ServiceContext {
   db: Kysely<Database>;
-  /** The store's `plannedDb`: for the account search and the bearer-token lookup only. */
+  /**
+   * The store's `plannedDb`: for the account search, the bearer-token lookup and the sign-in
+   * path (its per-address limit, lookup, reservation and settling): statements whose best plan
+   * does not depend on their values, prepared once per connection on PostgreSQL.
+   */
   plannedDb: Kysely<Database>;
   dialect: Dialect;
   /** The account search (in-memory index, or the store's while it builds). */

@@ -81,6 +81,7 @@ export async function openService(
     file: config.auditKeyFile,
   });
   bindAuditKeys(store.db, auditKeys);
+  bindAuditKeys(store.plannedDb, auditKeys);
   let onMail = () => {};
   const clock = options.clock ?? systemClock;
   const ctx: ServiceContext = {

@@ -27,7 +27,7 @@ const AUTH_WINDOW_MS = 5 * 60_000;
  */
 async function limitClient(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply) {
   const bucket = `ip:api-auth:${request.ip}`;
-  if (await withinLimit(ctx.db, ctx.clock, bucket, AUTH_ATTEMPTS_PER_CLIENT, AUTH_WINDOW_MS))
+  if (await withinLimit(ctx.plannedDb, ctx.clock, bucket, AUTH_ATTEMPTS_PER_CLIENT, AUTH_WINDOW_MS))
     return;
   reply.header('retry-after', String(AUTH_WINDOW_MS / 1000));
   throw new ApiProblem(

@@ -40,6 +40,78 @@ export async function findAccountsByIdentifier(db: Db, identifier: string): Prom
     .execute();
 }
 
+/** An account with its organization, as sign-in reads them. */
+export interface AccountInOrganization {
+  account: Account;
+  org: OrganizationInfo;
+}
+
+/**
+ * Every column of an account, by name. A statement prepared once per connection (the store's
+ * plannedDb) must not say `accounts.*`: once a migration adds a column, PostgreSQL refuses to run
+ * it again ("cached plan must not change result type") in every process started before.
+ * A column missing here fails to compile where the rows are answered as Account.
+ */
+const ACCOUNT_COLUMNS = [
+  'id',
+  'organization_id',
+  'username',
+  'username_key',
+  'email',
+  'email_key',
+  'name',
+  'phone',
+  'password_hash',
+  'must_change_password',
+  'temp_password_expires_at',
+  'security_question',
+  'security_answer_hash',
+  'failed_count',
+  'attempt_reserved_at',
+  'locked_until',
+  'locked_at',
+  'disabled_at',
+  'shared',
+  'last_sign_in_at',
+  'password_changed_at',
+  'password_changed_how',
+  'password_changed_by',
+  'version',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof Account>;
+
+/**
+ * The accounts an identifier names, each with its organization, in one statement: the
+ * reservation before the hash needs the organization's lockout policy, and this saves it a
+ * round trip. Run on the store's plannedDb by sign-in, so every column is named.
+ */
+export async function findAccountsWithOrganization(
+  db: Db,
+  identifier: string,
+): Promise<AccountInOrganization[]> {
+  const column = identifierKind(identifier) === 'email' ? 'email_key' : 'username_key';
+  const key = column === 'email_key' ? emailKey(identifier) : usernameKey(identifier);
+  const rows = await db
+    .selectFrom('accounts')
+    .innerJoin('organizations', 'organizations.id', 'accounts.organization_id')
+    .select(ACCOUNT_COLUMNS.map((c) => `accounts.${c}` as const))
+    .select([
+      'organizations.name as organization_name',
+      'organizations.policy as organization_policy',
+    ])
+    .where(`accounts.${column}`, '=', key)
+    .orderBy('accounts.username_key')
+    .execute();
+  return rows.map(({ organization_name, organization_policy, ...account }) => ({
+    account,
+    org: {
+      id: account.organization_id,
+      name: organization_name,
+      policy: parsePolicy(organization_policy),
+    },
+  }));
+}
+
 export async function findAccountById(db: Db, id: string): Promise<Account | undefined> {
   return db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -79,10 +151,11 @@ export async function productsOf(db: Db, accountId: string): Promise<ProductInfo
   return rows.sort(byDisplayOrder).map(({ code, name, url }) => ({ code, name, url }));
 }
 
+/** Every column named: a shared login's lockout reads its holders on the plannedDb (ACCOUNT_COLUMNS). */
 export async function holdersOf(db: Db, accountId: string): Promise<Holder[]> {
   return db
     .selectFrom('holders')
-    .selectAll()
+    .select(['id', 'account_id', 'name', 'email', 'phone', 'is_owner'])
     .where('account_id', '=', accountId)
     .orderBy('name')
     .execute();

@@ -107,19 +107,32 @@ function toRow(clock: Clock, entry: AuditEntry): AuditRow {
   };
 }
 
-const CHAIN_LOCK = 7_461_746; // any constant: the advisory lock that orders audit writes on PostgreSQL
+// Any constant: with the schema, the key of the advisory lock that orders audit writes on
+// PostgreSQL (migration 012).
+const CHAIN_LOCK = 7_461_746;
 
-async function appendChained(trx: Db, key: AuditKey, rows: AuditRow[]): Promise<void> {
+/**
+ * The chain's last event. On PostgreSQL, read under the chain's lock (held to the commit) in
+ * one round trip; SQLite's writers are already one at a time (BEGIN IMMEDIATE).
+ */
+async function chainHead(trx: Db): Promise<{ seq: number; hash: string } | undefined> {
   if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-    await sql`select pg_advisory_xact_lock(${CHAIN_LOCK})`.execute(trx);
+    const { rows } = await sql<{ last_seq: number; last_hash: string }>`
+      select last_seq, last_hash from audit_chain_head(${CHAIN_LOCK})`.execute(trx);
+    const head = rows[0];
+    return head && { seq: head.last_seq, hash: head.last_hash };
   }
-  const last = await trx
+  return trx
     .selectFrom('audit_events')
     .select(['seq', 'hash'])
     .where('seq', 'is not', null)
     .orderBy('seq', 'desc')
     .limit(1)
     .executeTakeFirst();
+}
+
+async function appendChained(trx: Db, key: AuditKey, rows: AuditRow[]): Promise<void> {
+  const last = await chainHead(trx);
   let seq = last?.seq ?? 0;
   let prev = last?.hash ?? AUDIT_GENESIS;
   const chained = rows.map((row) => {

@@ -31,16 +31,20 @@ export type Reservation =
   /** Locked, disabled, or every slot taken by attempts still being checked. */
   | { kind: 'refused'; reason: 'locked' | 'disabled' | 'attempts_in_flight' };
 
-/** Reserves a slot for one password (or second-factor) attempt on `account`. */
+/**
+ * Reserves a slot for one password (or second-factor) attempt on `account`, under the lockout
+ * policy of `known` (its organization, when the caller read it with the account) or else read.
+ */
 export async function reserveAttempt(
   ctx: ServiceContext,
   account: Account,
   ip: string | null,
+  known?: OrganizationInfo,
 ): Promise<Reservation> {
   const now = ctx.clock.now();
-  const org = await organizationOf(ctx.db, account);
+  const org = known ?? (await organizationOf(ctx.db, account));
   const threshold = org.policy.lockoutThreshold;
-  const row = await ctx.db
+  const row = await ctx.plannedDb
     .updateTable('accounts')
     .set((eb) => ({ ...oneMoreFailure(eb, now), attempt_reserved_at: now }))
     .where('id', '=', account.id)
@@ -96,7 +100,7 @@ export async function settleFailure(
   ip: string | null,
   via: 'pages' | 'api' | 'change_page',
 ): Promise<void> {
-  await ctx.db
+  await ctx.plannedDb
     .transaction()
     // The organization read at reservation: one round trip fewer, so a known account's failure
     // costs about what an unknown one's does (bench:service, R3/R4).

@@ -1,12 +1,7 @@
 import type { ServiceContext } from '../context.ts';
 import type { Account } from '../store/schema.ts';
-import {
-  findAccountsByIdentifier,
-  identifierDigest,
-  isLocked,
-  organizationOf,
-} from './accounts.ts';
-import { recordAudit } from './audit.ts';
+import { findAccountsWithOrganization, identifierDigest, isLocked } from './accounts.ts';
+import { recordAudit, recordAuditBatch, type AuditEntry } from './audit.ts';
 import { dummyPasswordHash } from './passwords.ts';
 import { countHit } from './rate-limits.ts';
 import { createSession, type SessionKind } from './sessions.ts';
@@ -49,10 +44,12 @@ export type PasswordCheck =
  * gets no more tries than a sequence (R40); an `ok` hands the slot to the caller to settle.
  */
 export async function checkPassword(ctx: ServiceContext, attempt: Attempt): Promise<PasswordCheck> {
-  const accounts = await findAccountsByIdentifier(ctx.db, attempt.identifier);
-  const account = accounts.length === 1 ? accounts[0] : undefined;
+  const accounts = await findAccountsWithOrganization(ctx.plannedDb, attempt.identifier);
+  const found = accounts.length === 1 ? accounts[0] : undefined;
+  const account = found?.account;
   const refusal = account ? refusalReason(account, ctx.clock.now()) : 'unknown_account';
-  const reservation = account && !refusal ? await reserveAttempt(ctx, account, attempt.ip) : null;
+  const reservation =
+    found && !refusal ? await reserveAttempt(ctx, found.account, attempt.ip, found.org) : null;
   const slot = reservation?.kind === 'reserved' ? reservation.slot : undefined;
   // Only a reserved attempt is checked against the real password; the rest hash a dummy.
   const storedHash = slot
@@ -89,7 +86,7 @@ async function countRefusal(
   reason: string,
   account?: Account,
 ): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+  await ctx.plannedDb.transaction().execute(async (trx) => {
     const failures = await countHit(
       trx,
       ctx.clock,
@@ -162,8 +159,8 @@ async function completeSignIn(
       ? 'home'
       : 'security_question';
   const kind: SessionKind = next === 'home' ? 'full' : 'restricted';
-  const org = await organizationOf(ctx.db, account);
-  const token = await ctx.db.transaction().execute(async (trx) => {
+  const { org } = slot;
+  const token = await ctx.plannedDb.transaction().execute(async (trx) => {
     const settled = await settleSuccess(trx, slot, {
       last_sign_in_at: now,
       // A temporary password opens one restricted session, once (R59).
@@ -172,22 +169,13 @@ async function completeSignIn(
     });
     // Locked (or disabled) while the password was being checked: refused like any failure.
     if (!settled) return null;
-    if (rehash) {
-      await recordAudit(trx, ctx.clock, {
-        type: 'password_rehashed',
-        accountId: account.id,
-        organizationId: org.id,
-        actor: 'system',
-      });
-    }
-    await recordAudit(trx, ctx.clock, {
-      type: 'sign_in',
-      accountId: account.id,
-      organizationId: org.id,
-      ip: attempt.ip,
-      detail: { next },
-    });
-    return createSession(trx, ctx.clock, account.id, kind);
+    const session = await createSession(trx, ctx.clock, account.id, kind);
+    const who = { accountId: account.id, organizationId: org.id };
+    const signedIn: AuditEntry = { type: 'sign_in', ...who, ip: attempt.ip, detail: { next } };
+    const rehashed: AuditEntry = { type: 'password_rehashed', ...who, actor: 'system' };
+    // Last, so the audit chain's lock (PostgreSQL) is held only until the commit right after.
+    await recordAuditBatch(trx, ctx.clock, rehash ? [rehashed, signedIn] : [signedIn]);
+    return session;
   });
   if (token === null) {
     await countRefusal(ctx, attempt, 'locked', account);

@@ -118,7 +118,7 @@ export function ipWithinLimit(
   limit: number,
   windowMs: number,
 ): Promise<boolean> {
-  return withinLimit(ctx.db, ctx.clock, `ip:${route}:${request.ip}`, limit, windowMs);
+  return withinLimit(ctx.plannedDb, ctx.clock, `ip:${route}:${request.ip}`, limit, windowMs);
 }
 
 /** The page for too many requests from one address. */

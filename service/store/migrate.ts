@@ -17,6 +17,7 @@ import { auditIntegrity } from './migrations/008-audit-integrity.ts';
 import { verificationUse } from './migrations/009-verification-use.ts';
 import { oidcSchema } from './migrations/010-oidc.ts';
 import { productOrder } from './migrations/011-product-order.ts';
+import { auditChainHead } from './migrations/012-audit-chain-head.ts';
 
 /** Every migration, in order; each is written once for both dialects. */
 function migrations(store: Pick<Store, 'dialect'>): Record<string, Migration> {
@@ -32,6 +33,7 @@ function migrations(store: Pick<Store, 'dialect'>): Record<string, Migration> {
     '009-verification-use': verificationUse(store.dialect),
     '010-oidc': oidcSchema(store.dialect),
     '011-product-order': productOrder(store.dialect),
+    '012-audit-chain-head': auditChainHead(store.dialect),
   };
 }
 

@@ -102,6 +102,30 @@ describe('the keyed chain (R78)', () => {
     expect(await verify(store.db, null)).toMatchObject({ ok: true, events: 3, checkpoint: null });
   });
 
+  // PostgreSQL: the chain's lock and head read (migration 012). SQLite's writers are processes
+  // ordered by BEGIN IMMEDIATE; two handles in one process would wait on each other's lock.
+  it.skipIf(!isPostgres())(
+    'R78: events written at once through two pools of connections (as by two service processes) form one unbroken chain',
+    async () => {
+      const store = await freshStore();
+      // A second handle on the same store: the same SQLite file, or the same PostgreSQL schema.
+      const other = await openStore(store.databaseUrl, store.dataDir);
+      bindAuditKeys(other.db, auditKeysFor(store.db));
+      try {
+        // Each write a transaction of its own, racing for the chain's head on either handle.
+        const writes = Array.from({ length: 60 }, (_, i) =>
+          recordAuditBatch(i % 2 ? other.db : store.db, clock, events(1 + (i % 3), i * 3)),
+        );
+        await Promise.all(writes);
+      } finally {
+        await other.close();
+      }
+      const seqs = await store.db.selectFrom('audit_events').select('seq').orderBy('seq').execute();
+      expect(seqs.map((r) => Number(r.seq))).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+      expect(await verify(store.db, null)).toMatchObject({ ok: true, events: 120 });
+    },
+  );
+
   it('R78: deleting the newest events is reported against the checkpoint', async () => {
     const { store, checkpoint } = await checkpointed(10);
     await withoutAuditGuard(store.db, () =>

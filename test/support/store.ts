@@ -54,4 +54,5 @@ async function bindTestAuditKeys(store: Store, dataDir: string): Promise<void> {
     file: defaultAuditKeyFile(dataDir),
   });
   bindAuditKeys(store.db, keys);
+  bindAuditKeys(store.plannedDb, keys);
 }

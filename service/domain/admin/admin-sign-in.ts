@@ -1,7 +1,6 @@
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { ServiceContext } from '../../context.ts';
 import type { Account } from '../../store/schema.ts';
-import { organizationOf } from '../accounts.ts';
 import { recordAudit } from '../audit.ts';
 import { checkPassword } from '../sign-in.ts';
 import {
@@ -54,7 +53,7 @@ async function adminByPassword(
   if (checked.kind !== 'ok') return undefined;
   const admin = checked.account.shared
     ? undefined
-    : await loadAdminIdentity(ctx.db, checked.account.id);
+    : await loadAdminIdentity(ctx.plannedDb, checked.account.id);
   if (!admin) {
     await releaseAttempt(ctx.db, checked.slot);
     return undefined;
@@ -102,14 +101,13 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
     return { kind };
   };
   if (account.must_change_password) return stop('must_change_password');
-  const totp = await ctx.db
+  const totp = await ctx.plannedDb
     .selectFrom('admin_totp')
-    .selectAll()
+    .select(['secret', 'enabled_at', 'last_step'])
     .where('account_id', '=', account.id)
     .executeTakeFirst();
   const enrolled = totp?.enabled_at != null;
-  const org = await organizationOf(ctx.db, account);
-  if (!enrolled && !org.policy.adminTotpExempt) return stop('totp_enrollment_required');
+  if (!enrolled && !slot.org.policy.adminTotpExempt) return stop('totp_enrollment_required');
   if (enrolled && totp) {
     if (!c.totp) return stop('totp_required');
     if (!(await secondFactorAccepted(ctx, account.id, totp.secret, totp.last_step, c.totp))) {
@@ -117,9 +115,11 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
       return { kind: 'totp_invalid' };
     }
   }
-  const tokens = await ctx.db.transaction().execute(async (trx) => {
+  const tokens = await ctx.plannedDb.transaction().execute(async (trx) => {
     // Locked while this attempt was checked (by the guesses beside it): no tokens (R40, R66).
     if (!(await settleSuccess(trx, slot, {}))) return null;
+    const issued = await issueTokens(trx, ctx.clock, account.id);
+    // Last, so the audit chain's lock (PostgreSQL) is held only until the commit right after.
     await recordAudit(trx, ctx.clock, {
       type: 'admin_sign_in',
       accountId: account.id,
@@ -127,7 +127,7 @@ export async function adminSignIn(ctx: ServiceContext, c: Credentials): Promise<
       ip: c.ip,
       detail: { totp: enrolled },
     });
-    return issueTokens(trx, ctx.clock, account.id);
+    return issued;
   });
   return tokens ? { kind: 'signed_in', tokens, admin } : { kind: 'failed' };
 }
