@@ -5,9 +5,9 @@
  * the machine falls on all of them alike; and the service's event-loop delay under the load.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ADMIN_PASSWORD } from '../test/support/admin.ts';
+import { RawHttpConnection } from './raw-http.ts';
 import { verify } from '@node-rs/argon2';
 import { argon2Hasher, normalizeSecret } from '../service/domain/passwords.ts';
 import {
@@ -47,16 +47,19 @@ export interface ThroughputResult {
 
 /** One keep-alive connection, as one browser or console would hold. */
 class LoadClient {
-  private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly connection: RawHttpConnection;
   private csrfCookie = '';
   private csrfToken = '';
 
-  constructor(private readonly base: URL) {}
+  constructor(base: URL) {
+    this.connection = new RawHttpConnection(base.hostname, Number(base.port));
+  }
 
   /** Visits Log In once for the CSRF cookie and form token. */
   async start(): Promise<void> {
-    const reply = await this.send('GET', '/login', {});
-    this.csrfCookie = reply.setCookie.find((c) => c.startsWith('lk_csrf='))?.split(';')[0] ?? '';
+    const reply = await this.connection.request('GET', '/login', {});
+    const cookies = reply.headers.get('set-cookie') ?? [];
+    this.csrfCookie = cookies.find((c) => c.startsWith('lk_csrf='))?.split(';')[0] ?? '';
     this.csrfToken = /name="_csrf" value="([^"]+)"/.exec(reply.body)?.[1] ?? '';
     if (!this.csrfCookie || !this.csrfToken) throw new Error('GET /login gave no CSRF token');
   }
@@ -67,8 +70,8 @@ class LoadClient {
       identifier: username,
       password: PASSWORD,
       _csrf: this.csrfToken,
-    });
-    const reply = await this.send(
+    }).toString();
+    const reply = await this.connection.request(
       'POST',
       '/login',
       {
@@ -76,64 +79,27 @@ class LoadClient {
         'content-type': 'application/x-www-form-urlencoded',
         'x-forwarded-for': ip,
       },
-      body.toString(),
+      body,
     );
-    if (reply.status !== 303 || reply.location !== '/')
-      throw new Error(`page sign-in: ${reply.status} ${reply.location ?? ''}`);
+    const location = reply.headers.get('location')?.[0];
+    if (reply.status !== 303 || location !== '/')
+      throw new Error(`page sign-in: ${reply.status} ${location ?? ''}`);
   }
 
   /** One admin API sign-in from `ip`; throws unless it answered tokens. */
   async api(username: string, ip: string): Promise<void> {
     const body = JSON.stringify({ username, password: ADMIN_PASSWORD });
-    const reply = await this.send(
+    const reply = await this.connection.request(
       'POST',
       '/api/v1/auth/sign-in',
-      {
-        'content-type': 'application/json',
-        'x-forwarded-for': ip,
-      },
+      { 'content-type': 'application/json', 'x-forwarded-for': ip },
       body,
     );
     if (reply.status !== 200) throw new Error(`API sign-in: ${reply.status} ${reply.body}`);
   }
 
   close(): void {
-    this.agent.destroy();
-  }
-
-  private send(method: string, pathname: string, headers: Record<string, string>, body?: string) {
-    return new Promise<{ status: number; location?: string; setCookie: string[]; body: string }>(
-      (resolve, reject) => {
-        const request = http.request(
-          {
-            host: this.base.hostname,
-            port: this.base.port,
-            path: pathname,
-            method,
-            agent: this.agent,
-            headers:
-              body === undefined
-                ? headers
-                : { ...headers, 'content-length': Buffer.byteLength(body) },
-          },
-          (response) => {
-            let text = '';
-            response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-            response.on('end', () =>
-              resolve({
-                status: response.statusCode ?? 0,
-                ...(response.headers.location ? { location: response.headers.location } : {}),
-                setCookie: response.headers['set-cookie'] ?? [],
-                body: text,
-              }),
-            );
-            response.on('error', reject);
-          },
-        );
-        request.on('error', reject);
-        request.end(body);
-      },
-    );
+    this.connection.close();
   }
 }
 
