@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../common/api/errors.ts';
+import { DomainError } from '../domain/domain-error.ts';
 
 const STATUS: Record<ErrorCode, number> = {
   validation_failed: 400,
@@ -17,18 +18,13 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+/** The HTTP status of a domain error's code. */
+export const statusOfCode = (code: ErrorCode): number => STATUS[code];
+
 /** An API failure with its closed code; the plugin turns it into `{ error: { code, message, field? } }`. */
-export class ApiProblem extends Error {
-  readonly status: number;
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly field?: string,
-    /** Extra top-level members of the body, e.g. the current state on a 412. */
-    readonly extra?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.status = STATUS[code];
+export class ApiProblem extends DomainError {
+  get status(): number {
+    return STATUS[this.code];
   }
 }
 

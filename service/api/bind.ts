@@ -8,6 +8,7 @@ import { findAccountById } from '../domain/accounts.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { adminOfAccessToken, type TokenRider } from '../domain/admin/permissions.ts';
 import { hashToken } from '../ids.ts';
+import { DomainError } from '../domain/domain-error.ts';
 import { ApiProblem } from './api-problem.ts';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -118,7 +119,7 @@ async function recordRefusal(
   ctx: ServiceContext,
   contract: RouteContract,
   call: Call<RouteContract, unknown>,
-  error: ApiProblem,
+  error: DomainError,
 ): Promise<void> {
   const accountId = accountAbout(contract, call);
   await recordAudit(ctx.db, ctx.clock, {
@@ -159,7 +160,7 @@ export function bind<C extends RouteContract, R = undefined>(
         reply,
       } as Call<C, R>;
       const result = await handler(call).catch(async (error: unknown) => {
-        if (contract.auth && error instanceof ApiProblem && error.code === 'forbidden')
+        if (contract.auth && error instanceof DomainError && error.code === 'forbidden')
           await recordRefusal(ctx, contract, call, error);
         throw error;
       });

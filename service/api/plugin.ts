@@ -2,7 +2,8 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { apiErrorBody, statusOf } from '../error-answers.ts';
-import { ApiProblem } from './api-problem.ts';
+import { DomainError } from '../domain/domain-error.ts';
+import { statusOfCode } from './api-problem.ts';
 import { accountRoutes } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -16,9 +17,9 @@ import { verificationRoutes } from './verification-routes.ts';
 
 /** The admin API under /api: JSON in and out, every error as `{ error: { code, message, field? } }`. */
 export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
-  app.setErrorHandler((error: FastifyError | ApiProblem, request, reply) => {
-    if (error instanceof ApiProblem) {
-      return reply.code(error.status).send({
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.code(statusOfCode(error.code)).send({
         ...error.extra,
         error: {
           code: error.code,
