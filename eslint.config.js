@@ -43,6 +43,25 @@ export default tseslint.config(
     },
   },
   {
+    // STYLE §6: the domain knows nothing of HTTP. It throws DomainError; the API and page layers
+    // map it to a status. (This block replaces the one above for these files, so it repeats it.)
+    files: ['service/domain/**/*.ts', 'service/search/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The service never imports electron.' }],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+api(/|$)|(^|/)service/api(/|$)',
+              message: 'The domain never imports the API layer: throw DomainError instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['common/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -8,6 +8,8 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import type { ApiError } from '../common/api/errors.ts';
+import { statusOfCode } from './api/api-problem.ts';
+import { DomainError } from './domain/domain-error.ts';
 import { html } from './html.ts';
 import { page } from './pages/layout.ts';
 import type { SecurityHeaders } from './security-headers.ts';
@@ -53,10 +55,11 @@ const WORDS: Record<number, Words> = {
 export const RETRY_AFTER_SECONDS = 5;
 
 /**
- * The status to answer for an error: its own when it is a 4xx, 503 when the store is out of
- * reach (or full, read-only, busy), otherwise 500.
+ * The status to answer for an error: its code's for a domain refusal, its own when it is a 4xx,
+ * 503 when the store is out of reach (or full, read-only, busy), otherwise 500.
  */
 export function statusOf(error: { statusCode?: number | undefined }): number {
+  if (error instanceof DomainError) return statusOfCode(error.code);
   if (storeOutageOf(error)) return 503;
   const status = error.statusCode ?? 500;
   return status >= 400 && status < 500 ? status : 500;

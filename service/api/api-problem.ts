@@ -27,6 +27,3 @@ export class ApiProblem extends DomainError {
     return STATUS[this.code];
   }
 }
-
-export const notFound = (what = 'account') =>
-  new ApiProblem('not_found', `No such ${what}, or it is outside your organizations.`);

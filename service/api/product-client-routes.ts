@@ -12,7 +12,8 @@ import {
   type ClientActor,
   type RegisteredClient,
 } from '../oidc/clients.ts';
-import { ApiProblem, notFound } from './api-problem.ts';
+import { notFound } from '../domain/domain-error.ts';
+import { ApiProblem } from './api-problem.ts';
 import { bind } from './bind.ts';
 
 /** Only a super-administrator sees or changes clients; the refusal is audited by `bind` (R67). */

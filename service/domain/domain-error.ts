@@ -15,3 +15,7 @@ export class DomainError extends Error {
     super(message);
   }
 }
+
+/** Missing and out of the caller's reach are one answer, so neither tells the other apart. */
+export const notFound = (what = 'account'): DomainError =>
+  new DomainError('not_found', `No such ${what}, or it is outside your organizations.`);

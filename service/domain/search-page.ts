@@ -4,7 +4,7 @@ import {
   type AccountSearchResult,
   type AccountSummary,
 } from '../../common/api/account-search.ts';
-import { ApiProblem } from '../api/api-problem.ts';
+import { DomainError } from './domain-error.ts';
 import type { Dialect } from '../store/database.ts';
 
 // What both account searches (the store's, account-search.ts; the in-memory index's,
@@ -47,7 +47,7 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     // answered below
   }
-  throw new ApiProblem('validation_failed', 'The cursor is not valid: search again.', 'cursor');
+  throw new DomainError('validation_failed', 'The cursor is not valid: search again.', 'cursor');
 }
 
 /**

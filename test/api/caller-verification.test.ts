@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../../common/api/actions.ts';
-import { ApiProblem } from '../../service/api/api-problem.ts';
+import { DomainError } from '../../service/domain/domain-error.ts';
 import { spendVerification } from '../../service/domain/admin/caller-verification.ts';
 import { seedAccount, seedOrganization, type SeedAccount } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
@@ -337,8 +337,8 @@ describe('R47 R12: one verification, one action (SPEC §3)', () => {
     );
     expect(spends.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
     const [lost] = spends.flatMap((s) => (s.status === 'rejected' ? [s.reason] : []));
-    expect(lost).toBeInstanceOf(ApiProblem);
-    expect((lost as ApiProblem).code).toBe('verification_required');
+    expect(lost).toBeInstanceOf(DomainError);
+    expect((lost as DomainError).code).toBe('verification_required');
   });
 
   it('R12 R79: an action refused for a stale version (412) or inside its transaction (409) leaves the verification usable', async () => {

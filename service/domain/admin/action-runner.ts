@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ActionRequest, ActionResult } from '../../../common/api/actions.ts';
 import type { AdminIdentity, Permission } from '../../../common/api/auth.ts';
-import { ApiProblem, notFound } from '../../api/api-problem.ts';
+import { DomainError, notFound } from '../domain-error.ts';
 import type { Db, ServiceContext } from '../../context.ts';
 import type { Account } from '../../store/schema.ts';
 import { findAccountById, organizationOf, type OrganizationInfo } from '../accounts.ts';
@@ -70,15 +70,15 @@ export async function assertMayAct(
   permission: Permission,
 ): Promise<void> {
   if (!holds(admin, permission, account.organization_id)) {
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       `Your role does not allow this (${permission.replace(/_/g, ' ')}).`,
     );
   }
   if (account.id === admin.accountId)
-    throw new ApiProblem('forbidden', 'Use the Log In pages to change your own account.');
+    throw new DomainError('forbidden', 'Use the Log In pages to change your own account.');
   if ((await accountRank(db, account.id)) >= rankIn(admin, account.organization_id)) {
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       'This account holds as much power as yours or more: ask someone with a higher role.',
     );
@@ -102,7 +102,7 @@ async function liveVerification(
   if (ours && row.used_at !== null) throw verificationUsed();
   const ok = ours && row.verified_at !== null && row.expires_at > ctx.clock.now();
   if (!ok)
-    throw new ApiProblem(
+    throw new DomainError(
       'verification_required',
       'That caller verification has expired or belongs to another call. Verify the caller again.',
       'verificationId',
@@ -139,7 +139,7 @@ async function replay(
     .executeTakeFirst();
   if (!row) return undefined;
   if (row.request_hash !== requestHash(call))
-    throw new ApiProblem('conflict', 'This Idempotency-Key was used for a different request.');
+    throw new DomainError('conflict', 'This Idempotency-Key was used for a different request.');
   return JSON.parse(row.response) as ActionResult;
 }
 
@@ -147,7 +147,7 @@ async function replay(
 export async function staleAccount(ctx: ServiceContext, account: Account): Promise<never> {
   const current = await findAccountById(ctx.db, account.id);
   const view = current ? await loadAccountView(ctx.db, ctx.clock, current) : undefined;
-  throw new ApiProblem(
+  throw new DomainError(
     'precondition_failed',
     'The account changed since you opened it. Review what changed, then try again.',
     undefined,
@@ -171,7 +171,7 @@ export async function runAction(
   const account = await accountInScope(ctx.db, admin, call.accountId);
   await assertMayAct(ctx.db, admin, account, call.spec.permission);
   if (!call.ifMatchPresent)
-    throw new ApiProblem(
+    throw new DomainError(
       'precondition_required',
       'Send If-Match with the ETag of the account view you acted on.',
     );
@@ -179,7 +179,7 @@ export async function runAction(
   if (call.ifMatch !== account.version)
     return (await replay(ctx, admin, call)) ?? staleAccount(ctx, account);
   if (call.spec.needsVerification && !call.request.verificationId) {
-    throw new ApiProblem(
+    throw new DomainError(
       'verification_required',
       'Verify the caller first: their security answer or an emailed code.',
       'verificationId',
@@ -252,7 +252,7 @@ export async function runAction(
       if (!(error instanceof KeyTaken)) throw error;
       const replayed = await replay(ctx, admin, call);
       if (replayed) return replayed;
-      throw new ApiProblem('conflict', 'This Idempotency-Key was used for a different request.');
+      throw new DomainError('conflict', 'This Idempotency-Key was used for a different request.');
     });
   if (!result) return (await replay(ctx, admin, call)) ?? staleAccount(ctx, account);
   ctx.mailQueued();

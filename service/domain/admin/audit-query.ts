@@ -1,7 +1,7 @@
 import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
 import type { AuditQuery } from '../../../common/api/audit.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
-import { ApiProblem, notFound } from '../../api/api-problem.ts';
+import { DomainError, notFound } from '../domain-error.ts';
 import type { Db } from '../../context.ts';
 import type { AuditEventTable, Database } from '../../store/schema.ts';
 import { usernameKey } from '../accounts.ts';
@@ -41,7 +41,7 @@ export function auditScope(admin: AdminIdentity): string[] | null {
     g.organizationId !== null && g.permissions.includes('read_audit') ? [g.organizationId] : [],
   );
   if (orgs.length === 0)
-    throw new ApiProblem('forbidden', 'Your role does not allow reading the audit log.');
+    throw new DomainError('forbidden', 'Your role does not allow reading the audit log.');
   return [...new Set(orgs)];
 }
 
@@ -166,7 +166,7 @@ function decodeCursor(cursor: string): number {
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const seq = text.startsWith(CURSOR_PREFIX) ? Number(text.slice(CURSOR_PREFIX.length)) : NaN;
   if (!Number.isSafeInteger(seq) || seq < 1)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       'cursor: not a cursor this service gave out; start again from the first page.',
       'cursor',

@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import type { VerificationResult } from '../../../common/api/actions.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
-import { ApiProblem } from '../../api/api-problem.ts';
+import { DomainError } from '../domain-error.ts';
 import type { Db, ServiceContext } from '../../context.ts';
 import { newId, safeEqual } from '../../ids.ts';
 import { verificationCodeMail } from '../../mail/admin-templates.ts';
@@ -48,7 +48,7 @@ async function audit(
 async function limit(ctx: ServiceContext, bucket: string, max: number): Promise<number> {
   const count = await countHit(ctx.db, ctx.clock, bucket, HOUR_MS);
   if (count > max) {
-    throw new ApiProblem(
+    throw new DomainError(
       'rate_limited',
       'Too many verification attempts for now. Send an emailed code instead, or try again later.',
     );
@@ -57,7 +57,7 @@ async function limit(ctx: ServiceContext, bucket: string, max: number): Promise<
 }
 
 const usedUp = () =>
-  new ApiProblem('conflict', 'This code has expired or was used up. Send a new code.');
+  new DomainError('conflict', 'This code has expired or was used up. Send a new code.');
 
 /** Checks the answer the caller speaks against the account's question; the answer is never shown or stored. */
 export async function verifyByAnswer(
@@ -68,7 +68,7 @@ export async function verifyByAnswer(
   ip: string | null,
 ): Promise<VerificationResult> {
   if (!account.security_answer_hash)
-    throw new ApiProblem(
+    throw new DomainError(
       'conflict',
       'This account has no security question: send an emailed code instead.',
     );
@@ -119,7 +119,7 @@ export async function sendVerificationCode(
   account: Account,
   ip: string | null,
 ): Promise<VerificationResult> {
-  if (account.disabled_at !== null) throw new ApiProblem('conflict', 'This account is disabled.');
+  if (account.disabled_at !== null) throw new DomainError('conflict', 'This account is disabled.');
   await limit(ctx, `verify-code:account:${account.id}`, CODES_PER_ACCOUNT_PER_HOUR);
   const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
   const now = ctx.clock.now();
@@ -208,7 +208,7 @@ export async function checkVerificationCode(
 
 /** The refusal of an action whose verification an earlier action already used (SPEC §3). */
 export const verificationUsed = () =>
-  new ApiProblem(
+  new DomainError(
     'verification_required',
     'That caller verification was used by an earlier action: one verification, one action. Verify the caller again.',
     'verificationId',

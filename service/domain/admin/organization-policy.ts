@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import { ifMatchNames } from '../../../common/api/etags.ts';
 import type { Organization, PolicyUpdate } from '../../../common/api/organizations.ts';
-import { ApiProblem, notFound } from '../../api/api-problem.ts';
+import { DomainError, notFound } from '../domain-error.ts';
 import type { Db, ServiceContext } from '../../context.ts';
 import { recordAudit } from '../audit.ts';
 import { OrganizationPolicySchema, parsePolicy, type OrganizationPolicy } from '../policy.ts';
@@ -48,10 +48,10 @@ export function validatePolicy(input: Record<string, unknown>): OrganizationPoli
   const issue = parsed.error.issues[0];
   if (issue?.code === 'unrecognized_keys') {
     const field = `policy.${issue.keys[0] ?? ''}`;
-    throw new ApiProblem('validation_failed', `${field}: no such policy field.`, field);
+    throw new DomainError('validation_failed', `${field}: no such policy field.`, field);
   }
   const field = ['policy', ...(issue?.path ?? []).map(String)].join('.');
-  throw new ApiProblem('validation_failed', `${field}: ${issue?.message ?? 'not valid'}`, field);
+  throw new DomainError('validation_failed', `${field}: ${issue?.message ?? 'not valid'}`, field);
 }
 
 /** The fields whose values differ, with their values before and after. */
@@ -77,13 +77,13 @@ function assertMayChange(admin: AdminIdentity, organizationId: string, fields: P
       rankIn(admin, organizationId) > ROLE_RANK.helpdesk
     )
   )
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       'policy.helpdeskPermissions: only an administrator changes what the helpdesk role may do.',
       'policy.helpdeskPermissions',
     );
   if (fields.includes('adminTotpExempt') && !admin.superAdmin)
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       'policy.adminTotpExempt: only a super-administrator exempts administrators from TOTP.',
       'policy.adminTotpExempt',
@@ -100,7 +100,7 @@ async function current(db: Db, organizationId: string): Promise<OrganizationRow 
 
 async function stale(db: Db, organizationId: string): Promise<never> {
   const row = await current(db, organizationId);
-  throw new ApiProblem(
+  throw new DomainError(
     'precondition_failed',
     'The policy changed since you opened it. Review what changed, then try again.',
     undefined,
@@ -132,12 +132,12 @@ export async function editPolicy(
   const row = await current(ctx.db, edit.organizationId);
   if (!row || (visible !== null && !visible.includes(row.id))) throw notFound('organization');
   if (!holds(admin, 'edit_policy', row.id))
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       'Your role does not allow editing this organization’s policy.',
     );
   if (!edit.ifMatch)
-    throw new ApiProblem(
+    throw new DomainError(
       'precondition_required',
       'Send If-Match with the ETag of the policy you edited.',
     );

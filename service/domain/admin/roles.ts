@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { AdminIdentity, Role } from '../../../common/api/auth.ts';
-import { ApiProblem, notFound } from '../../api/api-problem.ts';
+import { DomainError, notFound } from '../domain-error.ts';
 import type { Db, ServiceContext } from '../../context.ts';
 import { newId } from '../../ids.ts';
 import type { Account } from '../../store/schema.ts';
@@ -32,7 +32,7 @@ async function authorize(
   kind: RoleChangeKind,
 ): Promise<Account> {
   if ((change.role === 'super_admin') !== (change.organizationId === null)) {
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       change.role === 'super_admin'
         ? 'organizationId: a super-administrator holds for every organization; send null.'
@@ -50,7 +50,7 @@ async function authorize(
     if (!org) throw notFound('organization');
   }
   if (change.role === 'super_admin' && !admin.superAdmin)
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       `Only a super-administrator can ${kind} the super-administrator role.`,
     );
@@ -58,19 +58,19 @@ async function authorize(
 
   const organizationId = change.organizationId ?? '';
   if (!holds(admin, 'manage_roles', organizationId))
-    throw new ApiProblem('forbidden', 'Your role does not allow managing roles there.');
+    throw new DomainError('forbidden', 'Your role does not allow managing roles there.');
   const own = rankIn(admin, organizationId);
   if (ROLE_RANK[change.role] >= own)
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       change.role === 'administrator'
         ? `Only a super-administrator can ${kind} the administrator role.`
         : `You can ${kind} only roles below your own.`,
     );
   if (account.id === admin.accountId)
-    throw new ApiProblem('forbidden', 'Ask another administrator to change your own roles.');
+    throw new DomainError('forbidden', 'Ask another administrator to change your own roles.');
   if ((await accountRank(db, account.id)) >= own)
-    throw new ApiProblem(
+    throw new DomainError(
       'forbidden',
       'This account holds as much power as yours or more: ask someone with a higher role.',
     );
@@ -122,7 +122,7 @@ export async function changeRole(
 ): Promise<{ changed: boolean }> {
   const account = await authorize(ctx.db, admin, change, kind);
   if (!ifMatch)
-    throw new ApiProblem(
+    throw new DomainError(
       'precondition_required',
       'Send If-Match with the ETag of the account view you acted on.',
     );
@@ -140,7 +140,7 @@ async function applyRoleChange(
   ip: string | null,
 ): Promise<{ changed: boolean } | 'stale'> {
   if (kind === 'grant' && account.shared === 1)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       'accountId: a shared login can never hold a role; convert it to personal accounts first.',
       'accountId',
@@ -165,12 +165,12 @@ async function applyRoleChange(
         .execute();
     } else {
       if (!existing)
-        throw new ApiProblem(
+        throw new DomainError(
           'not_found',
           `This account does not hold the ${roleName(change.role)} role there.`,
         );
       if (change.role === 'super_admin' && (await otherSuperAdmins(trx, existing.id)) === 0)
-        throw new ApiProblem(
+        throw new DomainError(
           'conflict',
           'This is the last super-administrator who can sign in: grant the role to someone else first.',
         );

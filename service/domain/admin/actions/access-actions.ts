@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import { accessChangedMail, unlockedMail } from '../../../mail/admin-templates.ts';
 import { passwordResetMail, usernameReminderMail } from '../../../mail/templates.ts';
 import { findAccountsByIdentifier, productsOf } from '../../accounts.ts';
@@ -17,16 +17,16 @@ export const sendResetEmail: ActionSpec = {
   needsVerification: false,
   async run({ trx, ctx, account, organization }) {
     if (account.disabled_at !== null)
-      throw new ApiProblem('conflict', 'This account is disabled: enable it first.');
+      throw new DomainError('conflict', 'This account is disabled: enable it first.');
     // SPEC §1: an organization that moved to an external login service resets passwords there.
     const external = organization.policy.externalLoginUrl;
     if (external)
-      throw new ApiProblem(
+      throw new DomainError(
         'conflict',
         `${organization.name} signs in through ${external}: the password is reset there, not here.`,
       );
     if (!account.security_answer_hash)
-      throw new ApiProblem(
+      throw new DomainError(
         'conflict',
         'This account has no security question, so a reset link cannot be completed. Set a temporary password instead.',
       );
@@ -86,7 +86,7 @@ export const unlock: ActionSpec = {
   async run(scope) {
     const { trx, account, organization } = scope;
     if (account.locked_at === null && account.failed_count === 0)
-      throw new ApiProblem('conflict', 'This account is not locked.');
+      throw new DomainError('conflict', 'This account is not locked.');
     await trx
       .updateTable('accounts')
       .set({ locked_at: null, locked_until: null, failed_count: 0 })
@@ -136,7 +136,7 @@ export const disable: ActionSpec = {
   async run(scope) {
     const { trx, ctx, account, organization } = scope;
     if (account.disabled_at !== null)
-      throw new ApiProblem('conflict', 'This account is already disabled.');
+      throw new DomainError('conflict', 'This account is already disabled.');
     await trx
       .updateTable('accounts')
       .set({ disabled_at: ctx.clock.now() })
@@ -162,7 +162,7 @@ export const enable: ActionSpec = {
   async run(scope) {
     const { trx, account, organization } = scope;
     if (account.disabled_at === null)
-      throw new ApiProblem('conflict', 'This account is not disabled.');
+      throw new DomainError('conflict', 'This account is not disabled.');
     await trx
       .updateTable('accounts')
       .set({ disabled_at: null })

@@ -4,7 +4,7 @@ import type {
   UsernameChoice,
 } from '../../../../common/api/shared-login-routes.ts';
 import type { AdminIdentity } from '../../../../common/api/auth.ts';
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import type { Db } from '../../../context.ts';
 import { organizationOf, productsOf } from '../../accounts.ts';
 import { accountInScope, assertMayAct } from '../action-runner.ts';
@@ -59,7 +59,7 @@ export async function checkConversionUsernames(
   const { holders } = await convertible(db, admin, accountId);
   const { chosen, unknown } = await resolveUsernames(db, holders, requested);
   if (unknown !== undefined)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       `usernames.${unknown}: no such holder of this shared login.`,
       `usernames.${unknown}`,

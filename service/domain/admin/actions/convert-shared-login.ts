@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import { compose, productList, type MailContent } from '../../../mail/compose.ts';
 import type { Db } from '../../../context.ts';
 import { holdersOf, productsOf, type ProductInfo } from '../../accounts.ts';
@@ -37,16 +37,16 @@ function invitationMail(
 
 /** Refuses a conversion that cannot happen: not shared, already disabled, nobody to convert. */
 export async function convertibleHolders(trx: Db, account: Account): Promise<Holder[]> {
-  if (!account.shared) throw new ApiProblem('conflict', 'This is not a shared login.');
+  if (!account.shared) throw new DomainError('conflict', 'This is not a shared login.');
   // A converted shared login is disabled; converting it again would invite every holder twice.
   if (account.disabled_at !== null)
-    throw new ApiProblem(
+    throw new DomainError(
       'conflict',
       'This shared login is disabled (already converted?): enable it first to convert it.',
     );
   const holders = await holdersOf(trx, account.id);
   if (holders.length === 0)
-    throw new ApiProblem(
+    throw new DomainError(
       'conflict',
       'This shared login has no holders to convert: add them first.',
     );
@@ -61,14 +61,14 @@ async function usernamesFor(
 ): Promise<Map<string, string>> {
   const { chosen, unknown } = await resolveUsernames(trx, holders, requested);
   if (unknown !== undefined)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       `usernames.${unknown}: no such holder of this shared login.`,
       `usernames.${unknown}`,
     );
   const bad = (await checkUsernames(trx, holders, chosen)).find((i) => i.problem !== null);
   if (bad)
-    throw new ApiProblem(
+    throw new DomainError(
       'conflict',
       `usernames.${bad.holderId}: ${bad.problem ?? ''}`,
       `usernames.${bad.holderId}`,
@@ -100,7 +100,7 @@ async function personalAccount(
     // A holder who cannot become an account refuses the whole conversion (the transaction
     // rolls back every account made so far) with the reason, not a 500.
     if (!(error instanceof AccountInputError)) throw error;
-    throw new ApiProblem(
+    throw new DomainError(
       'conflict',
       `usernames.${holder.id}: ${holder.name} <${holder.email}> cannot get a personal account: ${error.problems.map((p) => p.message).join(' ')}`,
       `usernames.${holder.id}`,

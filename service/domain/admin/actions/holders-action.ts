@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import { newId } from '../../../ids.ts';
 import type { ActionSpec } from '../action-runner.ts';
 
@@ -15,7 +15,7 @@ export function holdersAction(holders: HolderInput[]): ActionSpec {
     permission: 'manage_shared',
     needsVerification: false,
     async run({ trx, account }) {
-      if (!account.shared) throw new ApiProblem('conflict', 'Only a shared login has holders.');
+      if (!account.shared) throw new DomainError('conflict', 'Only a shared login has holders.');
       await trx.deleteFrom('holders').where('account_id', '=', account.id).execute();
       if (holders.length) {
         await trx

@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import {
   questionClearedMail,
   sharedLoginResetMail,
@@ -25,7 +25,7 @@ interface NewPassword {
 async function replacePassword(scope: ActionScope, next: NewPassword): Promise<number> {
   const { trx, ctx, account, admin } = scope;
   if (account.disabled_at !== null)
-    throw new ApiProblem('conflict', 'This account is disabled: enable it first.');
+    throw new DomainError('conflict', 'This account is disabled: enable it first.');
   await trx
     .updateTable('accounts')
     .set({
@@ -87,7 +87,7 @@ export const setTemporaryPasswordAction: ActionSpec = {
   needsVerification: true,
   run: (scope) => {
     if (scope.account.shared)
-      throw new ApiProblem(
+      throw new DomainError(
         'conflict',
         'This is a shared login: use “reset shared login”, which tells every holder.',
       );
@@ -105,14 +105,14 @@ const agentName = (admin: ActionScope['admin']) =>
 async function callingHolder(scope: ActionScope): Promise<Holder> {
   const id = scope.request.holderId;
   if (id === undefined)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       'Choose the holder who is on the phone: they receive the new password.',
       'holderId',
     );
   const holder = (await holdersOf(scope.trx, scope.account.id)).find((h) => h.id === id);
   if (!holder)
-    throw new ApiProblem(
+    throw new DomainError(
       'validation_failed',
       `That holder does not hold ${scope.account.username}: choose one of its holders.`,
       'holderId',
@@ -165,7 +165,7 @@ export const resetSharedLogin: ActionSpec = {
   needsVerification: true,
   run: (scope) => {
     if (!scope.account.shared)
-      throw new ApiProblem(
+      throw new DomainError(
         'conflict',
         'This is not a shared login: set a temporary password instead.',
       );
@@ -180,7 +180,7 @@ export const clearSecurityQuestion: ActionSpec = {
   async run(scope) {
     const { trx, ctx, account, organization } = scope;
     if (!account.security_answer_hash)
-      throw new ApiProblem('conflict', 'This account has no security question.');
+      throw new DomainError('conflict', 'This account has no security question.');
     await trx
       .updateTable('accounts')
       .set({ security_question: null, security_answer_hash: null })

@@ -1,4 +1,4 @@
-import { ApiProblem } from '../../../api/api-problem.ts';
+import { DomainError } from '../../domain-error.ts';
 import type { ActionSpec } from '../action-runner.ts';
 
 /** Queues a failed or dropped email again; a reset email whose link died is refused (send a new one). */
@@ -13,14 +13,14 @@ export function resendMailAction(mailId: string): ActionSpec {
         .where('id', '=', mailId)
         .where('account_id', '=', account.id)
         .executeTakeFirst();
-      if (!mail) throw new ApiProblem('not_found', 'No such email for this account.');
+      if (!mail) throw new DomainError('not_found', 'No such email for this account.');
       if (mail.status !== 'failed' && mail.status !== 'dropped')
-        throw new ApiProblem(
+        throw new DomainError(
           'conflict',
           `This email is ${mail.status === 'sent' ? 'sent' : 'queued'}; only a failed email can be sent again.`,
         );
       if (mail.expires_at !== null && mail.expires_at <= ctx.clock.now()) {
-        throw new ApiProblem(
+        throw new DomainError(
           'conflict',
           'The link in this email has expired: send a new reset email instead.',
         );
