@@ -1,20 +1,19 @@
-import type { Kysely } from 'kysely';
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Hasher } from './domain/passwords.ts';
 import type { AccountSearcher } from './domain/search-index/account-searcher.ts';
-import type { Database } from './store/schema.ts';
+import type { Db } from './store/schema.ts';
 import type { Dialect } from './store/database.ts';
 
 /** What domain functions need from the outside world; tests supply their own clock and hasher. */
 export interface ServiceContext {
-  db: Kysely<Database>;
+  db: Db;
   /**
    * The store's `plannedDb`: for the account search, the bearer-token lookup and the sign-in
    * path (its per-address limit, lookup, reservation and settling): statements whose best plan
    * does not depend on their values, prepared once per connection on PostgreSQL.
    */
-  plannedDb: Kysely<Database>;
+  plannedDb: Db;
   dialect: Dialect;
   /** The account search (in-memory index, or the store's while it builds). */
   search: AccountSearcher;
@@ -27,6 +26,3 @@ export interface ServiceContext {
    */
   mailQueued(): void;
 }
-
-/** A database handle or an open transaction: repository functions take either. */
-export type Db = Kysely<Database>;

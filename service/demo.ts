@@ -1,4 +1,5 @@
-import type { Db, ServiceContext } from './context.ts';
+import type { ServiceContext } from './context.ts';
+import type { Db } from './store/schema.ts';
 import { usernameKey } from './domain/accounts.ts';
 import { AccountInputError } from './domain/account-input.ts';
 import {

@@ -1,4 +1,5 @@
-import type { Db, ServiceContext } from './context.ts';
+import type { ServiceContext } from './context.ts';
+import type { Db } from './store/schema.ts';
 import { parseCsv, type CsvItem } from './csv-parser.ts';
 import { usernameKey } from './domain/accounts.ts';
 import { accountProblems, type ProductRef } from './domain/account-checks.ts';

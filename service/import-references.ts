@@ -1,5 +1,5 @@
 import type { Clock } from './clock.ts';
-import type { Db } from './context.ts';
+import type { Db } from './store/schema.ts';
 import { chunks } from './domain/account-rows.ts';
 import { defaultPolicy } from './domain/policy.ts';
 import { lastPosition } from './domain/products.ts';

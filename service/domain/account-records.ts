@@ -1,9 +1,9 @@
 import type { z } from 'zod';
 import type { Clock } from '../clock.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db, Organization, Product } from '../store/schema.ts';
 import { newId } from '../ids.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import type { Organization, Product } from '../store/schema.ts';
 import { usernameKey } from './accounts.ts';
 import { accountProblems, usernameTakenProblem, type ProductRef } from './account-checks.ts';
 import {

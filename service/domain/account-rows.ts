@@ -1,9 +1,8 @@
 import { recordAuditBatch } from './audit.ts';
 import type { Insertable } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db, HolderTable, NewAccount } from '../store/schema.ts';
 import { newId } from '../ids.ts';
-import type { HolderTable, NewAccount } from '../store/schema.ts';
 import { emailKey, usernameKey } from './accounts.ts';
 import type { ProductRef } from './account-checks.ts';
 import { secretKind, type AccountFields } from './account-input.ts';

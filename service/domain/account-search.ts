@@ -6,7 +6,7 @@ import {
   type SearchFilter,
 } from '../../common/api/account-search.ts';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
 import { SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
 import { instr, probes, textHolds } from './search-checks.ts';

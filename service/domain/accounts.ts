@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Db } from '../context.ts';
-import type { Account, Holder } from '../store/schema.ts';
+import type { Account, Db, Holder } from '../store/schema.ts';
 import { parsePolicy, type OrganizationPolicy } from './policy.ts';
 import { byDisplayOrder } from './products.ts';
 

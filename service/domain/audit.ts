@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
 import { PostgresAdapter, sql } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { AuditEventTable, Db } from '../store/schema.ts';
 import { newId } from '../ids.ts';
 import { auditKeysFor, type AuditKey } from './audit-keys.ts';
-import type { AuditEventTable } from '../store/schema.ts';
 
 /** The closed set of audit event types the account service writes. */
 export type AuditType =

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { hashToken, newId } from '../ids.ts';
 import { organizationOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';

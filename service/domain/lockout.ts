@@ -1,7 +1,7 @@
 import type { ExpressionBuilder } from 'kysely';
-import type { ServiceContext, Db } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Account, Database, Db } from '../store/schema.ts';
 import { lockoutMail } from '../mail/templates.ts';
-import type { Account, Database } from '../store/schema.ts';
 import { notificationAddresses, organizationOf, type OrganizationInfo } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { queueMail } from './outbox.ts';

@@ -1,9 +1,8 @@
 import { randomInt } from 'node:crypto';
 import type { ExpressionBuilder } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Database, Db, OutboxMessage } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
-import type { Database, OutboxMessage } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 
 /** Delay before each retry: the first within 30 s (issue 2), then backing off to an hour. */

@@ -1,6 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
-import type { OutboxMessage } from '../store/schema.ts';
+import type { Db, OutboxMessage } from '../store/schema.ts';
 import type { MailKind } from './outbox.ts';
 import { dropMail, MAIL_LEASE_MS, recordFailure, type DeliveryLog } from './outbox-delivery.ts';
 

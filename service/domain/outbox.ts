@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { newId } from '../ids.ts';
 import type { MailContent } from '../mail/templates.ts';
 

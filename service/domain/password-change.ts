@@ -1,6 +1,6 @@
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Account, Db } from '../store/schema.ts';
 import { passwordChangedMail } from '../mail/templates.ts';
-import type { Account } from '../store/schema.ts';
 import { notificationAddresses, organizationOf, productsOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 import { queueMail } from './outbox.ts';

@@ -9,9 +9,9 @@ import {
   type Product,
   type ProductFields,
 } from '../../common/api/products.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db, Product as ProductRow } from '../store/schema.ts';
 import { newId } from '../ids.ts';
-import type { Product as ProductRow } from '../store/schema.ts';
 import { recordAudit } from './audit.ts';
 import { nameTaken, parse, positionProblem, ProductError } from './product-checks.ts';
 

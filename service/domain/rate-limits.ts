@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 
 /**
  * Counts one hit in a fixed window kept in the shared store, so the limit holds across

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 
 /** How long a process trusts its last count of the waiting requests. */
 const RECOUNT_MS = 1000;

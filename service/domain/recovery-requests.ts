@@ -1,8 +1,8 @@
 import type { ExpressionBuilder } from 'kysely';
 import type { Clock } from '../clock.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Database, Db, RecoveryRequest, RecoveryRequestKind } from '../store/schema.ts';
 import { newId } from '../ids.ts';
-import type { Database, RecoveryRequest, RecoveryRequestKind } from '../store/schema.ts';
 import { emailKey, identifierDigest, identifierKind, usernameKey } from './accounts.ts';
 import { recordAuditBatch } from './audit.ts';
 import { withinLimit } from './rate-limits.ts';

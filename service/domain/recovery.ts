@@ -1,10 +1,10 @@
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Account, Db, RecoveryRequestKind } from '../store/schema.ts';
 import {
   passwordResetMail,
   resetUnavailableMail,
   usernameReminderMail,
 } from '../mail/templates.ts';
-import type { Account, RecoveryRequestKind } from '../store/schema.ts';
 import {
   findAccountsByIdentifier,
   identifierDigest,

@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Account, Db, ResetLink } from '../store/schema.ts';
 import { hashToken, newId, newToken } from '../ids.ts';
-import type { Account, ResetLink } from '../store/schema.ts';
 import { emailKey, findAccountById, holdersOf } from './accounts.ts';
 import { recordAudit } from './audit.ts';
 

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { PHONE_PUNCTUATION, SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
 import { foldSearchText } from './search-query.ts';
 

@@ -1,8 +1,7 @@
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Account, Db } from '../store/schema.ts';
 import { hashToken, newId, newToken } from '../ids.ts';
 import { endProductSessions } from '../oidc/product-sessions.ts';
-import type { Account } from '../store/schema.ts';
 
 /** An account holder's signed-in session lasts at most this long. */
 export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;

@@ -1,5 +1,5 @@
-import type { Db, ServiceContext } from '../context.ts';
-import type { Account } from '../store/schema.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Account, Db } from '../store/schema.ts';
 import { organizationOf, type OrganizationInfo } from './accounts.ts';
 import { lockAccount, lockIfDue, oneMoreFailure, type FailureReason } from './lockout.ts';
 

@@ -1,6 +1,6 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { hashToken } from '../ids.ts';
 import { clientMetadata, findClient } from './clients.ts';
 

@@ -1,5 +1,5 @@
 import type { Account as ProviderAccount } from 'oidc-provider';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { organizationOf, productsOf } from '../domain/accounts.ts';
 
 /**

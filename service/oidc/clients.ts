@@ -1,6 +1,6 @@
 import type { ClientMetadata } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { hashToken, newToken, safeEqual } from '../ids.ts';
 import { randomBytes } from 'node:crypto';
 import { recordAudit } from '../domain/audit.ts';

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../clock.ts';
-import type { Db, ServiceContext } from '../context.ts';
+import type { ServiceContext } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { recordAudit } from '../domain/audit.ts';
 import { RETRY_DELAYS_MS } from '../domain/outbox-delivery.ts';
 import { pruneOidcModels } from './adapter.ts';

@@ -1,6 +1,6 @@
 import type { AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.ts';
-import type { Db } from '../context.ts';
+import type { Db } from '../store/schema.ts';
 import { newId } from '../ids.ts';
 
 /** The provider's records that carry a product sign-in's session id (`sid`) for a client. */

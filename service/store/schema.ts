@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Updateable } from 'kysely';
+import type { Insertable, Kysely, Selectable, Updateable } from 'kysely';
 
 /** Times are epoch milliseconds; flags are 0/1 integers, so one schema serves SQLite and PostgreSQL. */
 export interface OrganizationTable {
@@ -326,3 +326,6 @@ export interface OidcLogoutDeliveryTable {
   last_error: string | null;
   delivered_at: number | null;
 }
+
+/** A database handle or an open transaction: repository functions take either. */
+export type Db = Kysely<Database>;

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../../service/context.ts';
+import type { Db } from '../../service/store/schema.ts';
 import { ManualClock } from '../../service/clock.ts';
 import { csvField, EXPORT_PAGE_SIZE } from '../../service/domain/admin/audit-query.ts';
 import { verifyAuditChain } from '../../service/domain/admin/audit-verify.ts';

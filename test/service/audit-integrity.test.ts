@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
-import type { Db } from '../../service/context.ts';
+import type { Db } from '../../service/store/schema.ts';
 import { verifyAuditChain } from '../../service/domain/admin/audit-verify.ts';
 import {
   AuditCheckpointWriter,

@@ -4,7 +4,8 @@ import { simpleParser } from 'mailparser';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
-import type { Db, ServiceContext } from '../../service/context.ts';
+import type { ServiceContext } from '../../service/context.ts';
+import type { Db, OutboxMessage } from '../../service/store/schema.ts';
 import { queueMail, type QueuedMail } from '../../service/domain/outbox.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
 import {
@@ -19,7 +20,6 @@ import {
   smtpTransport,
   type MailTransport,
 } from '../../service/mail/transports.ts';
-import type { OutboxMessage } from '../../service/store/schema.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
 import { clearAuditLog } from '../support/audit-tamper.ts';
 import { openTestStore } from '../support/store.ts';

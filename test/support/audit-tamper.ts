@@ -1,7 +1,6 @@
 import { PostgresAdapter, sql } from 'kysely';
-import type { Db } from '../../service/context.ts';
+import type { AuditEventTable, Db } from '../../service/store/schema.ts';
 import { AUDIT_GENESIS } from '../../service/domain/audit.ts';
-import type { AuditEventTable } from '../../service/store/schema.ts';
 
 const isPostgres = (db: Db) => db.getExecutor().adapter instanceof PostgresAdapter;
 

@@ -1,7 +1,6 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { Clock } from '../../clock.ts';
-import type { Db } from '../../context.ts';
-import type { Account, ResetLink } from '../../store/schema.ts';
+import type { Account, Db, ResetLink } from '../../store/schema.ts';
 import { productLogoutsOf } from '../../oidc/product-sessions.ts';
 import { holdersOf, isLocked, organizationOf, productsOf } from '../accounts.ts';
 

@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.ts';
-import type { Db } from '../../context.ts';
+import type { Db } from '../../store/schema.ts';
 import { hashToken, newId, newToken } from '../../ids.ts';
 
 /** Access tokens are short-lived; the console refreshes them (SPEC §3). */

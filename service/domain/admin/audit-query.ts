@@ -2,8 +2,7 @@ import { PostgresAdapter, sql, type ExpressionBuilder } from 'kysely';
 import type { AuditQuery } from '../../../common/api/audit.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import { DomainError, notFound } from '../domain-error.ts';
-import type { Db } from '../../context.ts';
-import type { AuditEventTable, Database } from '../../store/schema.ts';
+import type { AuditEventTable, Database, Db } from '../../store/schema.ts';
 import { usernameKey } from '../accounts.ts';
 
 /** The filters of the audit query and of its CSV export. */

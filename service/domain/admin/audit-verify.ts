@@ -1,6 +1,5 @@
 import type { AdminIdentity } from '../../../common/api/auth.ts';
-import type { Db } from '../../context.ts';
-import type { AuditEventTable } from '../../store/schema.ts';
+import type { AuditEventTable, Db } from '../../store/schema.ts';
 import { AUDIT_GENESIS, auditHash, auditMac } from '../audit.ts';
 import { readLatestCheckpoint, type AuditCheckpoint } from '../audit-checkpoints.ts';
 import { auditKeysFor, type AuditKeyring } from '../audit-keys.ts';

@@ -5,7 +5,7 @@ import {
   type Role,
 } from '../../../common/api/auth.ts';
 import type { AliasedRawBuilder, CompiledQuery } from 'kysely';
-import type { Db } from '../../context.ts';
+import type { Db } from '../../store/schema.ts';
 import { placeholder, withValues } from '../../store/compiled-once.ts';
 import { parsePolicy, type OrganizationPolicy } from '../policy.ts';
 

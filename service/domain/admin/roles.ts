@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import type { AdminIdentity, Role } from '../../../common/api/auth.ts';
 import { DomainError, notFound } from '../domain-error.ts';
-import type { Db, ServiceContext } from '../../context.ts';
+import type { ServiceContext } from '../../context.ts';
+import type { Account, Db } from '../../store/schema.ts';
 import { newId } from '../../ids.ts';
-import type { Account } from '../../store/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { bumpVersion, versionFromIfMatch } from './account-view.ts';
 import { accountInScope, staleAccount } from './action-runner.ts';

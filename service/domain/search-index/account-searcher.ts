@@ -4,7 +4,7 @@ import type {
   AccountSearchResult,
 } from '../../../common/api/account-search.ts';
 import type { Clock } from '../../clock.ts';
-import type { Db } from '../../context.ts';
+import type { Db } from '../../store/schema.ts';
 import type { Dialect } from '../../store/database.ts';
 import { placeholder } from '../../store/compiled-once.ts';
 import { searchAccounts, type SearchScope } from '../account-search.ts';

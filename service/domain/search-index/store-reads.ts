@@ -1,5 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../../context.ts';
+import type { Db } from '../../store/schema.ts';
 import type { Dialect } from '../../store/database.ts';
 import { searchDocument } from '../../store/migrations/002-search-indexes.ts';
 import type { IndexedAccount } from './memory-index.ts';

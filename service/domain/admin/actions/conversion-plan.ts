@@ -5,7 +5,7 @@ import type {
 } from '../../../../common/api/shared-login-routes.ts';
 import type { AdminIdentity } from '../../../../common/api/auth.ts';
 import { DomainError } from '../../domain-error.ts';
-import type { Db } from '../../../context.ts';
+import type { Db } from '../../../store/schema.ts';
 import { organizationOf, productsOf } from '../../accounts.ts';
 import { accountInScope, assertMayAct } from '../action-runner.ts';
 import { checkUsernames, resolveUsernames, suggestUsernames } from './conversion-usernames.ts';

@@ -1,6 +1,5 @@
 import type { UsernameCheck, UsernameChoice } from '../../../../common/api/shared-login-routes.ts';
-import type { Db } from '../../../context.ts';
-import type { Holder } from '../../../store/schema.ts';
+import type { Db, Holder } from '../../../store/schema.ts';
 import { USERNAME_RULE } from '../../account-input.ts';
 import { USERNAME_PATTERN, usernameKey } from '../../accounts.ts';
 

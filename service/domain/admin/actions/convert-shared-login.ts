@@ -1,6 +1,6 @@
 import { DomainError } from '../../domain-error.ts';
 import { compose, productList, type MailContent } from '../../../mail/compose.ts';
-import type { Db } from '../../../context.ts';
+import type { Account, Db, Holder } from '../../../store/schema.ts';
 import { holdersOf, productsOf, type ProductInfo } from '../../accounts.ts';
 import { createAccount } from '../../account-records.ts';
 import { AccountInputError } from '../../account-input.ts';
@@ -9,7 +9,6 @@ import { issueResetLink, revokeResetLinks } from '../../reset-links.ts';
 import { endAccountSessions } from '../../sessions.ts';
 import { revokeAccountTokens } from '../api-tokens.ts';
 import type { UsernameChoice } from '../../../../common/api/shared-login-routes.ts';
-import type { Account, Holder } from '../../../store/schema.ts';
 import type { ActionScope, ActionSpec } from '../action-runner.ts';
 import { checkUsernames, resolveUsernames } from './conversion-usernames.ts';
 

@@ -1,9 +1,8 @@
 import type { ServiceContext } from '../../../context.ts';
 import type { MailContent } from '../../../mail/templates.ts';
-import type { Account } from '../../../store/schema.ts';
+import type { Account, Db } from '../../../store/schema.ts';
 import { notificationAddresses } from '../../accounts.ts';
 import { queueMail, type MailKind } from '../../outbox.ts';
-import type { ActionScope } from '../action-runner.ts';
 
 /** Masks an address for the console's confirmation: `a…@example.org`. */
 export const maskEmail = (email: string): string => {
@@ -13,7 +12,7 @@ export const maskEmail = (email: string): string => {
 
 /** Queues one message to the account's address (and each holder of a shared login); answers the ids. */
 export async function notifyAccount(
-  scope: Pick<ActionScope, 'trx'> & { ctx: ServiceContext },
+  scope: { trx: Db; ctx: ServiceContext },
   account: Account,
   kind: MailKind,
   content: MailContent,
