@@ -14,7 +14,7 @@ import { ApiErrorSchema } from '../common/api/errors.ts';
 import { API } from '../common/api/routes.ts';
 import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
-import { IpcFailure } from './ipc-failure.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 

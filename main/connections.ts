@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { IpcFailure } from './ipc-failure.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { MachineConfig } from './machine-config.ts';
 
 export type { MachineConfig };

@@ -1,4 +1,5 @@
 import { API } from '../common/api/routes.ts';
+import { etagOf } from '../common/api/etags.ts';
 import type { Connection, IpcEvent } from '../common/ipc/contract.ts';
 import type { AccountClient } from './account-client.ts';
 import { createAdminHandlers } from './admin-handlers.ts';
@@ -8,7 +9,8 @@ import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
 import type { IdleLock } from './idle-lock.ts';
 import { createInstallationHandlers } from './installation-handlers.ts';
 import type { InstallationState } from './installation-state.ts';
-import { IpcFailure, plainMessage } from './ipc-failure.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
 import { createProductHandlers } from './product-handlers.ts';
 import type { Log } from './log.ts';
@@ -43,9 +45,6 @@ export interface HandlerContext {
 
 /** The handlers of the operations a contract file declares. */
 export type HandlersOf<T> = Pick<IpcHandlers, keyof T & keyof IpcHandlers>;
-
-/** `"v<version>"`, the ETag the service gives an account view (If-Match). */
-export const etagOf = (version: number): string => `"v${version}"`;
 
 /** The implementation of every IPC operation; each answers display data, never a credential. */
 export function createHandlers(d: HandlerDeps): IpcHandlers {

@@ -1,7 +1,7 @@
 import type { INSTALLATION_IPC } from '../common/ipc/installation-contract.ts';
 import type { HandlersOf } from './handlers.ts';
 import type { InstallationState } from './installation-state.ts';
-import { IpcFailure } from './ipc-failure.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { IpcHandlers } from './ipc.ts';
 
 /** The About view's operations (INSTALLATION_IPC). */

@@ -1,7 +1,7 @@
 import type { Installation } from '../common/ipc/installation-contract.ts';
 import type { InstallFacts } from './install-facts.ts';
 import { installationView, type UpdateView } from './installation-view.ts';
-import { IpcFailure } from './ipc-failure.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { LogLevel } from './log.ts';
 import type { MachineConfig, Origin } from './machine-config.ts';
 import { isBelow } from './versions.ts';

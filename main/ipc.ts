@@ -8,7 +8,8 @@ import {
   type IpcResult,
 } from '../common/ipc/contract.ts';
 import { isAppUrl } from './app-protocol.ts';
-import { INTERNAL_MESSAGE, IpcFailure, type IpcFailureResult } from './ipc-failure.ts';
+import { IpcFailure, type IpcFailureResult } from '../common/ipc/ipc-failure.ts';
+import { INTERNAL_MESSAGE } from './ipc-failure.ts';
 
 /** An operation's input after its schema ran: defaults filled in, strings trimmed. */
 export type IpcParsedInput<K extends IpcOperation> = z.output<IpcContract[K]['input']>;

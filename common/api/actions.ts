@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { PERMISSIONS, RoleSchema } from './auth.ts';
 import { oneLine } from './text.ts';
+import { ReasonSchema, whyFields } from './why.ts';
 
 /**
  * What every action carries: why (and the ticket), and how the caller was verified. Strict: a
@@ -8,12 +9,7 @@ import { oneLine } from './text.ts';
  * never silently dropped (R68).
  */
 export const ActionRequestSchema = z.strictObject({
-  reason: z
-    .string()
-    .trim()
-    .min(3, 'Say why, in a few words.')
-    .max(500, 'Keep the reason under 500 characters.'),
-  ticket: z.string().trim().max(100).optional(),
+  ...whyFields,
   /** A matched caller verification; the action uses it up (one verification, one action). */
   verificationId: z.string().max(100).optional(),
   /**
@@ -111,7 +107,7 @@ export const RoleGrantRequestSchema = z.object({
   accountId: z.string().max(100),
   role: RoleSchema,
   organizationId: z.string().max(100).nullable(),
-  reason: ActionRequestSchema.shape.reason,
+  reason: ReasonSchema,
 });
 
 export const PermissionListSchema = z.array(z.enum(PERMISSIONS));

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionRequestSchema } from './actions.ts';
+import { whyFields } from './why.ts';
 
 /**
  * An organization as the console shows it: its policy (SPEC §4, every field filled in) and the
@@ -24,7 +24,6 @@ export const OrganizationListSchema = z.object({ items: z.array(OrganizationSche
  */
 export const PolicyUpdateSchema = z.object({
   policy: z.record(z.string(), z.unknown()),
-  reason: ActionRequestSchema.shape.reason,
-  ticket: ActionRequestSchema.shape.ticket,
+  ...whyFields,
 });
 export type PolicyUpdate = z.infer<typeof PolicyUpdateSchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionRequestSchema } from './actions.ts';
+import { whyFields } from './why.ts';
 import { route } from './contract.ts';
 
 /** A product's registered OpenID Connect client as the console lists it (never its secret). */
@@ -16,11 +16,6 @@ export type ProductClient = z.infer<typeof ProductClientSchema>;
 /** GET /api/v1/products/:code/clients: the product's clients, oldest first. */
 export const ProductClientListSchema = z.object({ items: z.array(ProductClientSchema) });
 
-const why = {
-  reason: ActionRequestSchema.shape.reason,
-  ticket: ActionRequestSchema.shape.ticket,
-};
-
 /**
  * POST /api/v1/products/:code/clients: the registration (each address is checked by the same
  * rules as `client add`: absolute, https or loopback http, no fragment), why, and the ticket.
@@ -35,7 +30,7 @@ export const ProductClientCreateSchema = z.strictObject({
     .max(2000, 'Use an address of at most 2000 characters.')
     .optional(),
   public: z.boolean().optional(),
-  ...why,
+  ...whyFields,
 });
 export type ProductClientCreate = z.input<typeof ProductClientCreateSchema>;
 
@@ -48,7 +43,7 @@ export const RegisteredProductClientSchema = z.object({
 export type RegisteredProductClient = z.infer<typeof RegisteredProductClientSchema>;
 
 /** DELETE /api/v1/products/:code/clients/:clientId: why, and the ticket. */
-export const ProductClientRemoveSchema = z.strictObject(why);
+export const ProductClientRemoveSchema = z.strictObject(whyFields);
 
 const productCode = { code: z.string().min(1).max(100) };
 

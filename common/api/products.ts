@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ActionRequestSchema } from './actions.ts';
+import { whyFields } from './why.ts';
 import { route } from './contract.ts';
 import { oneLine } from './text.ts';
 
@@ -76,16 +76,11 @@ export type Product = z.infer<typeof ProductSchema>;
 /** GET /api/v1/products: every product, in display order. */
 export const ProductListSchema = z.object({ items: z.array(ProductSchema) });
 
-const why = {
-  reason: ActionRequestSchema.shape.reason,
-  ticket: ActionRequestSchema.shape.ticket,
-};
-
 /** POST /api/v1/products: the new product, why, and the ticket. */
-export const ProductCreateSchema = NewProductSchema.extend(why);
+export const ProductCreateSchema = NewProductSchema.extend(whyFields);
 
 /** PUT /api/v1/products/:code: every editable field (unchanged ones as read), why, the ticket. */
-export const ProductUpdateSchema = ProductFieldsSchema.extend(why);
+export const ProductUpdateSchema = ProductFieldsSchema.extend(whyFields);
 export type ProductUpdate = z.infer<typeof ProductUpdateSchema>;
 
 /**

@@ -7,6 +7,7 @@ import {
   UsernameCheckSchema,
   UsernameChoiceSchema,
 } from '../api/shared-login-routes.ts';
+import { whyFields } from '../api/why.ts';
 import { changeFields, connectionId, id } from './fields.ts';
 
 const account = { connectionId, accountId: id };
@@ -17,7 +18,7 @@ const roleChange = z.object({
   version: changeFields.version,
   role: RoleSchema,
   organizationId: id.nullable(),
-  reason: changeFields.reason,
+  reason: whyFields.reason,
 });
 
 /**
@@ -61,8 +62,7 @@ export const ADMIN_IPC = {
       organizationId: id,
       etag: z.string().min(1).max(200),
       policy: z.record(z.string(), z.unknown()),
-      reason: changeFields.reason,
-      ticket: changeFields.ticket,
+      ...whyFields,
     }),
     output: OrganizationSchema,
   },

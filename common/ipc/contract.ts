@@ -7,7 +7,7 @@ import { ERROR_CODES } from '../api/errors.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
 import { INSTALLATION_IPC } from './installation-contract.ts';
-import { colour, connectionId, id } from './fields.ts';
+import { changeFields, colour, connectionId, id } from './fields.ts';
 import { PRODUCT_IPC } from './product-contract.ts';
 
 /** A connection as the renderer sees it: display fields and booleans, never a token (SPEC §3). */
@@ -118,18 +118,11 @@ export const IPC = {
   },
   act: {
     input: z.object({
-      connectionId,
-      accountId: id,
+      ...changeFields,
       action: z.enum(ACTIONS),
-      /** The version of the account view the agent saw (If-Match). */
-      version: z.number().int().min(1),
-      reason: z.string().trim().min(3, 'Say why, in a few words.').max(500),
-      ticket: z.string().trim().max(100).optional(),
       verificationId: id.optional(),
       /** reset-shared-login: the holder on the phone, who receives the password (SPEC §2). */
       holderId: id.optional(),
-      /** One per dialog, so a double click or a retry acts once. */
-      idempotencyKey: z.string().min(8).max(200),
     }),
     output: ActionResultSchema,
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { whyFields } from '../api/why.ts';
 
 /** Field schemas every IPC contract file shares. */
 export const id = z.string().min(1).max(100);
@@ -11,8 +12,7 @@ export const changeFields = {
   accountId: id,
   /** The version of the account view the agent saw (If-Match). */
   version: z.number().int().min(1),
-  reason: z.string().trim().min(3, 'Say why, in a few words.').max(500),
-  ticket: z.string().trim().max(100).optional(),
+  ...whyFields,
   /** One per dialog, so a double click or a retry acts once. */
   idempotencyKey: z.string().min(8).max(200),
 };

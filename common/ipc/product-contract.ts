@@ -8,9 +8,8 @@ import {
   ProductUrlSchema,
 } from '../api/products.ts';
 import { ProductClientListSchema, RegisteredProductClientSchema } from '../api/product-clients.ts';
-import { changeFields, connectionId, id } from './fields.ts';
-
-const why = { reason: changeFields.reason, ticket: changeFields.ticket };
+import { whyFields } from '../api/why.ts';
+import { connectionId, id } from './fields.ts';
 
 /**
  * IPC operations of the Products screen (issue 14): the fields are checked with the admin API's
@@ -27,7 +26,7 @@ export const PRODUCT_IPC = {
       name: ProductNameSchema,
       url: ProductUrlSchema,
       displayOrder: DisplayOrderSchema.optional(),
-      ...why,
+      ...whyFields,
     }),
     output: ProductSchema,
   },
@@ -40,7 +39,7 @@ export const PRODUCT_IPC = {
       name: ProductNameSchema,
       url: ProductUrlSchema,
       displayOrder: DisplayOrderSchema,
-      ...why,
+      ...whyFields,
     }),
     output: ProductSchema,
   },
@@ -60,13 +59,13 @@ export const PRODUCT_IPC = {
       redirectUris: z.array(z.string().max(2000)).max(20),
       backchannelLogoutUri: z.string().max(2000).optional(),
       public: z.boolean(),
-      ...why,
+      ...whyFields,
     }),
     output: RegisteredProductClientSchema,
   },
   /** Removes a product's client: its codes and tokens stop working. */
   removeProductClient: {
-    input: z.object({ connectionId, code: id, clientId: z.string().min(1).max(200), ...why }),
+    input: z.object({ connectionId, code: id, clientId: z.string().min(1).max(200), ...whyFields }),
     output: z.object({ removed: z.string() }),
   },
 } as const;

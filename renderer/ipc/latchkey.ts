@@ -1,5 +1,5 @@
-import type { AccountView } from '../../common/api/account-view.ts';
 import type { IpcResult } from '../../common/ipc/contract.ts';
+import { IpcFailure, type IpcErrorCode } from '../../common/ipc/ipc-failure.ts';
 import type { LatchkeyApi } from '../../preload/index.ts';
 
 export type { LatchkeyApi };
@@ -10,23 +10,7 @@ declare global {
   }
 }
 
-/** The closed set of error codes an IPC answer can carry. */
-export type IpcErrorCode = Extract<IpcResult<unknown>, { ok: false }>['code'];
-
-/** A refused IPC call, thrown so react-query sees it as an error; keeps the code and the field. */
-export class IpcFailure extends Error {
-  override readonly name = 'IpcFailure';
-
-  constructor(
-    readonly code: IpcErrorCode,
-    message: string,
-    readonly field?: string,
-    /** The account as it is now, when an action met a newer version (412). */
-    readonly current?: AccountView,
-  ) {
-    super(message);
-  }
-}
+export { IpcFailure, type IpcErrorCode };
 
 /** The preload's API; throws a readable failure when the page runs without it. */
 export function latchkey(): LatchkeyApi {

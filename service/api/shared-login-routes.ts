@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { runAction } from '../domain/admin/action-runner.ts';
-import { etagOf, versionFromIfMatch } from '../domain/admin/account-view.ts';
+import { etagOf, versionFromIfMatch } from '../../common/api/etags.ts';
 import {
   checkConversionUsernames,
   conversionPlan,

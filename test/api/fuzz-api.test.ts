@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { RouteContract } from '../../common/api/contract.ts';
 import { ApiErrorSchema } from '../../common/api/errors.ts';
 import { API, type ApiContract } from '../../common/api/routes.ts';
-import { etagOf } from '../../service/domain/admin/account-view.ts';
+import { etagOf } from '../../common/api/etags.ts';
 import { registerClient } from '../../service/oidc/clients.ts';
 import { ADMIN_PASSWORD, ApiClient, seedAdmin, signedInClient } from '../support/admin.ts';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountView } from '../../common/api/account-view.ts';
 import type { AdminIdentity } from '../../common/api/auth.ts';
+import { holds } from '../../common/api/permission-rules.ts';
 import { offeredActions, whyNoActions } from '../../renderer/features/actions/permissions.ts';
 import { diffViews } from '../../renderer/features/actions/view-diff.ts';
 import { DEFAULT_HELPDESK_PERMISSIONS } from '../../service/domain/policy.ts';
@@ -100,6 +101,21 @@ describe('actions offered by role (mirroring the service)', () => {
       organization: { id: 'other', name: 'Other', adminContact: '', externalLoginUrl: null },
     });
     expect(offeredActions(admin('administrator', PERMISSIONS), elsewhere)).toEqual([]);
+  });
+});
+
+describe('the service’s own rules, as the console asks them', () => {
+  it('a permission holds only in the organization of the grant', () => {
+    const agent = admin('helpdesk', ['unlock']);
+    expect(holds(agent, 'unlock', ORG)).toBe(true);
+    expect(holds(agent, 'unlock', 'other')).toBe(false);
+    expect(holds(agent, 'disable', ORG)).toBe(false);
+  });
+
+  it('one’s own account is refused in the words the service uses', () => {
+    expect(whyNoActions(admin('administrator', PERMISSIONS), view({ id: 'me' }))).toBe(
+      'This is your own account: use the Log In pages to change it.',
+    );
   });
 });
 

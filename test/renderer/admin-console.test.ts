@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AccountView } from '../../common/api/account-view.ts';
 import { PERMISSIONS, type AdminIdentity, type Role } from '../../common/api/auth.ts';
-import {
-  assignableRoles,
-  mayEditHolders,
-  mayManageRoles,
-} from '../../renderer/features/actions/permissions.ts';
+import { assignableRoles } from '../../common/api/permission-rules.ts';
+import { mayEditHolders, mayManageRoles } from '../../renderer/features/actions/permissions.ts';
 import {
   changedFields,
   draftOf,

@@ -1,7 +1,8 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import { ACTION_CATALOG } from '../actions/action-catalog.ts';
-import { holds, whyNoActions } from '../actions/permissions.ts';
+import { holds } from '../../../common/api/permission-rules.ts';
+import { whyNoActions } from '../actions/permissions.ts';
 
 /**
  * Why an account without a security question offers so little, and who can do more: the

@@ -1,3 +1,4 @@
+import { reasonProblem } from '../../../common/api/why.ts';
 import { useEffect, useId, useRef, useState, type FormEvent, type RefObject } from 'react';
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { VerificationResult } from '../../../common/api/actions.ts';
@@ -107,12 +108,12 @@ export function ActionForm(props: Props) {
       return;
     }
     setHolderError(null);
-    if (reason.trim().length < 3) {
-      setReasonError('Say why, in a few words.');
+    const problem = reasonProblem(reason);
+    setReasonError(problem);
+    if (problem) {
       reasonRef.current?.focus();
       return;
     }
-    setReasonError(null);
     props.onSubmit({ reason, ticket, holderId });
   };
 

@@ -8,7 +8,7 @@ import { Modal } from '../../ui/Modal.tsx';
 import { ROLE_NAMES } from './role-names.ts';
 import { ActionForm, type ActionFormValues } from './ActionForm.tsx';
 import './admin-dialogs.css';
-import { assignableRoles, holds } from './permissions.ts';
+import { assignableRoles, holds } from '../../../common/api/permission-rules.ts';
 import { StaleNotice } from './StaleNotice.tsx';
 import { staleCurrent, useSeenAccount } from './use-account-change.ts';
 import { diffViews } from './view-diff.ts';

@@ -1,43 +1,26 @@
 import type { AccountView } from '../../../common/api/account-view.ts';
 import type { ActionName } from '../../../common/api/actions.ts';
-import type { AdminIdentity, Permission, Role } from '../../../common/api/auth.ts';
+import type { AdminIdentity } from '../../../common/api/auth.ts';
+import {
+  assignableRoles,
+  holds,
+  NO_ACTION_MESSAGES,
+  rankOfRoles,
+  whyNoActions as ruleWhyNoActions,
+} from '../../../common/api/permission-rules.ts';
 import { ACTION_CATALOG, ACTION_ORDER } from './action-catalog.ts';
 
-/**
- * The console mirrors what the service enforces (service/domain/admin/permissions.ts), so it
- * never offers an action the signed-in role may not take; the service still decides.
- */
-const RANK: Record<Role, number> = { helpdesk: 1, administrator: 2, super_admin: 3 };
+// The rules are the service's own (common/api/permission-rules.ts): the console never offers an
+// action the signed-in role may not take; the service still decides.
 
-/** True when the administrator holds this permission in the organization. */
-export function holds(admin: AdminIdentity, permission: Permission, organizationId: string) {
-  return admin.grants.some(
-    (g) =>
-      (g.role === 'super_admin' || g.organizationId === organizationId) &&
-      g.permissions.includes(permission),
-  );
-}
-
-function rankIn(admin: AdminIdentity, organizationId: string): number {
-  return Math.max(
-    0,
-    ...admin.grants
-      .filter((g) => g.role === 'super_admin' || g.organizationId === organizationId)
-      .map((g) => RANK[g.role]),
-  );
-}
-
-function accountRank(view: AccountView): number {
-  return Math.max(0, ...view.roles.map((r) => RANK[r.role as Role] ?? 0));
-}
-
-/** Why no action is offered on this account at all, or null when some may be. */
+/** Why no action is offered on this account at all (in words), or null when some may be. */
 export function whyNoActions(admin: AdminIdentity, view: AccountView): string | null {
-  if (view.id === admin.accountId)
-    return 'This is your own account: use the Log In pages to change it.';
-  if (accountRank(view) >= rankIn(admin, view.organization.id))
-    return 'This account holds as much power as yours or more: ask someone with a higher role.';
-  return null;
+  const why = ruleWhyNoActions(admin, {
+    id: view.id,
+    organizationId: view.organization.id,
+    rank: rankOfRoles(view.roles.map((r) => r.role)),
+  });
+  return why && NO_ACTION_MESSAGES[why];
 }
 
 /** The actions offered on this account: allowed to this administrator, and sensible now. */
@@ -56,12 +39,6 @@ export const mayResend = (admin: AdminIdentity, view: AccountView): boolean =>
 /** True when the administrator may edit the holders of this shared login. */
 export const mayEditHolders = (admin: AdminIdentity, view: AccountView): boolean =>
   view.shared && !whyNoActions(admin, view) && holds(admin, 'manage_shared', view.organization.id);
-
-/** The roles this administrator may grant or revoke in the organization: those below their own. */
-export function assignableRoles(admin: AdminIdentity, organizationId: string): Role[] {
-  const own = rankIn(admin, organizationId);
-  return (['helpdesk', 'administrator'] as const).filter((role) => RANK[role] < own);
-}
 
 /** True when the administrator may change this account's roles at all (SPEC §3, R67). */
 export const mayManageRoles = (admin: AdminIdentity, view: AccountView): boolean =>

@@ -3,7 +3,7 @@ import type { Connection } from '../../../common/ipc/contract.ts';
 import { useOrganizations } from '../../queries/organizations.ts';
 import { ErrorNotice } from '../../ui/ErrorNotice.tsx';
 import { Progress } from '../../ui/Progress.tsx';
-import { holds } from '../actions/permissions.ts';
+import { holds } from '../../../common/api/permission-rules.ts';
 import './organizations.css';
 import { PolicyForm } from './PolicyForm.tsx';
 

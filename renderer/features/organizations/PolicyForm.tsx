@@ -1,3 +1,4 @@
+import { reasonProblem } from '../../../common/api/why.ts';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { Organization } from '../../../common/api/organizations.ts';
 import { IpcFailure } from '../../ipc/latchkey.ts';
@@ -53,11 +54,9 @@ export function PolicyForm({ connectionId, latest }: Props) {
   }, [stale, save.isPending]);
 
   const send = (organization: Organization, values: PolicyDraft) => {
-    if (reason.trim().length < 3) {
-      setReasonError('Say why, in a few words.');
-      return;
-    }
-    setReasonError(null);
+    const problem = reasonProblem(reason);
+    setReasonError(problem);
+    if (problem) return;
     save.mutate(
       {
         connectionId,

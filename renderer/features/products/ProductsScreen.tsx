@@ -1,3 +1,4 @@
+import { reasonProblem } from '../../../common/api/why.ts';
 import { useId, useRef, useState } from 'react';
 import type { Product } from '../../../common/api/products.ts';
 import { namesInWords } from '../../../common/api/text.ts';
@@ -22,19 +23,13 @@ function useWhy() {
   const [error, setError] = useState<string | null>(null);
   const field = useRef<HTMLTextAreaElement>(null);
   const why: Why = () => {
-    const text = reason.trim();
-    const problem =
-      text.length < 3
-        ? 'Say why, in a few words.'
-        : text.length > 500
-          ? 'Keep the reason under 500 characters.'
-          : null;
+    const problem = reasonProblem(reason);
     setError(problem);
     if (problem) {
       field.current?.focus();
       return null;
     }
-    return { reason: text, ticket: ticket.trim() || undefined };
+    return { reason: reason.trim(), ticket: ticket.trim() || undefined };
   };
   return { reason, setReason, ticket, setTicket, error, field, why };
 }

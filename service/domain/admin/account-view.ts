@@ -240,12 +240,3 @@ export async function bumpVersion(
     .executeTakeFirst();
   return Number(bumped.numUpdatedRows) === 1;
 }
-
-/** The ETag of an account view: its version. */
-export const etagOf = (version: number): string => `"v${version}"`;
-
-/** The version an If-Match header names, or undefined when it is not one of ours. */
-export function versionFromIfMatch(header: string | undefined): number | undefined {
-  const match = /^(?:W\/)?"v(\d+)"$/.exec(header?.trim() ?? '');
-  return match ? Number(match[1]) : undefined;
-}

@@ -8,7 +8,8 @@ import { findAccountById, organizationOf, type OrganizationInfo } from '../accou
 import { recordAudit } from '../audit.ts';
 import { bumpVersion, loadAccountView } from './account-view.ts';
 import { spendVerification, verificationUsed } from './caller-verification.ts';
-import { accountRank, holds, rankIn, visibleOrganizations } from './permissions.ts';
+import { holds, NO_ACTION_MESSAGES, whyNoActions } from '../../../common/api/permission-rules.ts';
+import { accountRank, visibleOrganizations } from './permissions.ts';
 
 /** What an action's body sees: the locked-in account, who acts, why and how the caller was verified. */
 export interface ActionScope {
@@ -75,14 +76,12 @@ export async function assertMayAct(
       `Your role does not allow this (${permission.replace(/_/g, ' ')}).`,
     );
   }
-  if (account.id === admin.accountId)
-    throw new DomainError('forbidden', 'Use the Log In pages to change your own account.');
-  if ((await accountRank(db, account.id)) >= rankIn(admin, account.organization_id)) {
-    throw new DomainError(
-      'forbidden',
-      'This account holds as much power as yours or more: ask someone with a higher role.',
-    );
-  }
+  const why = whyNoActions(admin, {
+    id: account.id,
+    organizationId: account.organization_id,
+    rank: account.id === admin.accountId ? 0 : await accountRank(db, account.id),
+  });
+  if (why) throw new DomainError('forbidden', NO_ACTION_MESSAGES[why]);
 }
 
 /** The verification an action carries: this call's (account and agent), matched, live, unused. */

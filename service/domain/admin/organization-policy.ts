@@ -7,7 +7,8 @@ import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/schema.ts';
 import { recordAudit } from '../audit.ts';
 import { OrganizationPolicySchema, parsePolicy, type OrganizationPolicy } from '../policy.ts';
-import { holds, rankIn, ROLE_RANK, visibleOrganizations } from './permissions.ts';
+import { holds, rankIn, ROLE_RANK } from '../../../common/api/permission-rules.ts';
+import { visibleOrganizations } from './permissions.ts';
 
 type PolicyField = keyof OrganizationPolicy;
 

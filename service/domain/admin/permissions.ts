@@ -4,13 +4,11 @@ import {
   type Permission,
   type Role,
 } from '../../../common/api/auth.ts';
+import { rankOfRoles } from '../../../common/api/permission-rules.ts';
 import type { AliasedRawBuilder, CompiledQuery } from 'kysely';
 import type { Db } from '../../store/schema.ts';
 import { placeholder, withValues } from '../../store/compiled-once.ts';
 import { parsePolicy, type OrganizationPolicy } from '../policy.ts';
-
-/** Power of a role: no one acts on an account that holds more (or as much) power than they do. */
-export const ROLE_RANK: Record<Role, number> = { helpdesk: 1, administrator: 2, super_admin: 3 };
 
 /** The permissions a role carries in an organization with this policy. */
 export function rolePermissions(role: Role, policy: OrganizationPolicy): Permission[] {
@@ -156,29 +154,6 @@ export function visibleOrganizations(admin: AdminIdentity): string[] | null {
   return [...new Set(admin.grants.flatMap((g) => (g.organizationId ? [g.organizationId] : [])))];
 }
 
-/** The administrator's rank in an organization (0 when they hold nothing there). */
-export function rankIn(admin: AdminIdentity, organizationId: string): number {
-  return Math.max(
-    0,
-    ...admin.grants
-      .filter((g) => g.role === 'super_admin' || g.organizationId === organizationId)
-      .map((g) => ROLE_RANK[g.role]),
-  );
-}
-
-/** True when the administrator holds this permission in the organization. */
-export function holds(
-  admin: AdminIdentity,
-  permission: Permission,
-  organizationId: string,
-): boolean {
-  return admin.grants.some(
-    (g) =>
-      (g.role === 'super_admin' || g.organizationId === organizationId) &&
-      g.permissions.includes(permission),
-  );
-}
-
 /** The highest rank an account holds anywhere (0 for an ordinary account). */
 export async function accountRank(db: Db, accountId: string): Promise<number> {
   const grants = await db
@@ -186,5 +161,5 @@ export async function accountRank(db: Db, accountId: string): Promise<number> {
     .select('role')
     .where('account_id', '=', accountId)
     .execute();
-  return Math.max(0, ...grants.map((g) => ROLE_RANK[g.role as Role] ?? 0));
+  return rankOfRoles(grants.map((g) => g.role));
 }

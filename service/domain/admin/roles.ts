@@ -5,9 +5,16 @@ import type { ServiceContext } from '../../context.ts';
 import type { Account, Db } from '../../store/schema.ts';
 import { newId } from '../../ids.ts';
 import { recordAudit } from '../audit.ts';
-import { bumpVersion, versionFromIfMatch } from './account-view.ts';
+import { versionFromIfMatch } from '../../../common/api/etags.ts';
+import { bumpVersion } from './account-view.ts';
 import { accountInScope, staleAccount } from './action-runner.ts';
-import { accountRank, holds, rankIn, ROLE_RANK } from './permissions.ts';
+import {
+  assignableRoles,
+  holds,
+  NO_ACTION_MESSAGES,
+  rankIn,
+} from '../../../common/api/permission-rules.ts';
+import { accountRank } from './permissions.ts';
 
 export interface RoleChange {
   accountId: string;
@@ -59,8 +66,7 @@ async function authorize(
   const organizationId = change.organizationId ?? '';
   if (!holds(admin, 'manage_roles', organizationId))
     throw new DomainError('forbidden', 'Your role does not allow managing roles there.');
-  const own = rankIn(admin, organizationId);
-  if (ROLE_RANK[change.role] >= own)
+  if (!assignableRoles(admin, organizationId).includes(change.role))
     throw new DomainError(
       'forbidden',
       change.role === 'administrator'
@@ -69,11 +75,8 @@ async function authorize(
     );
   if (account.id === admin.accountId)
     throw new DomainError('forbidden', 'Ask another administrator to change your own roles.');
-  if ((await accountRank(db, account.id)) >= own)
-    throw new DomainError(
-      'forbidden',
-      'This account holds as much power as yours or more: ask someone with a higher role.',
-    );
+  if ((await accountRank(db, account.id)) >= rankIn(admin, organizationId))
+    throw new DomainError('forbidden', NO_ACTION_MESSAGES.outranked);
   return account;
 }
 
