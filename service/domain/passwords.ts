@@ -70,7 +70,3 @@ export function dummyPasswordHash(hasher: Hasher): Promise<string> {
   }
   return made;
 }
-
-/** True for a stored PHC string of argon2 (CSV import may carry existing hashes). */
-export const isPhcString = (value: string): boolean =>
-  /^\$argon2(id|i|d)\$v=\d+\$m=\d+,t=\d+,p=\d+\$/.test(value);

@@ -6,10 +6,29 @@ import { queueMail } from '../../outbox.ts';
 import { issueResetLink, resetAddress, revokeResetLinks } from '../../reset-links.ts';
 import { endAccountSessions } from '../../sessions.ts';
 import { revokeAccountTokens } from '../api-tokens.ts';
+import type { Clock } from '../../../clock.ts';
+import type { Db } from '../../../store/schema.ts';
 import type { ActionSpec } from '../action-runner.ts';
 import { maskEmail, notifyAccount } from './notify.ts';
 
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 16) + ' UTC';
+
+/** Disables the account and cuts it off: its sessions ended, its tokens and reset links revoked. */
+export async function disableEverywhere(
+  trx: Db,
+  clock: Clock,
+  accountId: string,
+  linksRevokedBecause: string,
+): Promise<void> {
+  await trx
+    .updateTable('accounts')
+    .set({ disabled_at: clock.now() })
+    .where('id', '=', accountId)
+    .execute();
+  await endAccountSessions(trx, clock, accountId);
+  await revokeAccountTokens(trx, clock, accountId);
+  await revokeResetLinks(trx, clock, accountId, linksRevokedBecause);
+}
 
 /** Emails the forgotten-password link, as the account holder's own request would (SPEC §1). */
 export const sendResetEmail: ActionSpec = {
@@ -137,14 +156,7 @@ export const disable: ActionSpec = {
     const { trx, ctx, account, organization } = scope;
     if (account.disabled_at !== null)
       throw new DomainError('conflict', 'This account is already disabled.');
-    await trx
-      .updateTable('accounts')
-      .set({ disabled_at: ctx.clock.now() })
-      .where('id', '=', account.id)
-      .execute();
-    await endAccountSessions(trx, ctx.clock, account.id);
-    await revokeAccountTokens(trx, ctx.clock, account.id);
-    await revokeResetLinks(trx, ctx.clock, account.id, 'account_disabled');
+    await disableEverywhere(trx, ctx.clock, account.id, 'account_disabled');
     const mailIds = await notifyAccount(
       scope,
       account,

@@ -5,11 +5,10 @@ import { holdersOf, productsOf, type ProductInfo } from '../../accounts.ts';
 import { createAccount } from '../../account-records.ts';
 import { AccountInputError } from '../../account-input.ts';
 import { queueMail } from '../../outbox.ts';
-import { issueResetLink, revokeResetLinks } from '../../reset-links.ts';
-import { endAccountSessions } from '../../sessions.ts';
-import { revokeAccountTokens } from '../api-tokens.ts';
+import { issueResetLink } from '../../reset-links.ts';
 import type { UsernameChoice } from '../../../../common/api/shared-login-routes.ts';
 import type { ActionScope, ActionSpec } from '../action-runner.ts';
+import { disableEverywhere } from './access-actions.ts';
 import { checkUsernames, resolveUsernames } from './conversion-usernames.ts';
 
 /** Set-up links for converted holders live three days: they arrive unannounced. */
@@ -130,15 +129,7 @@ async function personalAccount(
 
 /** The shared login, once converted: disabled, signed out everywhere, its links dead. */
 async function retire(scope: ActionScope): Promise<void> {
-  const { trx, ctx, account } = scope;
-  await trx
-    .updateTable('accounts')
-    .set({ disabled_at: ctx.clock.now() })
-    .where('id', '=', account.id)
-    .execute();
-  await endAccountSessions(trx, ctx.clock, account.id);
-  await revokeAccountTokens(trx, ctx.clock, account.id);
-  await revokeResetLinks(trx, ctx.clock, account.id, 'converted');
+  await disableEverywhere(scope.trx, scope.ctx.clock, scope.account.id, 'converted');
 }
 
 /**
