@@ -6,6 +6,7 @@ import {
   type ChainProblem,
   type ServerCertificate,
 } from './certificates.ts';
+import { proxyWords, type ProxySetting } from '../common/ipc/installation-contract.ts';
 import type { Log } from './log.ts';
 import { networkFailureWords, netErrorOf, type RefusedCertificate } from './network-words.ts';
 
@@ -15,12 +16,7 @@ import { networkFailureWords, netErrorOf, type RefusedCertificate } from './netw
 // certificate authorities; nothing here ever accepts a certificate Chromium and IT both refuse.
 
 /** Chromium's proxy settings (Electron's `ProxyConfig`). */
-export interface ProxyConfig {
-  mode: 'direct' | 'auto_detect' | 'pac_script' | 'fixed_servers' | 'system';
-  pacScript?: string;
-  proxyRules?: string;
-  proxyBypassRules?: string;
-}
+export type ProxyConfig = ProxySetting;
 
 /** What Chromium asks a certificate verify proc (Electron's `Request` of setCertificateVerifyProc). */
 export interface CertificateVerifyRequest {
@@ -111,16 +107,6 @@ function verifier(
     );
     callback(USE_CHROMIUM_RESULT);
   };
-}
-
-/** The proxy line for the log: the mode and where it points, never credentials. */
-export function proxyWords(proxy: ProxyConfig | undefined): string {
-  if (!proxy || proxy.mode === 'system') return 'the system’s proxy settings';
-  if (proxy.mode === 'direct') return 'no proxy (direct)';
-  if (proxy.mode === 'auto_detect') return 'proxy auto-detection (WPAD)';
-  if (proxy.mode === 'pac_script') return `the PAC file ${proxy.pacScript ?? ''}`.trim();
-  const bypass = proxy.proxyBypassRules ? `, except ${proxy.proxyBypassRules}` : '';
-  return `the proxy ${proxy.proxyRules ?? ''}${bypass}`;
 }
 
 export interface ApiNetworkOptions {

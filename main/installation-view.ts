@@ -1,5 +1,4 @@
-import type { Installation } from '../common/ipc/installation-contract.ts';
-import { proxyWords } from './api-network.ts';
+import type { Installation, SettingValues } from '../common/ipc/installation-contract.ts';
 import { commonNameOf } from './certificates.ts';
 import type { InstallFacts } from './install-facts.ts';
 import type { LogLevel } from './log.ts';
@@ -23,53 +22,29 @@ export interface InstallationFacts {
   updates: UpdateView;
 }
 
-const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = {
-  win32: 'Windows',
-  darwin: 'macOS',
-  linux: 'Linux',
-};
-
-const none = (words: string) => (value: unknown) => (value === undefined ? words : null);
-
-/** Each setting's value as the About view says it. */
-function valueWords(key: SettingKey, m: MachineConfig): string {
+/** What each setting is in effect, as data: the renderer words it (about-words.ts). */
+function settingValues(m: MachineConfig): SettingValues {
   const u = m.updates;
-  switch (key) {
-    case 'connections':
-      return m.connections.map((c) => `${c.name} (${c.url})`).join(', ') || 'none';
-    case 'allowUserConnections':
-      return m.allowUserConnections ? 'yes' : 'no';
-    case 'idleLockMinutes':
-      return (
-        none('the organization’s own (15 minutes unless it says otherwise)')(m.idleLockMinutes) ??
-        `${m.idleLockMinutes} minutes, or the organization’s if shorter`
-      );
-    case 'logLevel':
-      return m.logLevel ?? 'info';
-    case 'minimumVersion':
-      return m.minimumVersion ?? 'none';
-    case 'updateUrl':
-      return u?.url ?? 'none: the console never looks for updates';
-    case 'updatePublisherName':
-      return u?.publisherName?.join('; ') ?? 'none';
-    case 'updateChannel':
-      return u?.channel ?? 'latest';
-    case 'updatePin':
-      return u?.pin ? `${u.pin}.x` : 'none';
-    case 'updateDeferDays':
-      return u?.deferDays ? `${u.deferDays} days after a release` : 'none';
-    case 'caBundleFile': {
-      const n = m.network;
-      if (!n?.caBundleFile) return 'none: the operating system’s store only';
-      const names = (n.authorities ?? []).map(commonNameOf).join(', ');
-      return `${n.caBundleFile} (${names})`;
-    }
-    case 'proxy':
-      return proxyWords(m.network?.proxy);
-  }
+  const n = m.network;
+  return {
+    connections: m.connections.map((c) => ({ name: c.name, url: c.url })),
+    allowUserConnections: m.allowUserConnections,
+    idleLockMinutes: m.idleLockMinutes ?? null,
+    logLevel: m.logLevel ?? null,
+    minimumVersion: m.minimumVersion ?? null,
+    updateUrl: u?.url ?? null,
+    updatePublisherName: u?.publisherName ?? null,
+    updateChannel: u?.channel ?? null,
+    updatePin: u?.pin ?? null,
+    updateDeferDays: u?.deferDays ?? null,
+    caBundleFile: n?.caBundleFile
+      ? { file: n.caBundleFile, authorities: (n.authorities ?? []).map(commonNameOf) }
+      : null,
+    proxy: n?.proxy ?? null,
+  };
 }
 
-/** The view the renderer shows; everything in it is display text. */
+/** The view the renderer shows: data and where it came from; the renderer words it. */
 export function installationView(f: InstallationFacts): Installation {
   const m = f.machine;
   const failedClosed = !!m.problem;
@@ -77,7 +52,8 @@ export function installationView(f: InstallationFacts): Installation {
     failedClosed ? 'default' : (m.policy?.origins[key] ?? 'default');
   return {
     version: f.version,
-    platform: `${PLATFORM_NAMES[f.platform] ?? f.platform} (${f.arch})`,
+    platform: f.platform,
+    arch: f.arch,
     install: { scope: f.install.scope, kind: f.install.kind, location: f.install.location },
     minimumVersion: m.minimumVersion
       ? { required: m.minimumVersion, blocked: isBelow(f.version, m.minimumVersion) }
@@ -89,12 +65,8 @@ export function installationView(f: InstallationFacts): Installation {
       state: s.state,
       problem: s.problem ?? null,
     })),
-    settings: SETTINGS.map((s) => ({
-      key: s.key,
-      label: s.label,
-      value: valueWords(s.key, m),
-      origin: origin(s.key),
-    })),
+    settings: SETTINGS.map((s) => ({ key: s.key, origin: origin(s.key) })),
+    values: settingValues(m),
     logs: { file: f.logFile, level: f.logLevel, levelOrigin: origin('logLevel') },
     updates: f.updates,
   };

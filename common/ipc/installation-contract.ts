@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 // The "About this installation" view and the minimum-version screen (issue 17): what IT manages
-// on this computer, from where, and how updates stand. Display text only, never a secret.
+// on this computer, from where, and how updates stand. Never a secret; settings travel as data
+// and the renderer words them (renderer/features/about/about-words.ts).
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 
@@ -28,10 +29,65 @@ export const UPDATE_STATES = [
   'error',
 ] as const;
 
+/** Every setting IT can manage (main/policy/settings-catalog.ts says where each sits). */
+export const SETTING_KEYS = [
+  'connections',
+  'allowUserConnections',
+  'idleLockMinutes',
+  'logLevel',
+  'minimumVersion',
+  'updateUrl',
+  'updatePublisherName',
+  'updateChannel',
+  'updatePin',
+  'updateDeferDays',
+  'caBundleFile',
+  'proxy',
+] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+
+/** Chromium's proxy settings (Electron's `ProxyConfig`), as the machine configuration sets them. */
+export const ProxySettingSchema = z.object({
+  mode: z.enum(['direct', 'auto_detect', 'pac_script', 'fixed_servers', 'system']),
+  pacScript: z.string().optional(),
+  proxyRules: z.string().optional(),
+  proxyBypassRules: z.string().optional(),
+});
+export type ProxySetting = z.infer<typeof ProxySettingSchema>;
+
+/** The proxy in words: main's log line and the About view say it alike. */
+export function proxyWords(proxy: ProxySetting | undefined | null): string {
+  if (!proxy || proxy.mode === 'system') return 'the system’s proxy settings';
+  if (proxy.mode === 'direct') return 'no proxy (direct)';
+  if (proxy.mode === 'auto_detect') return 'proxy auto-detection (WPAD)';
+  if (proxy.mode === 'pac_script') return `the PAC file ${proxy.pacScript ?? ''}`.trim();
+  const bypass = proxy.proxyBypassRules ? `, except ${proxy.proxyBypassRules}` : '';
+  return `the proxy ${proxy.proxyRules ?? ''}${bypass}`;
+}
+
+/** What each setting is in effect, as data (null: not set); the renderer words it. */
+export const SettingValuesSchema = z.object({
+  connections: z.array(z.object({ name: z.string(), url: z.string() })),
+  allowUserConnections: z.boolean(),
+  idleLockMinutes: z.number().nullable(),
+  logLevel: z.enum(LOG_LEVELS).nullable(),
+  minimumVersion: z.string().nullable(),
+  updateUrl: z.string().nullable(),
+  updatePublisherName: z.array(z.string()).nullable(),
+  updateChannel: z.string().nullable(),
+  updatePin: z.string().nullable(),
+  updateDeferDays: z.number().nullable(),
+  /** IT's extra authorities: the file and the common name of each certificate in it. */
+  caBundleFile: z.object({ file: z.string(), authorities: z.array(z.string()) }).nullable(),
+  proxy: ProxySettingSchema.nullable(),
+});
+export type SettingValues = z.infer<typeof SettingValuesSchema>;
+
 export const InstallationSchema = z.object({
   version: z.string(),
-  /** `Windows (x64)`, `macOS (arm64)`, … */
+  /** Node's name of the platform (`win32`, `darwin`, `linux`, …) and the CPU architecture. */
   platform: z.string(),
+  arch: z.string(),
   install: z.object({
     /** Per machine (all users, an administrator installed it), per user, or a development run. */
     scope: z.enum(['per-machine', 'per-user', 'development']),
@@ -51,15 +107,9 @@ export const InstallationSchema = z.object({
       problem: z.string().nullable(),
     }),
   ),
-  settings: z.array(
-    z.object({
-      key: z.string(),
-      label: z.string(),
-      /** The value in words (`15 minutes`, `Production (https://…)`, `not set`). */
-      value: z.string(),
-      origin: z.enum(ORIGINS),
-    }),
-  ),
+  /** Each setting, in the catalog's order, and where its value came from. */
+  settings: z.array(z.object({ key: z.enum(SETTING_KEYS), origin: z.enum(ORIGINS) })),
+  values: SettingValuesSchema,
   logs: z.object({
     file: z.string(),
     level: z.enum(LOG_LEVELS),

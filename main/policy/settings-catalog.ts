@@ -1,56 +1,41 @@
+import type { SettingKey } from '../../common/ipc/installation-contract.ts';
 import type { PolicyLayer } from './policy-schema.ts';
 
 // Every setting IT can manage, once: where it sits in the JSON file, its name in Windows policy
 // (a value under HKLM\SOFTWARE\Policies\Latchkey\Console) and in the macOS profile (a key of the
-// org.latchkey.console payload), and the label the About view shows. Precedence is decided per
-// setting: machine policy, then the JSON file, then the user's own settings.
+// org.latchkey.console payload). Precedence is decided per setting: machine policy, then the
+// JSON file, then the user's own settings. The About view words each one (about-words.ts).
 
-export type SettingKey =
-  | 'connections'
-  | 'allowUserConnections'
-  | 'idleLockMinutes'
-  | 'logLevel'
-  | 'minimumVersion'
-  | 'updateUrl'
-  | 'updatePublisherName'
-  | 'updateChannel'
-  | 'updatePin'
-  | 'updateDeferDays'
-  | 'caBundleFile'
-  | 'proxy';
+export type { SettingKey };
 
 export interface Setting {
   key: SettingKey;
-  label: string;
   /** Where it sits in a policy layer (the JSON file's shape). */
   path: readonly string[];
 }
 
 export const SETTINGS: readonly Setting[] = [
-  { key: 'connections', label: 'Connections', path: ['connections'] },
+  { key: 'connections', path: ['connections'] },
   {
     key: 'allowUserConnections',
-    label: 'Users may add connections',
     path: ['allowUserConnections'],
   },
-  { key: 'idleLockMinutes', label: 'Idle lock', path: ['idleLockMinutes'] },
-  { key: 'logLevel', label: 'Log level', path: ['logLevel'] },
-  { key: 'minimumVersion', label: 'Minimum version', path: ['minimumVersion'] },
-  { key: 'updateUrl', label: 'Update address', path: ['updates', 'url'] },
+  { key: 'idleLockMinutes', path: ['idleLockMinutes'] },
+  { key: 'logLevel', path: ['logLevel'] },
+  { key: 'minimumVersion', path: ['minimumVersion'] },
+  { key: 'updateUrl', path: ['updates', 'url'] },
   {
     key: 'updatePublisherName',
-    label: 'Update publisher (Windows)',
     path: ['updates', 'publisherName'],
   },
-  { key: 'updateChannel', label: 'Update channel', path: ['updates', 'channel'] },
-  { key: 'updatePin', label: 'Pinned to version', path: ['updates', 'pin'] },
-  { key: 'updateDeferDays', label: 'Update deferral', path: ['updates', 'deferDays'] },
+  { key: 'updateChannel', path: ['updates', 'channel'] },
+  { key: 'updatePin', path: ['updates', 'pin'] },
+  { key: 'updateDeferDays', path: ['updates', 'deferDays'] },
   {
     key: 'caBundleFile',
-    label: 'Extra certificate authorities',
     path: ['network', 'caBundleFile'],
   },
-  { key: 'proxy', label: 'Proxy', path: ['network', 'proxy'] },
+  { key: 'proxy', path: ['network', 'proxy'] },
 ];
 
 /** How a native value is read: a registry type or a profile's plist type. */

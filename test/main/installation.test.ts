@@ -2,11 +2,17 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { SettingKey } from '../../common/ipc/installation-contract.ts';
 import { installFacts } from '../../main/install-facts.ts';
 import { InstallationState } from '../../main/installation-state.ts';
 import { openLogFile } from '../../main/log-file.ts';
 import { configOf, jsonSource, type MachineConfig } from '../../main/machine-config.ts';
 import { compareVersions, isBelow, withinPin } from '../../main/versions.ts';
+import {
+  platformWords,
+  SETTING_LABELS,
+  settingValueWords,
+} from '../../renderer/features/about/about-words.ts';
 import { startConsoleMain } from '../support/main-process.ts';
 
 // Issue 17: "About this installation" — what IT manages here and from where, read-only — and the
@@ -36,7 +42,25 @@ describe('the About view', () => {
   it('each setting’s value in words and where it came from; each source’s state', async () => {
     const h = startConsoleMain({ machine: managed() });
     const about = await h.ok('getInstallation', {});
-    const row = (key: string) => about.settings.find((s) => s.key === key);
+    // Main answers data; the renderer words it, as the About view shows it.
+    expect(about.values).toMatchObject({
+      connections: [{ name: 'Production', url: 'https://login.hospital.example' }],
+      idleLockMinutes: 10,
+      updateDeferDays: 7,
+      proxy: null,
+    });
+    expect(about).toMatchObject({ platform: process.platform, arch: process.arch });
+    expect(platformWords({ platform: 'win32', arch: 'x64' })).toBe('Windows (x64)');
+    const row = (key: SettingKey) => {
+      const s = about.settings.find((setting) => setting.key === key);
+      return (
+        s && {
+          label: SETTING_LABELS[s.key],
+          value: settingValueWords(s.key, about.values),
+          origin: s.origin,
+        }
+      );
+    };
     expect(row('connections')).toMatchObject({
       label: 'Connections',
       value: 'Production (https://login.hospital.example)',

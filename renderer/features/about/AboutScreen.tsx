@@ -6,6 +6,9 @@ import { Progress } from '../../ui/Progress.tsx';
 import { Time } from '../../ui/Time.tsx';
 import {
   MACHINE_ORIGINS,
+  platformWords,
+  SETTING_LABELS,
+  settingValueWords,
   ORIGIN_WORDS,
   SCOPE_WORDS,
   SOURCE_STATE_WORDS,
@@ -22,7 +25,7 @@ function ThisCopy({ about }: { about: Installation }) {
         <dt>Version</dt>
         <dd>{about.version}</dd>
         <dt>Platform</dt>
-        <dd>{about.platform}</dd>
+        <dd>{platformWords(about)}</dd>
         <dt>Installed</dt>
         <dd>
           {SCOPE_WORDS[about.install.scope]} · {about.install.kind}
@@ -95,8 +98,8 @@ function Settings({ about }: { about: Installation }) {
         <tbody>
           {about.settings.map((s) => (
             <tr key={s.key}>
-              <th scope="row">{s.label}</th>
-              <td className="about-value">{s.value}</td>
+              <th scope="row">{SETTING_LABELS[s.key]}</th>
+              <td className="about-value">{settingValueWords(s.key, about.values)}</td>
               <td>{ORIGIN_WORDS[s.origin]}</td>
             </tr>
           ))}
