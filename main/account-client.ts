@@ -15,6 +15,7 @@ import { API } from '../common/api/routes.ts';
 import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { networkFailureWords } from '../common/ipc/network-failure.ts';
 import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 
@@ -344,12 +345,20 @@ export class AccountClient {
       return new IpcFailure('internal', `${name}: request failed.`);
     if (!error.response) {
       const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
+      const network = timedOut
+        ? undefined
+        : this.o.network.explain(error, this.o.profile.url, name);
       const words = timedOut
         ? `${name} did not answer in time. Try again in a moment.`
-        : (this.o.network.explain(error, this.o.profile.url, name) ??
-          `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`);
+        : network
+          ? networkFailureWords(network)
+          : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
       (this.o.log ?? silentLog).warn(words);
-      return new IpcFailure('offline', words);
+      // The renderer words a network failure from its data (renderer/ipc/error-words.ts); the
+      // message keeps only Chromium's name for it.
+      return network
+        ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
+        : new IpcFailure('offline', words);
     }
     const body = ApiErrorSchema.safeParse(error.response.data);
     if (!body.success)

@@ -8,7 +8,8 @@ import {
 } from './certificates.ts';
 import { proxyWords, type ProxySetting } from '../common/ipc/installation-contract.ts';
 import type { Log } from './log.ts';
-import { networkFailureWords, netErrorOf, type RefusedCertificate } from './network-words.ts';
+import type { NetworkFailure, RefusedCertificate } from '../common/ipc/network-failure.ts';
+import { netErrorOf } from './network-words.ts';
 
 // Every request main makes goes through Chromium's network stack (Electron's `session.fetch`),
 // so the system proxy, PAC/WPAD and the operating system's certificate store apply, as in the
@@ -47,10 +48,10 @@ export interface NetworkSettings {
 export interface ApiNetwork {
   fetch: (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
   /**
-   * Words for a request to `name` at `url` that got no answer (refused certificate, proxy,
-   * DNS, refused connection); undefined when Chromium named no network error.
+   * What became of a request to `name` at `url` that got no answer (refused certificate, proxy,
+   * DNS, refused connection), as data; undefined when Chromium named no network error.
    */
-  explain(error: unknown, url: string, name: string): string | undefined;
+  explain(error: unknown, url: string, name: string): NetworkFailure | undefined;
 }
 
 /** Electron's verify-proc answers. */
@@ -147,7 +148,8 @@ export function createApiNetwork(
       if (!netError) return undefined;
       const { host, hostname } = new URL(url);
       const to = { name, host, hostname: hostKey(hostname) };
-      return networkFailureWords(to, netError, refusals.get(to.hostname));
+      const refused = refusals.get(to.hostname);
+      return { to, error: netError, ...(refused ? { refused } : {}) };
     },
   };
 }

@@ -1,5 +1,8 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
+import type { CertificateFacts, ChainProblem } from '../common/ipc/network-failure.ts';
+
+export type { CertificateFacts, ChainProblem };
 
 // The extra certificate authorities IT may name in the machine configuration
 // (network.caBundleFile, README "For IT"), and the facts about a server certificate the console
@@ -17,19 +20,6 @@ export interface ServerCertificate {
   validExpiry: number;
   /** The next certificate of the chain the server sent; absent (or itself) at its end. */
   issuerCert?: ServerCertificate | null;
-}
-
-/** What the console says about a certificate it refused: enough for IT to find it. */
-export interface CertificateFacts {
-  subject: string;
-  issuer: string;
-  /** ISO dates. */
-  validFrom: string;
-  validTo: string;
-  /** SHA-256 of the certificate, as `AB:CD:…`, what certificate viewers show. */
-  sha256: string;
-  /** The names the certificate is for (its subjectAltName DNS names and addresses). */
-  names: string[];
 }
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
@@ -63,7 +53,6 @@ export function chainOf(certificate: ServerCertificate): X509Certificate[] {
 }
 
 /** Why a chain is not trusted by IT's authorities, or null when it is. */
-export type ChainProblem = 'host' | 'dates' | 'untrusted' | null;
 
 const validAt = (cert: X509Certificate, now: number) =>
   Date.parse(cert.validFrom) <= now && now <= Date.parse(cert.validTo);

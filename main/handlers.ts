@@ -228,7 +228,13 @@ async function search(
         const result = await client(connectionId).call(API.searchAccounts, { query });
         return { connectionId, result, error: null };
       } catch (error) {
-        return { connectionId, result: null, error: plainMessage(error) };
+        const network = error instanceof IpcFailure ? error.network : undefined;
+        return {
+          connectionId,
+          result: null,
+          error: plainMessage(error),
+          ...(network ? { network } : {}),
+        };
       }
     }),
   );

@@ -7,6 +7,7 @@ import { ERROR_CODES } from '../api/errors.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
 import { INSTALLATION_IPC } from './installation-contract.ts';
+import { NetworkFailureSchema, type NetworkFailure } from './network-failure.ts';
 import { changeFields, colour, connectionId, id } from './fields.ts';
 import { PRODUCT_IPC } from './product-contract.ts';
 
@@ -88,6 +89,8 @@ export const IPC = {
         connectionId: z.string(),
         result: AccountSearchResultSchema.nullable(),
         error: z.string().nullable(),
+        /** Why this connection got no answer, as data (the renderer words it). */
+        network: NetworkFailureSchema.optional(),
       }),
     ),
   },
@@ -162,6 +165,8 @@ export type IpcResult<T> =
       message: string;
       field?: string;
       current?: z.infer<typeof AccountViewSchema>;
+      /** An `offline` failure: where the request went and why it got no answer (words: the renderer's). */
+      network?: NetworkFailure;
     };
 
 /** Events main sends to the renderer. */

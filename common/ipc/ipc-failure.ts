@@ -1,5 +1,6 @@
 import type { AccountView } from '../api/account-view.ts';
 import type { IpcResult } from './contract.ts';
+import type { NetworkFailure } from './network-failure.ts';
 
 /** The failing half of every IPC answer. */
 export type IpcFailureResult = Extract<IpcResult<never>, { ok: false }>;
@@ -21,6 +22,8 @@ export class IpcFailure extends Error {
     readonly field?: string,
     /** The account as it is now, when an action met a newer version (412). */
     readonly current?: AccountView,
+    /** Why a request got no answer (`offline`), as data: the renderer words it. */
+    readonly network?: NetworkFailure,
   ) {
     super(message);
   }
@@ -33,6 +36,7 @@ export class IpcFailure extends Error {
       message: this.message,
       ...(this.field ? { field: this.field } : {}),
       ...(this.current ? { current: this.current } : {}),
+      ...(this.network ? { network: this.network } : {}),
     };
   }
 }

@@ -1,3 +1,4 @@
+import { networkFailureWords } from '../../common/ipc/network-failure.ts';
 import { IpcFailure, type IpcErrorCode } from './latchkey.ts';
 
 /** What each error code means to the person at the keyboard (STYLE §4: the renderer maps codes to words). */
@@ -31,7 +32,8 @@ export interface ErrorWords {
 export function errorWords(error: unknown): ErrorWords {
   if (error instanceof IpcFailure) {
     const headline = HEADLINES[error.code] ?? HEADLINES.internal;
-    const detail = error.message && error.message !== headline ? error.message : null;
+    const message = error.network ? networkFailureWords(error.network) : error.message;
+    const detail = message && message !== headline ? message : null;
     return { headline, detail, code: error.code };
   }
   const message = error instanceof Error ? error.message : String(error);

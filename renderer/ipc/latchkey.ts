@@ -29,5 +29,5 @@ export async function unwrap<T>(answer: Promise<IpcResult<T>>): Promise<T> {
     throw new IpcFailure('offline', error instanceof Error ? error.message : String(error));
   }
   if (result.ok) return result.value;
-  throw new IpcFailure(result.code, result.message, result.field, result.current);
+  throw new IpcFailure(result.code, result.message, result.field, result.current, result.network);
 }

@@ -14,6 +14,7 @@ import type { IpcInput, IpcOutput } from '../../common/ipc/contract.ts';
 import { searchAnswered, searchSent } from '../perf/search-timing.ts';
 import { IpcFailure, latchkey, unwrap } from '../ipc/latchkey.ts';
 import { verificationRefused, verificationUsedBy } from '../state/verification-store.ts';
+import { networkFailureWords } from '../../common/ipc/network-failure.ts';
 
 /** The first page: a screenful and then some, so the first answer is small and quick. */
 export const SEARCH_FIRST_PAGE = 50;
@@ -59,9 +60,10 @@ type SearchAnswer = IpcOutput<'searchAccounts'>;
 
 function toPage(answers: SearchAnswer[], order: string[]): SearchPage {
   const page: SearchPage = { rows: [], cursors: {}, totals: {}, errors: [], suggestions: [] };
-  for (const { connectionId, result, error } of answers.flat()) {
+  for (const { connectionId, result, error, network } of answers.flat()) {
     if (error !== null || result === null) {
-      page.errors.push({ connectionId, error: error ?? 'No answer' });
+      const words = network ? networkFailureWords(network) : error;
+      page.errors.push({ connectionId, error: words ?? 'No answer' });
       continue;
     }
     for (const item of result.items)

@@ -9,6 +9,8 @@ import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../support/admin.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { makeTestPki, startHttpsFront, type HttpsFront } from '../main/test-pki.ts';
+import type { IpcResult } from '../../common/ipc/contract.ts';
+import { shownFailure } from '../support/shown-failure.ts';
 
 // The real app (built main, preload and renderer in the real Electron) signing in and
 // searching through the real bridge. It needs the Electron binary, which cannot be downloaded
@@ -137,8 +139,9 @@ describeElectron('the console in real Electron', () => {
       trusted: { ok: true },
       expired: { ok: false, code: 'offline' },
     });
-    const expired = answers.expired as { message?: string };
-    expect(expired.message).toContain('its certificate expired on 2020-02-01');
-    expect(expired.message).toMatch(/net::ERR_CERT_(DATE_INVALID|AUTHORITY_INVALID)/);
+    // Main answers the refusal as data; the renderer words it.
+    const expired = await shownFailure(answers.expired as IpcResult<unknown>);
+    expect(expired).toContain('its certificate expired on 2020-02-01');
+    expect(expired).toMatch(/net::ERR_CERT_(DATE_INVALID|AUTHORITY_INVALID)/);
   });
 });

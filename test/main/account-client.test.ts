@@ -6,6 +6,7 @@ import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../support/admin.ts';
 import { startConsoleMain, storeText, type HarnessOptions } from '../support/main-process.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { shownFailure } from '../support/shown-failure.ts';
 import { safeStorage } from './fake-electron.ts';
 
 let svc: TestService;
@@ -192,11 +193,19 @@ describe('the account client, offline', () => {
       url: `http://127.0.0.1:${port}`,
       colour: '#000000',
     });
-    expect(await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' })).toEqual({
+    const answer = await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' });
+    expect(answer).toEqual({
       ok: false,
       code: 'offline',
-      message: `Cannot reach Gone (127.0.0.1:${port}, net::ERR_CONNECTION_REFUSED). Check the network or the address.`,
+      message: 'net::ERR_CONNECTION_REFUSED',
+      network: {
+        to: { name: 'Gone', host: `127.0.0.1:${port}`, hostname: '127.0.0.1' },
+        error: 'ERR_CONNECTION_REFUSED',
+      },
     });
+    expect(await shownFailure(answer)).toBe(
+      `Cannot reach Gone (127.0.0.1:${port}, net::ERR_CONNECTION_REFUSED). Check the network or the address.`,
+    );
   });
 
   it('a service that does not answer in time answers offline too', async () => {

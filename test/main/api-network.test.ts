@@ -14,6 +14,7 @@ import { seedOrganization } from '../support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../support/admin.ts';
 import { startConsoleMain } from '../support/main-process.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { shownFailure } from '../support/shown-failure.ts';
 import { FakeNetSession } from './fake-net.ts';
 import {
   makeTestPki,
@@ -108,8 +109,18 @@ describe('the account services over TLS, through Chromium’s stack', () => {
   it('R116: a certificate from an authority this computer does not trust is refused, in words: which host, which certificate, what to do', async () => {
     const before = front.requests;
     const answer = await signInAt(url(), {});
-    expect(answer).toMatchObject({ ok: false, code: 'offline' });
-    const message = answer.ok ? '' : answer.message;
+    // Main answers the failure as data; the renderer words it.
+    expect(answer).toMatchObject({
+      ok: false,
+      code: 'offline',
+      message: 'net::ERR_CERT_AUTHORITY_INVALID',
+      network: {
+        to: { name: 'Hospital', host: `localhost:${front.port}`, hostname: 'localhost' },
+        error: 'ERR_CERT_AUTHORITY_INVALID',
+        refused: { facts: { subject: expect.stringContaining('localhost') } },
+      },
+    });
+    const message = await shownFailure(answer);
     expect(message).toContain(`The console refused Hospital (localhost:${front.port})`);
     expect(message).toContain(
       'issued by “Latchkey Test Issuing CA”, an authority this computer does not trust',
@@ -134,7 +145,7 @@ describe('the account services over TLS, through Chromium’s stack', () => {
       network: { caBundleFile: pki.strangerFile, authorities: authorities(pki.strangerFile) },
     });
     expect(answer).toMatchObject({ ok: false, code: 'offline' });
-    expect(answer.ok ? '' : answer.message).toContain('net::ERR_CERT_AUTHORITY_INVALID');
+    expect(await shownFailure(answer)).toContain('net::ERR_CERT_AUTHORITY_INVALID');
   });
 
   it('trusted by the operating system’s store: accepted with no bundle at all', async () => {
@@ -153,7 +164,7 @@ describe('IT’s authorities never excuse anything else', () => {
     try {
       const answer = await signInAt(`https://localhost:${front.port}`, withRoot);
       expect(answer).toMatchObject({ ok: false, code: 'offline' });
-      expect(answer.ok ? '' : answer.message).toContain(
+      expect(await shownFailure(answer)).toContain(
         'its certificate is for other.test, not localhost',
       );
       expect(front.requests).toBe(0);
@@ -166,8 +177,8 @@ describe('IT’s authorities never excuse anything else', () => {
     const front = await httpsFront(pki.expired);
     try {
       const answer = await signInAt(`https://localhost:${front.port}`, withRoot);
-      expect(answer.ok ? '' : answer.message).toContain('its certificate expired on 2020-02-01');
-      expect(answer.ok ? '' : answer.message).toContain('must be renewed or replaced');
+      expect(await shownFailure(answer)).toContain('its certificate expired on 2020-02-01');
+      expect(await shownFailure(answer)).toContain('must be renewed or replaced');
     } finally {
       await front.close();
     }
@@ -179,8 +190,8 @@ describe('IT’s authorities never excuse anything else', () => {
     session.systemRoots.push(pki.rootPem);
     try {
       const answer = await signInAt(`https://localhost:${front.port}`, withRoot, session);
-      expect(answer.ok ? '' : answer.message).toContain('net::ERR_CERT_COMMON_NAME_INVALID');
-      expect(answer.ok ? '' : answer.message).toContain('is for other.test, not localhost');
+      expect(await shownFailure(answer)).toContain('net::ERR_CERT_COMMON_NAME_INVALID');
+      expect(await shownFailure(answer)).toContain('is for other.test, not localhost');
     } finally {
       await front.close();
     }
@@ -240,7 +251,7 @@ describe('a proxy IT sets in the machine configuration', () => {
       const url = `https://service.test:${front.port}`;
       const direct = await signInAt(url, { network: network() });
       expect(direct).toMatchObject({ ok: false, code: 'offline' });
-      expect(direct.ok ? '' : direct.message).toContain(
+      expect(await shownFailure(direct)).toContain(
         'Cannot find service.test, the address of Hospital (net::ERR_NAME_NOT_RESOLVED)',
       );
       const proxied = await signInAt(url, { network: network({ proxyRules: proxy.rules }) });
@@ -270,7 +281,7 @@ describe('a proxy IT sets in the machine configuration', () => {
       const answer = await signInAt(`https://service.test:${front.port}`, {
         network: network({ proxyRules: proxy.rules }),
       });
-      expect(answer.ok ? '' : answer.message).toContain(
+      expect(await shownFailure(answer)).toContain(
         `Cannot reach Hospital (service.test:${front.port}) through the proxy (net::ERR_TUNNEL_CONNECTION_FAILED)`,
       );
     } finally {
