@@ -1,6 +1,6 @@
 import type { ADMIN_IPC } from '../common/ipc/admin-contract.ts';
 import { API } from '../common/api/routes.ts';
-import type { HandlerContext, HandlersOf } from './handlers.ts';
+import type { HandlerContext, HandlersOf } from './handler-context.ts';
 import { etagOf } from '../common/api/etags.ts';
 
 /** If-Match with the version seen and the dialog's Idempotency-Key. */

@@ -5,7 +5,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { API } from '../common/api/routes.ts';
 import type { AUDIT_IPC } from '../common/ipc/audit-contract.ts';
-import type { HandlerContext, HandlersOf } from './handlers.ts';
+import type { HandlerContext, HandlersOf } from './handler-context.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 
 const FILTER_KEYS = ['actor', 'account', 'type', 'organization', 'from', 'to'] as const;

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { MachineConfig } from './machine-config.ts';
+import { insecureUrl } from './insecure-url.ts';
 
 export type { MachineConfig };
 
@@ -22,14 +23,6 @@ const ProfileFields = z.object({
 });
 const StoredProfileSchema = ProfileFields.extend({ id: z.string().min(1).max(100) });
 type StoredProfile = z.infer<typeof StoredProfileSchema>;
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-/** Plain http is only for a service on this computer (R94: https everywhere else). */
-export function insecureUrl(url: string): boolean {
-  const parsed = new URL(url);
-  return parsed.protocol !== 'https:' && !LOOPBACK.has(parsed.hostname);
-}
 
 /** A managed connection's id stays the same across runs, so its stored session still matches. */
 const managedId = (p: { name: string; url: string }) =>

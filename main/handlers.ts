@@ -1,50 +1,16 @@
 import { API } from '../common/api/routes.ts';
 import { etagOf } from '../common/api/etags.ts';
-import type { Connection, IpcEvent } from '../common/ipc/contract.ts';
+import type { Connection } from '../common/ipc/contract.ts';
 import type { AccountClient } from './account-client.ts';
 import { createAdminHandlers } from './admin-handlers.ts';
+import type { HandlerContext, HandlerDeps } from './handler-context.ts';
 import { createAuditHandlers } from './audit-handlers.ts';
-import type { SecretClipboard } from './clipboard.ts';
-import type { ConnectionProfile, ConnectionProfiles } from './connections.ts';
-import type { IdleLock } from './idle-lock.ts';
+import type { ConnectionProfile } from './connections.ts';
 import { createInstallationHandlers } from './installation-handlers.ts';
-import type { InstallationState } from './installation-state.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import { plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
 import { createProductHandlers } from './product-handlers.ts';
-import type { Log } from './log.ts';
-import type { SessionVault } from './session-vault.ts';
-
-/** What the handlers work with; all main-only. */
-export interface HandlerDeps {
-  connections: ConnectionProfiles;
-  vault: SessionVault;
-  idle: IdleLock;
-  clipboard: SecretClipboard;
-  clientFor: (profile: ConnectionProfile) => AccountClient;
-  /** Forgets the client of a removed connection. */
-  dropClient: (connectionId: string) => void;
-  emit: (event: IpcEvent) => void;
-  /** Sign-ins, sign-outs and locks, by connection name (never what was typed). */
-  log: Log;
-  /** The About view's facts (issue 17). */
-  installation: InstallationState;
-  /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
-  chooseSavePath: (defaultName: string) => Promise<string | null>;
-}
-
-/** What feature handler files (admin-handlers.ts, audit-handlers.ts) build on. */
-export interface HandlerContext {
-  deps: HandlerDeps;
-  /** The connection's profile; `not_found` naming `connectionId` when there is none. */
-  profile(connectionId: string): ConnectionProfile;
-  /** The connection's client (its session, single-flight refresh, plain errors). */
-  client(connectionId: string): AccountClient;
-}
-
-/** The handlers of the operations a contract file declares. */
-export type HandlersOf<T> = Pick<IpcHandlers, keyof T & keyof IpcHandlers>;
 
 /** The implementation of every IPC operation; each answers display data, never a credential. */
 export function createHandlers(d: HandlerDeps): IpcHandlers {

@@ -12,7 +12,8 @@ import {
   type BrowserWindow,
 } from 'electron';
 import Store from 'electron-store';
-import { EVENT_CHANNEL, type IpcEvent } from '../common/ipc/contract.ts';
+import { EVENT_CHANNEL } from '../common/ipc/channels.ts';
+import type { IpcEvent } from '../common/ipc/contract.ts';
 import { createApiNetwork } from './api-network.ts';
 import { openLogFile, type LogFile } from './log-file.ts';
 import type { Log } from './log.ts';

@@ -1,5 +1,5 @@
 import type { INSTALLATION_IPC } from '../common/ipc/installation-contract.ts';
-import type { HandlersOf } from './handlers.ts';
+import type { HandlersOf } from './handler-context.ts';
 import type { InstallationState } from './installation-state.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { IpcHandlers } from './ipc.ts';

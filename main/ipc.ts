@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { channelOf } from '../common/ipc/channels.ts';
 import {
-  channelOf,
   IPC,
   type IpcContract,
   type IpcOperation,

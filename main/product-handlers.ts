@@ -1,6 +1,6 @@
 import { API } from '../common/api/routes.ts';
 import type { PRODUCT_IPC } from '../common/ipc/product-contract.ts';
-import type { HandlerContext, HandlersOf } from './handlers.ts';
+import type { HandlerContext, HandlersOf } from './handler-context.ts';
 
 /** Why and the ticket, the ticket only when given. */
 const why = (input: { reason: string; ticket?: string | undefined }) => ({

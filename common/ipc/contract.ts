@@ -176,5 +176,3 @@ export type IpcEvent =
   | { type: 'connections-changed' }
   /** An audit export under way: what main has written to the file so far. */
   | { type: 'export-progress'; connectionId: string; events: number; bytes: number };
-
-export { channelOf, EVENT_CHANNEL } from './channels.ts';

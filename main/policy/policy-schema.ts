@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { insecureUrl } from '../connections.ts';
+import { insecureUrl } from '../insecure-url.ts';
 import { LOG_LEVELS } from '../log.ts';
 
 // What IT may set, whatever the source: the machine-wide JSON file, Windows policy (registry),

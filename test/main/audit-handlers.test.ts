@@ -6,7 +6,7 @@ import { finished } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAuditHandlers, CsvRecordCounter } from '../../main/audit-handlers.ts';
 import type { IpcEvent } from '../../common/ipc/contract.ts';
-import type { HandlerContext, HandlerDeps } from '../../main/handlers.ts';
+import type { HandlerContext, HandlerDeps } from '../../main/handler-context.ts';
 import { IpcFailure } from '../../common/ipc/ipc-failure.ts';
 import { recordAuditBatch } from '../../service/domain/audit.ts';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';

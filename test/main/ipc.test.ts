@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { channelOf, IPC, type IpcOperation } from '../../common/ipc/contract.ts';
+import { channelOf } from '../../common/ipc/channels.ts';
+import { IPC, type IpcOperation } from '../../common/ipc/contract.ts';
 import { IpcFailure } from '../../common/ipc/ipc-failure.ts';
 import {
   dispatch,

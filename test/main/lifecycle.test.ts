@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { channelOf, IPC, type IpcOperation } from '../../common/ipc/contract.ts';
+import { channelOf } from '../../common/ipc/channels.ts';
+import { IPC, type IpcOperation } from '../../common/ipc/contract.ts';
 import {
   app,
   BrowserWindow,

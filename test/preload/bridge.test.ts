@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { channelOf, EVENT_CHANNEL, IPC, type IpcEvent } from '../../common/ipc/contract.ts';
+import { channelOf, EVENT_CHANNEL } from '../../common/ipc/channels.ts';
+import { IPC, type IpcEvent } from '../../common/ipc/contract.ts';
 import type { LatchkeyApi } from '../../preload/index.ts';
 import { contextBridge, ipcRenderer } from '../main/fake-electron.ts';
 
