@@ -79,6 +79,7 @@ export async function assertMayAct(
   const why = whyNoActions(admin, {
     id: account.id,
     organizationId: account.organization_id,
+    // One's own account is refused whatever its rank: no need to read it.
     rank: account.id === admin.accountId ? 0 : await accountRank(db, account.id),
   });
   if (why) throw new DomainError('forbidden', NO_ACTION_MESSAGES[why]);
