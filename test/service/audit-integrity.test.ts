@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inspect, promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SERVICE_CLI } from '../../scripts/service-process.ts';
 import { ManualClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { Db } from '../../service/store/schema.ts';
@@ -509,14 +510,10 @@ describe('checkpoints (R78)', () => {
     };
     delete env.SMTP_URL;
     const run = promisify(execFile);
-    const failure = await run(
-      process.execPath,
-      ['--import', 'tsx', 'service/cli.ts', 'verify-audit'],
-      {
-        env,
-        timeout: 60_000,
-      },
-    ).then(
+    const failure = await run(process.execPath, [SERVICE_CLI, 'verify-audit'], {
+      env,
+      timeout: 60_000,
+    }).then(
       () => ({ code: 0, stderr: '' }),
       (error: { code: number; stderr: string }) => error,
     );

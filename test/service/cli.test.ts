@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_CLI } from '../../scripts/service-process.ts';
 import { openTestStore } from '../support/store.ts';
 
 const run = promisify(execFile);
@@ -14,7 +15,7 @@ let env: NodeJS.ProcessEnv;
 /** Runs `npm run service -- ARGS` as a user would; answers its exit code and output. */
 async function cli(args: string[], extraEnv: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'service/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [SERVICE_CLI, ...args], {
       env: { ...env, ...extraEnv },
       timeout: 60_000,
     });

@@ -3,6 +3,7 @@ import { statSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVICE_CLI } from '../../scripts/service-process.ts';
 import { hashToken } from '../../service/ids.ts';
 import { demoClientsFile, readDemoClients } from '../../service/oidc/demo-clients.ts';
 import { RETIRED_KEY_KEPT_MS } from '../../service/oidc/keys.ts';
@@ -21,7 +22,7 @@ let env: NodeJS.ProcessEnv;
 /** Runs `npm run service -- ARGS` on the test service's store, as an operator would. */
 async function cli(args: string[]) {
   try {
-    const { stdout, stderr } = await run('npx', ['tsx', 'service/cli.ts', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [SERVICE_CLI, ...args], {
       env,
       timeout: 60_000,
     });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SERVICE_CLI } from '../../scripts/service-process.ts';
 import { loadConfig } from '../../service/config.ts';
 import { openService } from '../../service/server.ts';
 import { StartupError } from '../../service/startup-errors.ts';
@@ -29,7 +30,7 @@ function serve(env: Record<string, string>, options: { uid?: number } = {}): Pro
   const base: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0' };
   delete base.DATABASE_URL;
   delete base.SMTP_URL;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'service/cli.ts', 'serve'], {
+  const child = spawn(process.execPath, [SERVICE_CLI, 'serve'], {
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),

@@ -1,7 +1,15 @@
 import type { Reporter, TestModule } from 'vitest/node';
 
-/** Prints the plain `N passed, N failed` line that CI reads, after vitest's own summary. */
+/**
+ * Prints the Node version the tests run on when they start, and the plain `N passed, N failed`
+ * line that CI reads after vitest's own summary.
+ */
 export default class SummaryReporter implements Reporter {
+  onInit(): void {
+    // The test workers are forks of this process: the same Node binary.
+    process.stdout.write(`Tests run on Node ${process.version} (${process.execPath})\n`);
+  }
+
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     let passed = 0;
     let failed = 0;
