@@ -1,6 +1,7 @@
 import { API } from '../common/api/routes.ts';
 import type { Connection, IpcEvent } from '../common/ipc/contract.ts';
 import type { AccountClient } from './account-client.ts';
+import { createAccountAdminHandlers } from './account-admin-handlers.ts';
 import { createAdminHandlers } from './admin-handlers.ts';
 import { createAuditHandlers } from './audit-handlers.ts';
 import type { SecretClipboard } from './clipboard.ts';
@@ -30,6 +31,14 @@ export interface HandlerDeps {
   installation: InstallationState;
   /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
   chooseSavePath: (defaultName: string) => Promise<string | null>;
+  /** Asks which file to open (Electron's open dialog); null when the user cancels. */
+  chooseOpenPath: (filter: FileFilter) => Promise<string | null>;
+}
+
+/** The kind of file an open dialog offers (Electron's `FileFilter`). */
+export interface FileFilter {
+  name: string;
+  extensions: string[];
 }
 
 /** What feature handler files (admin-handlers.ts, audit-handlers.ts) build on. */
@@ -186,6 +195,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     copySecret: async ({ text }) => ({ clearsAt: await d.clipboard.copy(text) }),
 
     ...createAdminHandlers(ctx),
+    ...createAccountAdminHandlers(ctx),
     ...createAuditHandlers(ctx),
     ...createProductHandlers(ctx),
     ...createInstallationHandlers(d.installation),
