@@ -121,7 +121,7 @@ export function NewAccountDialog({ connection, admin, onClose }: Props) {
   return (
     <Modal title="New account" onClose={onClose} busy={create.isPending} accent={connection.colour}>
       <p className="dialog-context">
-        <ConnectionBadge connection={connection} /> · {connection.name}
+        <ConnectionBadge connection={connection} /> · the person is emailed an invitation
       </p>
       {created ? (
         <div className="done">
