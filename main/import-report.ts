@@ -19,8 +19,10 @@ export interface ImportOutcome {
 /** One CSV cell: quoted when it holds a comma, quote or line break; a formula start defused. */
 export function csvCell(value: string | number | null): string {
   let text = value === null ? '' : String(value);
-  // A cell a spreadsheet would run as a formula (CSV injection) starts with a quote mark instead.
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  // A cell a spreadsheet would run as a formula (CSV injection) starts with a quote mark instead;
+  // a phone number (+1 555 0100) holds no operator after its sign and is left as written.
+  const phoneLike = /^[+-][\d\s().-]*$/.test(text);
+  if (/^[=+\-@\t\r]/.test(text) && !phoneLike) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
