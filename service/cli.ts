@@ -13,7 +13,7 @@ import { newId } from './ids.ts';
 import { seedDemo } from './demo.ts';
 import { clientCommand, keysCommand } from './oidc/cli-commands.ts';
 import { demoClientsFile, registerDemoClients } from './oidc/demo-clients.ts';
-import { importCsv } from './import-csv.ts';
+import { importCsv } from './import/import-csv.ts';
 import { productCommand, PRODUCT_USAGE } from './product-commands.ts';
 import { openService, startService } from './server.ts';
 

@@ -4,6 +4,7 @@ import type { ServiceContext } from '../context.ts';
 import { apiErrorBody, statusOf } from '../error-answers.ts';
 import { DomainError } from '../domain/domain-error.ts';
 import { statusOfCode } from './api-problem.ts';
+import { accountAdminRoutes } from './account-admin-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
@@ -42,6 +43,7 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   app.get('/api/openapi.json', async () => openApiDocument(API, ctx.config.publicUrl));
   authRoutes(app, ctx);
   accountRoutes(app, ctx);
+  accountAdminRoutes(app, ctx);
   verificationRoutes(app, ctx);
   auditRoutes(app, ctx);
   roleRoutes(app, ctx);

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
-import { parseCsv } from '../../service/csv-parser.ts';
+import { parseCsv } from '../../service/import/csv-parser.ts';
 import { findAccountsByIdentifier, holdersOf, productsOf } from '../../service/domain/accounts.ts';
 import { ensureProduct, PRODUCTS } from '../../service/domain/account-records.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { passwordProblem } from '../../service/domain/password-policy.ts';
 import { DEFAULT_SECURITY_QUESTIONS, parsePolicy } from '../../service/domain/policy.ts';
 import { answerProblem, normalizeAnswer } from '../../service/domain/security-questions.ts';
-import { importCsv } from '../../service/import-csv.ts';
+import { importCsv } from '../../service/import/import-csv.ts';
 import { openTestStore } from '../support/store.ts';
 import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
 

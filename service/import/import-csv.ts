@@ -1,9 +1,9 @@
-import type { Db, ServiceContext } from './context.ts';
+import type { Db, ServiceContext } from '../context.ts';
 import { parseCsv, type CsvItem } from './csv-parser.ts';
-import { usernameKey } from './domain/accounts.ts';
-import { accountProblems, type ProductRef } from './domain/account-checks.ts';
-import { secretKind, type AccountFields } from './domain/account-input.ts';
-import { loadProducts } from './domain/account-records.ts';
+import { usernameKey } from '../domain/accounts.ts';
+import { accountProblems, type ProductRef } from '../domain/account-checks.ts';
+import { secretKind, type AccountFields } from '../domain/account-input.ts';
+import { loadProducts } from '../domain/account-records.ts';
 import {
   buildAccountRecords,
   chunks,
@@ -11,9 +11,9 @@ import {
   insertAccounts,
   type AccountSecrets,
   type PreparedAccount,
-} from './domain/account-rows.ts';
-import { defaultPolicy, parsePolicy, type OrganizationPolicy } from './domain/policy.ts';
-import type { Hasher } from './domain/passwords.ts';
+} from '../domain/account-rows.ts';
+import { defaultPolicy, parsePolicy, type OrganizationPolicy } from '../domain/policy.ts';
+import type { Hasher } from '../domain/passwords.ts';
 import {
   columnOf,
   CSV_COLUMNS,
@@ -23,7 +23,7 @@ import {
   parseImportRow,
   type ImportError,
 } from './import-rows.ts';
-import { quoted } from '../common/api/text.ts';
+import { quoted } from '../../common/api/text.ts';
 import { createProducts, ensureOrganizations } from './import-references.ts';
 
 export type { ImportError };
