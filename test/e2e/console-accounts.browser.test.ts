@@ -3,7 +3,7 @@ import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { newId } from '../../service/ids.ts';
 import { describeBrowser } from '../support/browser.ts';
-import { mailTo, resetLinkIn } from '../support/console.ts';
+import { mailTo, openAccount as viewOf, resetLinkIn, signedIn } from '../support/console.ts';
 import { setUpPassword, signInOnLogInPage } from '../support/console-admin.ts';
 import {
   openAccount,
@@ -189,6 +189,45 @@ describeBrowser('console: creating, editing and importing accounts', () => {
     expect(row.map((r) => r.product_id).sort()).toEqual(['emresource', 'emtrack']);
   });
 
+  it('a colleague changed the account meanwhile: the stale notice shows what changed, and the retry saves on the new version (R88)', async () => {
+    await openAccount(h.page, 'sam.riv', 'sam.rivera');
+    await h.page.getByRole('button', { name: 'Edit identity' }).click();
+    await dialog().getByLabel('Name', { exact: true }).fill('Samuel Rivera');
+    await dialog()
+      .getByLabel(/^Why\?/)
+      .fill('Name as on the badge');
+    // A colleague corrects the phone through the admin API after the dialog opened.
+    const colleague = await signedIn(suite.svc, 'hana.admin');
+    const id = (await accountIdOf('sam.rivera')) ?? '';
+    const { etag } = await viewOf(colleague, id);
+    const changed = await colleague.request(
+      'PATCH',
+      `/api/v1/accounts/${id}`,
+      {
+        phone: '+1 555 0199',
+        reason: 'Phone from the caller',
+      },
+      { 'if-match': etag },
+    );
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    await dialog()
+      .getByRole('button', { name: /Save changes/ })
+      .click();
+    const stale = dialog()
+      .getByRole('alert')
+      .filter({ hasText: 'The account changed since you opened it' });
+    await stale.waitFor();
+    expect(await stale.innerText()).toContain('+1 555 0199');
+    await record(h.page, 'console-edit-identity-stale-412');
+    await stale.getByRole('button', { name: 'Retry on the new version' }).click();
+    await dialog().getByRole('status').filter({ hasText: '✓' }).waitFor();
+    await dialog().getByRole('button', { name: 'Close' }).first().click();
+    await h.page.getByRole('heading', { level: 2, name: /Samuel Rivera/ }).waitFor();
+    // Only the name was sent: the colleague's phone stands.
+    const after = await viewOf(colleague, id);
+    expect(after.view).toMatchObject({ name: 'Samuel Rivera', phone: '+1 555 0199' });
+  });
+
   it('moves an account to another organization the administrator also manages', async () => {
     await openAccount(h.page, 'lee.ok', 'lee.okafor');
     await h.page.getByRole('button', { name: 'Move organization' }).click();
@@ -219,6 +258,15 @@ async function orgId(): Promise<string | undefined> {
     .selectFrom('organizations')
     .select('id')
     .where('name', '=', ORG)
+    .executeTakeFirst();
+  return row?.id;
+}
+
+async function accountIdOf(username: string): Promise<string | undefined> {
+  const row = await suite.svc.ctx.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('username', '=', username)
     .executeTakeFirst();
   return row?.id;
 }

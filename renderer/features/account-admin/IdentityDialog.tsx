@@ -35,10 +35,16 @@ interface Props {
  */
 export function IdentityDialog({ dialog, connection, admin, onClose }: Props) {
   const id = useId();
-  const [values, setValues] = useState<Record<Field, string> | null>(null);
+  // Only what the administrator typed: a field left alone shows (and keeps) the account's value,
+  // also after a 412 brought a colleague's change in.
+  const [edits, setEdits] = useState<Partial<Record<Field, string>>>({});
   const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
-  const form = (seen: AccountView) =>
-    values ?? { username: seen.username, email: seen.email, name: seen.name, phone: seen.phone };
+  const form = (seen: AccountView): Record<Field, string> => ({
+    username: edits.username ?? seen.username,
+    email: edits.email ?? seen.email,
+    name: edits.name ?? seen.name,
+    phone: edits.phone ?? seen.phone,
+  });
   return (
     <AccountChangeDialog
       dialog={dialog}
@@ -77,7 +83,7 @@ export function IdentityDialog({ dialog, connection, admin, onClose }: Props) {
           errors={errors}
           server={server}
           onChange={(f, value) => {
-            setValues({ ...form(seen), [f]: value });
+            setEdits((e) => ({ ...e, [f]: value }));
             setErrors((e) => ({ ...e, [f]: undefined }));
           }}
         />

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import type { AccountView } from '../../../common/api/account-view.ts';
 import type { AdminIdentity } from '../../../common/api/auth.ts';
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { useProducts } from '../../queries/products.ts';
@@ -18,7 +19,17 @@ interface Props {
 export function ProductsDialog({ dialog, connection, admin, onClose }: Props) {
   const id = useId();
   const products = useProducts(connection.id);
-  const [chosen, setChosen] = useState<string[] | null>(null);
+  // What the administrator ticked or unticked, applied to the account as seen: after a 412, a
+  // colleague's change to another product stands.
+  const [ticks, setTicks] = useState<Record<string, boolean>>({});
+  const chosenOf = (seen: AccountView) => {
+    const codes = new Set(seen.products.map((p) => p.code));
+    for (const [code, on] of Object.entries(ticks)) {
+      if (on) codes.add(code);
+      else codes.delete(code);
+    }
+    return [...codes];
+  };
   const [error, setError] = useState<string | null>(null);
   return (
     <AccountChangeDialog
@@ -29,7 +40,7 @@ export function ProductsDialog({ dialog, connection, admin, onClose }: Props) {
       confirm="Save products"
       stillApplies={(view) => mayManageProducts(admin, view)}
       request={(seen) => {
-        const list = chosen ?? seen.products.map((p) => p.code);
+        const list = chosenOf(seen);
         const before = seen.products.map((p) => p.code);
         if (list.length === before.length && list.every((c) => before.includes(c))) {
           setError('Tick or untick a product first: nothing would change.');
@@ -44,10 +55,14 @@ export function ProductsDialog({ dialog, connection, admin, onClose }: Props) {
         <ProductChoice
           id={`${id}-products`}
           products={products.data?.items ?? seen.products}
-          chosen={chosen ?? seen.products.map((p) => p.code)}
+          chosen={chosenOf(seen)}
           error={error ?? (server?.field.startsWith('products') ? server.message : null)}
           onChange={(codes) => {
-            setChosen(codes);
+            const now = chosenOf(seen);
+            const changed: Record<string, boolean> = {};
+            for (const c of codes) if (!now.includes(c)) changed[c] = true;
+            for (const c of now) if (!codes.includes(c)) changed[c] = false;
+            setTicks((t) => ({ ...t, ...changed }));
             setError(null);
           }}
         />
