@@ -8,6 +8,7 @@ import { accountAdminRoutes } from './account-admin-routes.ts';
 import { accountRoutes } from './account-routes.ts';
 import { auditRoutes } from './audit-routes.ts';
 import { authRoutes } from './auth-routes.ts';
+import { importRoutes } from './import-routes.ts';
 import { openApiDocument } from './openapi.ts';
 import { policyRoutes } from './policy-routes.ts';
 import { productClientRoutes } from './product-client-routes.ts';
@@ -44,6 +45,7 @@ export async function apiPlugin(app: FastifyInstance, ctx: ServiceContext): Prom
   authRoutes(app, ctx);
   accountRoutes(app, ctx);
   accountAdminRoutes(app, ctx);
+  importRoutes(app, ctx);
   verificationRoutes(app, ctx);
   auditRoutes(app, ctx);
   roleRoutes(app, ctx);
