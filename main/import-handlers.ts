@@ -48,7 +48,7 @@ const NO_COUNTS: ImportCounts = { create: 0, update: 0, unchanged: 0, error: 0 }
 async function readOutcome(
   body: Readable,
   dryRun: boolean,
-  onProgress: (rows: number) => void,
+  onProgress: (stage: 'reading' | 'checking' | 'writing', rows: number) => void,
 ): Promise<ImportOutcome> {
   const lines = createInterface({ input: body, crlfDelay: Infinity });
   const reported: ImportRow[] = [];
@@ -71,7 +71,7 @@ async function readOutcome(
     const line = parsed.data;
     switch (line.type) {
       case 'progress':
-        onProgress(line.rows);
+        onProgress(line.phase, line.rows);
         break;
       case 'report':
         for (const row of line.rows) reported.push(row);
@@ -157,7 +157,8 @@ export function createImportHandlers(
     const started = performance.now();
     let sentRows = 0;
     let sentBytes = 0;
-    let serviceRows = 0;
+    let stage: 'reading' | 'checking' | 'writing' | null = null;
+    let stageRows = 0;
     let lastEvent = -Infinity;
     const rate = (rows: number) => {
       const seconds = (performance.now() - started) / 1000;
@@ -167,7 +168,7 @@ export function createImportHandlers(
       const now = performance.now();
       if (!force && now - lastEvent < EVENT_INTERVAL_MS) return;
       lastEvent = now;
-      const rows = Math.max(sentRows, serviceRows);
+      const rows = sentRows;
       ctx.deps.emit({
         type: 'import-progress',
         connectionId: input.connectionId,
@@ -177,6 +178,8 @@ export function createImportHandlers(
         bytes: sentBytes,
         totalBytes: file.bytes,
         rowsPerSecond: Math.round(rate(rows)),
+        stage,
+        stageRows,
       });
     };
     const open = () => {
@@ -206,8 +209,9 @@ export function createImportHandlers(
         open,
         headers,
         (body) =>
-          readOutcome(body, dryRun, (rows) => {
-            serviceRows = rows;
+          readOutcome(body, dryRun, (now, rows) => {
+            stage = now;
+            stageRows = rows;
             emit();
           }),
       );
@@ -217,7 +221,9 @@ export function createImportHandlers(
     file.last = outcome;
     const seconds = (performance.now() - started) / 1000;
     const c = outcome.counts;
-    const rowsRead = Math.max(sentRows, serviceRows, c.create + c.update + c.unchanged + c.error);
+    const counted = c.create + c.update + c.unchanged + c.error;
+    // The service's count when it read the file; else (a refusal before the rows) what was sent.
+    const rowsRead = counted > 0 ? counted : sentRows;
     sentRows = rowsRead;
     emit(true);
     // The renderer lists what changes; unchanged rows are counted only.

@@ -28,14 +28,18 @@ export function csvCell(value: string | number | null): string {
 
 const HEADER = ['line', 'outcome', 'username', 'column', 'from', 'to', 'message'];
 
-/** The report's records: every problem, then every row with one record per changed field. */
+/** The report's records: every problem, then every row (an update: one record per changed field). */
 export function* reportRecords(outcome: ImportOutcome): Generator<Array<string | null>> {
   yield HEADER;
   for (const p of outcome.problems)
     yield [String(p.line), 'problem', '', p.column, '', '', p.message];
   for (const row of outcome.rows) {
     const what = outcome.dryRun ? `would ${row.action}` : row.action;
-    if (row.changes.length === 0) yield [String(row.line), what, row.username, '', '', '', ''];
+    // A new account is one record (its fields are the file's row); a change, one per field.
+    if (row.action !== 'update' || row.changes.length === 0) {
+      yield [String(row.line), what, row.username, '', '', '', ''];
+      continue;
+    }
     for (const c of row.changes)
       yield [String(row.line), what, row.username, c.field, c.from, c.to, ''];
   }

@@ -186,10 +186,15 @@ export type IpcEvent =
       connectionId: string;
       importId: string;
       phase: 'preview' | 'import';
+      /** Rows main has sent from the file (the header not counted). */
       rows: number;
       bytes: number;
       totalBytes: number;
+      /** Rows sent a second so far. */
       rowsPerSecond: number;
+      /** What the service last said it was doing, and how many rows it had done of that. */
+      stage: 'reading' | 'checking' | 'writing' | null;
+      stageRows: number;
     };
 
 export { channelOf, EVENT_CHANNEL } from './channels.ts';

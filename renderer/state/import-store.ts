@@ -16,6 +16,8 @@ export interface ImportProgress {
   bytes: number;
   totalBytes: number;
   rowsPerSecond: number;
+  stage: 'reading' | 'checking' | 'writing' | null;
+  stageRows: number;
 }
 
 /** The Import screen's state (issue 16), kept while the administrator looks at other screens. */

@@ -25,6 +25,10 @@ function ProgressBar({ progress, phase }: { progress: ImportProgress | null; pha
   const words = progress
     ? `${number.format(progress.rows)} rows, ${number.format(progress.rowsPerSecond)} rows a second`
     : 'Starting…';
+  const service =
+    progress?.stage && progress.stageRows > 0
+      ? `The service is ${progress.stage} (${number.format(progress.stageRows)} rows).`
+      : null;
   return (
     <div className="import-progress" role="status">
       <label>
@@ -35,6 +39,7 @@ function ProgressBar({ progress, phase }: { progress: ImportProgress | null; pha
           aria-valuetext={words}
         />
       </label>
+      {service && <p className="muted">{service}</p>}
     </div>
   );
 }
