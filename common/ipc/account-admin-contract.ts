@@ -68,7 +68,7 @@ export type ImportSummary = z.infer<typeof ImportSummarySchema>;
 
 /** How many problems and rows a summary carries to the renderer at most. */
 export const SUMMARY_PROBLEMS = 1_000;
-export const SUMMARY_ROWS = 500;
+export const SUMMARY_ROWS = 100;
 
 const importRun = z.object({
   connectionId,
