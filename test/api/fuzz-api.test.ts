@@ -360,6 +360,7 @@ function expectSound(
     ...keysOf(contract.params),
     ...keysOf(contract.query),
     ...keysOf(contract.body),
+    ...keysOf(contract.headers),
     ...keysSent(input.body),
     ...(input.query ? [...new URLSearchParams(input.query).keys()] : []),
     'body',
