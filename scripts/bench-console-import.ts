@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { seedOrganization } from '../test/support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../test/support/admin.ts';
 import { generatedImport } from '../test/support/import-files.ts';
 import { startConsoleMain } from '../test/support/main-process.ts';
@@ -59,9 +60,9 @@ async function main(): Promise<void> {
   log(`bench-console-import: ${N.toLocaleString('en')} rows on ${storeName}`);
   const svc = await startTestService();
   const seeded = await generatedImport(svc.ctx, { n: N, out: file });
-  const [first] = await svc.ctx.db.selectFrom('organizations').select('id').limit(1).execute();
+  const home = await seedOrganization(svc.ctx, 'Bench Office', { adminTotpExempt: true });
   await seedAdmin(svc.ctx, {
-    organizationId: first?.id ?? '',
+    organizationId: home,
     username: 'bench.importer',
     role: 'super_admin',
   });
