@@ -18,7 +18,12 @@ import { performance } from 'node:perf_hooks';
 import { seedOrganization } from '../test/support/accounts.ts';
 import { ADMIN_PASSWORD, seedAdmin } from '../test/support/admin.ts';
 import { generatedImport } from '../test/support/import-files.ts';
-import { startConsoleMain } from '../test/support/main-process.ts';
+import type { IpcEvent, IpcInput, IpcOperation, IpcOutput } from '../common/ipc/contract.ts';
+import { createApiNetwork } from '../main/api-network.ts';
+import { createConsole } from '../main/console.ts';
+import { dispatch, type SenderEvent } from '../main/ipc.ts';
+import { silentLog } from '../main/log.ts';
+import { FakeNetSession } from '../test/main/fake-net.ts';
 import { startTestService } from '../test/support/service.ts';
 import { openTestStore } from '../test/support/store.ts';
 import { startServiceProcess } from './service-process.ts';
@@ -30,6 +35,56 @@ const arg = (name: string, fallback: number) => {
 const N = arg('n', 100_000);
 const log = (line: string) => console.log(line);
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000)).toLocaleString('en');
+
+/** electron-store's slice, in memory (electron-store itself needs Electron). */
+class MemoryStore {
+  private readonly data = new Map<string, unknown>();
+  get(key: string): unknown {
+    return this.data.get(key);
+  }
+  set(key: string, value: unknown): void {
+    this.data.set(key, structuredClone(value));
+  }
+}
+
+/**
+ * The console's main process without Electron: main's real handlers behind main's real router,
+ * Chromium's network stood in for by undici over real sockets (test/main/fake-net.ts).
+ */
+function consoleMain(file: string) {
+  const events: IpcEvent[] = [];
+  const main = createConsole({
+    store: new MemoryStore(),
+    safeStorage: {
+      isEncryptionAvailable: () => true,
+      encryptString: (text) => Buffer.from(text),
+      decryptString: (sealed) => sealed.toString(),
+      getSelectedStorageBackend: () => 'gnome_libsecret',
+    },
+    clipboard: {
+      readText: async () => '',
+      writeText: async () => undefined,
+      clear: () => undefined,
+    },
+    machine: { connections: [], allowUserConnections: true },
+    network: createApiNetwork(new FakeNetSession(), {}, { log: silentLog }),
+    emit: (event) => events.push(event),
+    chooseOpenPath: async () => file,
+    timeoutMs: 600_000,
+  });
+  const event: SenderEvent = {
+    sender: { id: 1 },
+    senderFrame: { url: 'app://latchkey/index.html', parent: null },
+  };
+  return {
+    events,
+    async ok<K extends IpcOperation>(op: K, input: IpcInput<K>): Promise<IpcOutput<K>> {
+      const answer = await dispatch(op, main.handlers, () => true, event, input);
+      if (!answer.ok) throw new Error(`${op}: ${answer.code}: ${answer.message}`);
+      return answer.value;
+    },
+  };
+}
 
 /** The CLI's import of `file` into a fresh store: wall time of the whole process. */
 async function cliImport(file: string): Promise<{ ms: number; code: number | null; out: string }> {
@@ -72,7 +127,7 @@ async function main(): Promise<void> {
   );
   // The service in its own process, as deployed; `svc` stays open as the store's owner.
   const service = await startServiceProcess(svc);
-  const h = startConsoleMain({ chooseOpenPath: async () => file, timeoutMs: 600_000 });
+  const h = consoleMain(file);
   try {
     const connection = await h.ok('addConnection', {
       name: 'Bench',
