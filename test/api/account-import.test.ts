@@ -185,6 +185,20 @@ describe('import from the console', () => {
     expect(result.counts).toEqual({ create: 0, update: 1, unchanged: 0, error: 0 });
     await mailTo(fx.smtp, 'imp.mail1@typo.example.org', /email address of imp.mail1 was changed/);
     await mailTo(fx.smtp, 'imp.mail1@import.example.org', /This is now the email address/);
+    const update = await fx.svc.ctx.db
+      .selectFrom('audit_events')
+      .select('detail')
+      .where('type', '=', 'account_imported')
+      .where('detail', 'like', '%"update":true%')
+      .where('detail', 'like', '%imp.mail1@typo%')
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(update.detail)).toMatchObject({
+      reason: REASON,
+      line: 2,
+      changes: [
+        { field: 'email', from: 'imp.mail1@typo.example.org', to: 'imp.mail1@import.example.org' },
+      ],
+    });
   });
 
   it('an import with bad rows writes nothing and names each by line and column', async () => {
