@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import axios, {
   AxiosError,
+  AxiosHeaders,
   type AxiosInstance,
   type AxiosResponse,
   type InternalAxiosRequestConfig,
@@ -160,6 +161,21 @@ export class AccountClient {
   ): Promise<T> {
     const response = await this.withSession((token) => this.open(route, call, token));
     return sink(response);
+  }
+
+  /**
+   * An authenticated POST whose request body streams from `open()` (a file on disk, never held
+   * whole) and whose answer goes to `read` as it arrives: the import. `open` is called again for
+   * the one retry after a 401, since a stream cannot be sent twice.
+   */
+  async upload<T>(
+    path: string,
+    open: () => Readable,
+    headers: Record<string, string>,
+    read: (body: Readable) => Promise<T>,
+  ): Promise<T> {
+    const response = await this.withSession((token) => this.post(path, open(), headers, token));
+    return read(response);
   }
 
   /** Runs one exchange with a fresh token, and once more with a new one after a 401. */
@@ -336,6 +352,66 @@ export class AccountClient {
       data,
     });
     throw this.failureOf(failed);
+  }
+
+  /** A streamed POST through Chromium's fetch: the open body of a 2xx, or the failure thrown. */
+  private async post(
+    path: string,
+    body: Readable,
+    headers: Record<string, string>,
+    token: string,
+  ): Promise<Readable> {
+    const url = new URL(path, this.o.profile.url).href;
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await this.o.network.fetch(url, {
+        method: 'POST',
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        body: Readable.toWeb(body) as ReadableStream,
+        // A request body that streams (Chromium's and undici's fetch both need it said).
+        duplex: 'half',
+        redirect: 'manual',
+      } as RequestInit);
+    } catch (error) {
+      body.destroy();
+      throw this.offline(error);
+    } finally {
+      const ms = Math.round(performance.now() - started);
+      (this.o.log ?? silentLog).debug(`${this.o.profile.name}: POST ${path} (${ms} ms to answer)`);
+    }
+    if (!response.body)
+      throw new IpcFailure('unavailable', `${this.o.profile.name} sent no answer.`);
+    const answer = Readable.fromWeb(response.body as WebReadableStream);
+    if (response.ok) return answer;
+    const text = await readBounded(answer, 64 * 1024);
+    let data: unknown = text;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      // Not the API's JSON error body: failureOf answers with the status alone.
+    }
+    const failed = new AxiosError(`HTTP ${response.status}`, undefined, undefined, undefined, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: {},
+      config: { headers: new AxiosHeaders() },
+      data,
+    });
+    throw this.failureOf(failed);
+  }
+
+  /** A request that got no answer, in words: the certificate, proxy or address, never a header. */
+  private offline(error: unknown): IpcFailure {
+    const name = this.o.profile.name;
+    const network = this.o.network.explain(error, this.o.profile.url, name);
+    const words = network
+      ? networkFailureWords(network)
+      : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
+    (this.o.log ?? silentLog).warn(words);
+    return network
+      ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
+      : new IpcFailure('offline', words);
   }
 
   /** An axios failure as a plain message and a closed code; never its config or headers. */

@@ -9,6 +9,7 @@ import {
   type ProfileStore,
 } from './connections.ts';
 import { createHandlers } from './handlers.ts';
+import type { FileFilter } from './handler-context.ts';
 import { IdleLock } from './idle-lock.ts';
 import { gateOnMinimumVersion } from './installation-handlers.ts';
 import { InstallationState, type SettingsStore } from './installation-state.ts';
@@ -33,6 +34,8 @@ export interface ConsoleDeps {
   emit: (event: IpcEvent) => void;
   /** Asks where to save a file (Electron's save dialog); null when cancelled. None: saving is refused. */
   chooseSavePath?: (defaultName: string) => Promise<string | null>;
+  /** Asks which file to open (Electron's open dialog); null when cancelled. None: opening is refused. */
+  chooseOpenPath?: (filter: FileFilter) => Promise<string | null>;
   now?: () => number;
   timers?: Timers;
   timeoutMs?: number;
@@ -108,6 +111,7 @@ export function createConsole(deps: ConsoleDeps): ConsoleMain {
     log,
     installation,
     chooseSavePath: deps.chooseSavePath ?? (async () => null),
+    chooseOpenPath: deps.chooseOpenPath ?? (async () => null),
   });
   const handlers = gateOnMinimumVersion(all, installation);
   return {

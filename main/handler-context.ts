@@ -27,6 +27,14 @@ export interface HandlerDeps {
   installation: InstallationState;
   /** Asks where to save a file (Electron's save dialog); null when the user cancels. */
   chooseSavePath: (defaultName: string) => Promise<string | null>;
+  /** Asks which file to open (Electron's open dialog); null when the user cancels. */
+  chooseOpenPath: (filter: FileFilter) => Promise<string | null>;
+}
+
+/** The kind of file an open dialog offers (Electron's `FileFilter`). */
+export interface FileFilter {
+  name: string;
+  extensions: string[];
 }
 
 /** What feature handler files (admin-handlers.ts, audit-handlers.ts) build on. */

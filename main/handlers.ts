@@ -2,6 +2,7 @@ import { API } from '../common/api/routes.ts';
 import { etagOf } from '../common/api/etags.ts';
 import type { Connection } from '../common/ipc/contract.ts';
 import type { AccountClient } from './account-client.ts';
+import { createAccountAdminHandlers } from './account-admin-handlers.ts';
 import { createAdminHandlers } from './admin-handlers.ts';
 import type { HandlerContext, HandlerDeps } from './handler-context.ts';
 import { createAuditHandlers } from './audit-handlers.ts';
@@ -151,6 +152,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
     copySecret: async ({ text }) => ({ clearsAt: await d.clipboard.copy(text) }),
 
     ...createAdminHandlers(ctx),
+    ...createAccountAdminHandlers(ctx),
     ...createAuditHandlers(ctx),
     ...createProductHandlers(ctx),
     ...createInstallationHandlers(d.installation),

@@ -159,6 +159,13 @@ async function start(): Promise<void> {
       : await dialog.showSaveDialog(options);
     return answer.canceled || !answer.filePath ? null : answer.filePath;
   };
+  const chooseOpenPath = async (filter: { name: string; extensions: string[] }) => {
+    const options = { properties: ['openFile' as const], filters: [filter] };
+    const answer = window
+      ? await dialog.showOpenDialog(window, options)
+      : await dialog.showOpenDialog(options);
+    return answer.canceled ? null : (answer.filePaths[0] ?? null);
+  };
   consoleMain = createConsole({
     store,
     safeStorage,
@@ -169,6 +176,7 @@ async function start(): Promise<void> {
     installation,
     emit,
     chooseSavePath,
+    chooseOpenPath,
   });
   const trusted = new TrustedSenders();
   const ipcLog = log.topic('ipc');

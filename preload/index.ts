@@ -1,6 +1,7 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { EVENT_CHANNEL } from '../common/ipc/channels.ts';
 import type { IpcEvent, IpcOperation } from '../common/ipc/contract.ts';
+import { accountAdminBridge } from './account-admin.ts';
 import { adminBridge } from './admin.ts';
 import { auditBridge } from './audit.ts';
 import { installationBridge } from './installation.ts';
@@ -33,10 +34,11 @@ const api = {
   resendMail: operation('resendMail'),
   copySecret: operation('copySecret'),
   ...adminBridge,
+  ...accountAdminBridge,
   ...auditBridge,
   ...productBridge,
   ...installationBridge,
-  /** Subscribes to main's events (session expired, locked, connections changed, export progress); answers the unsubscribe. */
+  /** Subscribes to main's events (session expired, locked, connections changed, export and import progress); answers the unsubscribe. */
   onEvent(callback: (event: IpcEvent) => void): () => void {
     const listener = (_event: unknown, payload: IpcEvent) => callback(payload);
     ipcRenderer.on(EVENT_CHANNEL, listener);

@@ -13,7 +13,8 @@ import { newId } from './ids.ts';
 import { seedDemo } from './demo.ts';
 import { clientCommand, keysCommand } from './oidc/cli-commands.ts';
 import { demoClientsFile, registerDemoClients } from './oidc/demo-clients.ts';
-import { importCsv } from './import-csv.ts';
+import { importCsv } from './import/import-csv.ts';
+import { importPreviewLines } from './import/import-preview.ts';
 import { productCommand, PRODUCT_USAGE } from './product-commands.ts';
 import { openService, startService } from './server.ts';
 
@@ -113,12 +114,13 @@ async function importFile(config: Config, args: string[]): Promise<number> {
   const result = await withContext(config, (ctx) =>
     importCsv(ctx, text, { createMissingProducts, dryRun }),
   );
+  for (const line of importPreviewLines(result)) console.log(line);
   if (result.ok) {
-    const counts = `${result.imported} accounts in ${result.organizations} organizations (${result.organizationsCreated} new).`;
+    const counts = `${result.organizations} organizations (${result.organizationsCreated} new).`;
     console.log(
       result.dryRun
-        ? `Would import ${counts} Nothing was written (--dry-run).`
-        : `Imported ${counts}`,
+        ? `Nothing was written (--dry-run). The file names ${counts}`
+        : `Imported: ${result.counts.create} created, ${result.counts.update} updated, ${result.counts.unchanged} unchanged, in ${counts}`,
     );
     for (const n of result.notices) {
       const lines = n.lines.slice(0, 20).join(', ') + (n.lines.length > 20 ? ', …' : '');

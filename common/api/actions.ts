@@ -40,6 +40,14 @@ export const ACTIONS = [
 ] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
+/** One field an administrator's change touched: as it was and as it is (null: none). */
+export const FieldChangeSchema = z.object({
+  field: z.string(),
+  from: z.string().nullable(),
+  to: z.string().nullable(),
+});
+export type FieldChange = z.infer<typeof FieldChangeSchema>;
+
 /** The answer to an action: what was done, in words the console shows as is. */
 export const ActionResultSchema = z.object({
   action: z.enum([...ACTIONS, 'resend-mail', 'set-holders']),

@@ -50,6 +50,12 @@ export const PERMISSIONS = [
   'manage_roles',
   'edit_policy',
   'read_audit',
+  // Account administration (issue 16), separate so an organization can give its helpdesk
+  // "edit identity" without "create"; none is in the default helpdesk policy.
+  'create_accounts',
+  'edit_identity',
+  'manage_product_access',
+  'import_accounts',
 ] as const;
 export const PermissionSchema = z.enum(PERMISSIONS);
 export type Permission = z.infer<typeof PermissionSchema>;

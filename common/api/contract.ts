@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** One operation of the admin API: the service validates with these schemas and documents them. */
 export interface RouteContract {
@@ -14,6 +14,12 @@ export interface RouteContract {
   params?: z.ZodType;
   query?: z.ZodType;
   body?: z.ZodType;
+  /** The media type of the body, `application/json` unless said (e.g. `text/csv`). */
+  bodyType?: string;
+  /** The largest body the route takes, in bytes, when larger than the service's default. */
+  bodyLimit?: number;
+  /** Request headers the route reads besides Authorization, If-Match and Idempotency-Key. */
+  headers?: z.ZodType;
   /** Concurrency: the request must carry If-Match with the account's ETag. */
   ifMatch?: boolean;
   /** The request may carry Idempotency-Key; a retry answers the first response. */

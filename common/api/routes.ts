@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ACCOUNT_ADMIN_ROUTES } from './account-admin.ts';
 import { AccountSearchQuerySchema, AccountSearchResultSchema } from './account-search.ts';
 import { AccountViewSchema } from './account-view.ts';
 import {
@@ -22,6 +23,7 @@ import {
   TotpEnrolSchema,
 } from './auth.ts';
 import { route } from './contract.ts';
+import { IMPORT_ROUTES } from './imports.ts';
 import { OrganizationListSchema, OrganizationSchema, PolicyUpdateSchema } from './organizations.ts';
 import { PRODUCT_CLIENT_ROUTES } from './product-clients.ts';
 import { PRODUCT_ROUTES } from './products.ts';
@@ -228,6 +230,8 @@ export const API = {
     response: OrganizationSchema,
   }),
   ...SHARED_LOGIN_ROUTES,
+  ...ACCOUNT_ADMIN_ROUTES,
+  ...IMPORT_ROUTES,
   ...PRODUCT_ROUTES,
   ...PRODUCT_CLIENT_ROUTES,
 };

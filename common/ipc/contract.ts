@@ -4,6 +4,7 @@ import { AccountViewSchema } from '../api/account-view.ts';
 import { ACTIONS, ActionResultSchema, VerificationResultSchema } from '../api/actions.ts';
 import { AdminIdentitySchema } from '../api/auth.ts';
 import { ERROR_CODES } from '../api/errors.ts';
+import { ACCOUNT_ADMIN_IPC } from './account-admin-contract.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
 import { INSTALLATION_IPC } from './installation-contract.ts';
@@ -146,6 +147,7 @@ export const IPC = {
     output: z.object({ clearsAt: z.number().int() }),
   },
   ...ADMIN_IPC,
+  ...ACCOUNT_ADMIN_IPC,
   ...AUDIT_IPC,
   ...PRODUCT_IPC,
   ...INSTALLATION_IPC,
@@ -175,4 +177,20 @@ export type IpcEvent =
   | { type: 'locked'; connectionId: string }
   | { type: 'connections-changed' }
   /** An audit export under way: what main has written to the file so far. */
-  | { type: 'export-progress'; connectionId: string; events: number; bytes: number };
+  | { type: 'export-progress'; connectionId: string; events: number; bytes: number }
+  /** An import under way (issue 16): rows main has sent (or the service has read), and the rate. */
+  | {
+      type: 'import-progress';
+      connectionId: string;
+      importId: string;
+      phase: 'preview' | 'import';
+      /** Rows main has sent from the file (the header not counted). */
+      rows: number;
+      bytes: number;
+      totalBytes: number;
+      /** Rows sent a second so far. */
+      rowsPerSecond: number;
+      /** What the service last said it was doing, and how many rows it had done of that. */
+      stage: 'reading' | 'checking' | 'writing' | null;
+      stageRows: number;
+    };

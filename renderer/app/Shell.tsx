@@ -3,10 +3,12 @@ import type { Permission } from '../../common/api/auth.ts';
 import type { Connection } from '../../common/ipc/contract.ts';
 import { AboutScreen } from '../features/about/AboutScreen.tsx';
 import { AccountPane } from '../features/account/AccountPane.tsx';
+import { NewAccountHost } from '../features/account-admin/NewAccountDialog.tsx';
 import { DialogHost } from '../features/actions/DialogHost.tsx';
 import { ConnectionsScreen } from '../features/connections/ConnectionsScreen.tsx';
 import { roleWords } from '../features/connections/role-words.ts';
 import { SearchPane } from '../features/search/SearchPane.tsx';
+import { useAccountAdminStore } from '../state/account-admin-store.ts';
 import { useConnectionStore } from '../state/connection-store.ts';
 import { useRouteStore, type Screen } from '../state/route-store.ts';
 import { Announcer } from '../ui/Announcer.tsx';
@@ -42,6 +44,9 @@ function screensFor(active: Connection | undefined): Array<{ screen: Screen; lab
     ...(holdsAnywhere(active, 'edit_policy')
       ? [{ screen: 'organizations' as const, label: 'Organizations' }]
       : []),
+    ...(holdsAnywhere(active, 'import_accounts')
+      ? [{ screen: 'import' as const, label: 'Import' }]
+      : []),
     ...(active?.state === 'signed_in' && active.admin?.superAdmin
       ? [{ screen: 'products' as const, label: 'Products' }]
       : []),
@@ -69,6 +74,7 @@ function Header({
   screen: Screen;
 }) {
   const show = useRouteStore((s) => s.show);
+  const startCreate = useAccountAdminStore((s) => s.startCreate);
   return (
     <header className="app-header">
       <div
@@ -91,6 +97,11 @@ function Header({
             </button>
           ))}
         </nav>
+        {active && holdsAnywhere(active, 'create_accounts') && (
+          <button type="button" className="new-account" onClick={() => startCreate(active.id)}>
+            New account
+          </button>
+        )}
         {active?.admin && (
           <p className="who">
             <ConnectionBadge connection={active} size="small" /> {active.admin.username} ·{' '}
@@ -118,7 +129,12 @@ const ProductsScreen = lazy(() =>
   })),
 );
 
+const ImportScreen = lazy(() =>
+  import('../features/import/ImportScreen.tsx').then((m) => ({ default: m.ImportScreen })),
+);
+
 const SCREEN_WORDS: Record<Screen, string> = {
+  import: 'The Import screen',
   console: 'The console',
   connections: 'The Connections screen',
   audit: 'The Audit screen',
@@ -168,11 +184,13 @@ export function Shell({ connections }: { connections: Connection[] }) {
             {screen === 'audit' && active && <AuditScreen connection={active} />}
             {screen === 'organizations' && active && <OrganizationsScreen connection={active} />}
             {screen === 'products' && active && <ProductsScreen connection={active} />}
+            {screen === 'import' && active && <ImportScreen connection={active} />}
           </Suspense>
           {screen === 'about' && <AboutScreen />}
         </ErrorBoundary>
       </main>
       <DialogHost connections={connections} />
+      <NewAccountHost connections={connections} />
       <Announcer />
     </div>
   );

@@ -6,6 +6,7 @@ import { clearConnection } from '../queries/accounts.ts';
 import { connectionKeys, refreshConnections } from '../queries/connections.ts';
 import { useConnectionStore } from '../state/connection-store.ts';
 import { useDialogStore } from '../state/dialog-store.ts';
+import { useImportStore } from '../state/import-store.ts';
 import { useRouteStore } from '../state/route-store.ts';
 import { useSelectionStore } from '../state/selection-store.ts';
 import { useVerificationStore } from '../state/verification-store.ts';
@@ -43,6 +44,12 @@ function handle(qc: QueryClient, event: IpcEvent): void {
     case 'connections-changed':
       void refreshConnections(qc);
       return;
+    case 'import-progress': {
+      // The Import screen shows it; an event of another file (one replaced since) is ignored.
+      const store = useImportStore.getState();
+      if (store.file?.importId === event.importId) store.setProgress(event);
+      return;
+    }
     case 'export-progress':
       // The Audit screen listens for it while its export runs (useExportProgress).
       return;

@@ -189,7 +189,7 @@ export function useResendMail() {
   });
 }
 
-function storeCurrent(
+export function storeCurrent(
   qc: QueryClient,
   error: unknown,
   input: { connectionId: string; accountId: string },

@@ -9,6 +9,10 @@ export type DialogState =
   | ({ kind: 'resend-mail'; mailId: string } & AccountRef)
   | ({ kind: 'holders' } & AccountRef)
   | ({ kind: 'convert' } & AccountRef)
+  /** Issue 16: identity fields, products, organization. */
+  | ({ kind: 'identity' } & AccountRef)
+  | ({ kind: 'products' } & AccountRef)
+  | ({ kind: 'move' } & AccountRef)
   | ({
       kind: 'role';
       change: 'grant' | 'revoke';

@@ -1,7 +1,8 @@
 import { create } from 'zustand';
 
 /** The screens of the console. */
-export type Screen = 'console' | 'connections' | 'audit' | 'organizations' | 'products' | 'about';
+export type Screen =
+  'console' | 'connections' | 'audit' | 'organizations' | 'products' | 'import' | 'about';
 
 /** Which screen shows, which connection's sign-in is asked for, and a banner for what just happened. */
 interface RouteState {

@@ -14,7 +14,7 @@ import { systemClock } from '../../service/clock.ts';
 /** Times importCsv (--measure-import K) on the generator's first k people, on a fresh SQLite. */
 export async function measureImport(gen: Generator, o: Options, k: number): Promise<void> {
   // importCsv is the production path (checks, hashing, audit events, triggers): time it on k rows.
-  const { importCsv } = await import('../../service/import-csv.ts');
+  const { importCsv } = await import('../../service/import/import-csv.ts');
   const { ManualClock } = await import('../../service/clock.ts');
   const { loadConfig } = await import('../../service/config.ts');
   const { ensureProduct } = await import('../../service/domain/account-records.ts');

@@ -7,7 +7,7 @@ const schema = (s: z.ZodType, io: 'input' | 'output') =>
 
 function parameters(contract: RouteContract) {
   const params: Array<Record<string, unknown>> = [];
-  const add = (s: z.ZodType | undefined, where: 'path' | 'query') => {
+  const add = (s: z.ZodType | undefined, where: 'path' | 'query' | 'header') => {
     const json = s
       ? (schema(s, 'input') as { properties?: Record<string, unknown>; required?: string[] })
       : undefined;
@@ -22,6 +22,7 @@ function parameters(contract: RouteContract) {
   };
   add(contract.params, 'path');
   add(contract.query, 'query');
+  add(contract.headers, 'header');
   if (contract.ifMatch)
     params.push({
       name: 'If-Match',
@@ -61,7 +62,11 @@ export function openApiDocument(routes: Record<string, RouteContract>, serverUrl
         ? {
             requestBody: {
               required: true,
-              content: { 'application/json': { schema: schema(contract.body, 'input') } },
+              content: {
+                [contract.bodyType ?? 'application/json']: {
+                  schema: schema(contract.body, 'input'),
+                },
+              },
             },
           }
         : {}),

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { ProductCodeSchema } from '../../common/api/products.ts';
-import { oneLine } from '../../common/api/text.ts';
-import { USERNAME_PATTERN } from './accounts.ts';
+import {
+  EmailSchema,
+  PersonNameSchema,
+  PhoneSchema,
+  UsernameSchema,
+} from '../../common/api/account-fields.ts';
 import { MAX_SECRET_LENGTH } from './passwords.ts';
 
 /** One thing wrong with one field, in words to show next to it. */
@@ -18,11 +22,13 @@ export class AccountInputError extends Error {
   }
 }
 
-export const USERNAME_RULE =
-  'Use 2 to 64 letters, digits, dots (.), underscores (_) or hyphens (-), starting with a letter or digit; no @, so a username can never be mistaken for an email address.';
-
-// Deliberately loose: "looks like an address", international local parts and domains allowed.
-const EMAIL_SHAPE = /^[^\s@<>()[\]\\,;:"]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)+$/u;
+export {
+  EmailSchema,
+  PersonNameSchema,
+  PhoneSchema,
+  USERNAME_RULE,
+  UsernameSchema,
+} from '../../common/api/account-fields.ts';
 
 /** The full PHC string @node-rs/argon2 writes: parameters, salt and hash (R55). */
 const ARGON2_PHC =
@@ -43,20 +49,6 @@ export function secretKind(value: string | undefined): SecretKind {
 const emptyToUndefined = (value: string | undefined): string | undefined =>
   value === '' ? undefined : value;
 
-export const UsernameSchema = z.string().trim().regex(USERNAME_PATTERN, USERNAME_RULE);
-export const EmailSchema = oneLine(
-  z
-    .string()
-    .trim()
-    .max(254, 'Use an email address of at most 254 characters.')
-    .regex(EMAIL_SHAPE, 'Enter an email address such as name@example.org.'),
-);
-export const PersonNameSchema = oneLine(
-  z.string().trim().min(1, 'Enter a name.').max(200, 'Use a name of at most 200 characters.'),
-);
-export const PhoneSchema = oneLine(
-  z.string().trim().max(50, 'Use a phone number of at most 50 characters.'),
-);
 export const ProductCodesSchema = z
   .array(ProductCodeSchema)
   .min(1, 'List at least one product.')

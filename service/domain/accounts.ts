@@ -17,11 +17,7 @@ export const emailKey = (email: string): string => email.normalize('NFKC').trim(
 export const identifierDigest = (identifier: string): string =>
   createHash('sha256').update(emailKey(identifier), 'utf8').digest('hex');
 
-/**
- * Usernames never contain `@`, so a username can never equal an email address and no
- * identifier resolves to two accounts of different kinds (R7).
- */
-export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{1,63}$/u;
+export { USERNAME_PATTERN } from '../../common/api/account-fields.ts';
 
 /** `email` when the identifier is an address, else `username`. */
 export const identifierKind = (identifier: string): 'email' | 'username' =>

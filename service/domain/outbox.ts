@@ -15,7 +15,9 @@ export type MailKind =
   | 'question_cleared'
   | 'access_changed'
   | 'verification_code'
-  | 'invitation';
+  | 'invitation'
+  /** Account administration (issue 16): identity, products or organization changed. */
+  | 'account_changed';
 
 export interface QueuedMail {
   kind: MailKind;

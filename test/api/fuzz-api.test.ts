@@ -104,6 +104,8 @@ beforeAll(async () => {
     shared: true,
     holders: [{ name: 'Cy Holder', email: 'cy.holder@example.org' }],
   });
+  // Identity, products and organization are fuzzed on an account of their own.
+  const edited = await fx.person('fuzz-edited');
   const holderIds = await svc.ctx.db
     .selectFrom('holders')
     .select('id')
@@ -231,6 +233,36 @@ beforeAll(async () => {
       body: { ...why, usernames: { [holderIds[0]?.id ?? '']: 'ann.holder' } },
       etag: () => accountEtag(shared.id),
     },
+    createAccount: {
+      body: {
+        username: 'fuzz.new',
+        email: 'fuzz.new@example.org',
+        name: 'Fuzz New',
+        phone: '555-0101',
+        organizationId: org,
+        products: ['emtrack'],
+        ...why,
+      },
+    },
+    checkUsername: { body: { username: 'fuzz.free', accountId: edited.id } },
+    editIdentity: {
+      params: { id: edited.id },
+      body: { name: 'Fuzz Edited', phone: '555-0102', ...why },
+      etag: () => accountEtag(edited.id),
+    },
+    setProducts: {
+      params: { id: edited.id },
+      body: { products: ['emtrack', 'emresource'], ...why },
+      etag: () => accountEtag(edited.id),
+    },
+    moveAccount: {
+      params: { id: edited.id },
+      body: { organizationId: org, ...why },
+      etag: () => accountEtag(edited.id),
+    },
+    // The import routes take CSV, not JSON: fuzzed without a body (the reason header is missing).
+    previewImport: {},
+    applyImport: {},
   };
 });
 afterAll(async () => fx?.close());
@@ -328,6 +360,7 @@ function expectSound(
     ...keysOf(contract.params),
     ...keysOf(contract.query),
     ...keysOf(contract.body),
+    ...keysOf(contract.headers),
     ...keysSent(input.body),
     ...(input.query ? [...new URLSearchParams(input.query).keys()] : []),
     'body',
@@ -369,6 +402,13 @@ describe('R68, R77, R80: every admin API contract, fuzzed over HTTP, answers 4xx
     'productClients',
     'addProductClient',
     'removeProductClient',
+    'createAccount',
+    'checkUsername',
+    'editIdentity',
+    'setProducts',
+    'moveAccount',
+    'previewImport',
+    'applyImport',
   ];
   it.each(refusedToHelpdesk)(
     `R67, R75: %s as a helpdesk agent, refused and audited whatever is sent, seed ${FUZZ_SEED}`,

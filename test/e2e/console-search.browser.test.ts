@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { importCsv } from '../../service/import-csv.ts';
-import { CSV_COLUMNS } from '../../service/import-rows.ts';
+import { importCsv } from '../../service/import/import-csv.ts';
+import { CSV_COLUMNS } from '../../service/import/import-rows.ts';
 import { seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { describeBrowser } from '../support/browser.ts';

@@ -139,6 +139,26 @@ export const clipboard = {
   clear: () => void (clipboard.text = ''),
 };
 
+/**
+ * Electron's file dialogs: a test sets the path the person would choose (null cancels) and reads
+ * what main asked.
+ */
+export const dialog = {
+  openAnswer: null as string | null,
+  saveAnswer: null as string | null,
+  asked: [] as Array<{ kind: 'open' | 'save'; options: unknown }>,
+  showOpenDialog: async (...args: unknown[]) => {
+    dialog.asked.push({ kind: 'open', options: args.at(-1) });
+    const path = dialog.openAnswer;
+    return { canceled: path === null, filePaths: path === null ? [] : [path] };
+  },
+  showSaveDialog: async (...args: unknown[]) => {
+    dialog.asked.push({ kind: 'save', options: args.at(-1) });
+    const path = dialog.saveAnswer;
+    return { canceled: path === null, filePath: path ?? '' };
+  },
+};
+
 export const shell = {
   opened: [] as string[],
   openExternal: async (url: string) => void shell.opened.push(url),

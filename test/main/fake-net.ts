@@ -80,12 +80,15 @@ export class FakeNetSession implements NetSessionLike {
     const { fetch, Agent } = await import('undici');
     this.agent ??= new Agent({ connect: (o, callback) => this.connect(o, callback as Callback) });
     const request = new Request(input, init);
-    const body = request.body ? await request.arrayBuffer() : undefined;
+    // A body that streams (the import's file) is sent as it is read, as Chromium sends it.
+    const streamed = (init as { duplex?: string } | undefined)?.duplex === 'half';
+    const body = !request.body ? undefined : streamed ? request.body : await request.arrayBuffer();
     try {
       const answer = await fetch(request.url, {
         method: request.method,
         headers: [...request.headers],
         body,
+        ...(streamed ? { duplex: 'half' as const } : {}),
         redirect: request.redirect,
         signal: request.signal,
         dispatcher: this.agent,

@@ -125,6 +125,8 @@ export interface ConsoleHarness {
   events: IpcEvent[];
   /** Main's save dialog: set `answer` to a path to save there (null, the default, cancels). */
   saveDialog: SaveDialog;
+  /** Main's open dialog: set `answer` to the file to open (null, the default, cancels). */
+  openDialog: OpenDialog;
   /** Opens (or reloads) the console page. */
   open(): Promise<void>;
   close(): Promise<void>;
@@ -134,6 +136,12 @@ export interface ConsoleHarness {
 export interface SaveDialog {
   answer: string | null;
   asked: string[];
+}
+
+/** The open dialog as a test answers it; `asked` counts how often it was opened. */
+export interface OpenDialog {
+  answer: string | null;
+  asked: number;
 }
 
 export interface HarnessOptions {
@@ -172,6 +180,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
       .catch(() => undefined);
   };
   const saveDialog: SaveDialog = { answer: null, asked: [] };
+  const openDialog: OpenDialog = { answer: null, asked: 0 };
   const main = createConsole({
     store: new MemoryStore(),
     safeStorage,
@@ -189,6 +198,10 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     chooseSavePath: async (defaultName) => {
       saveDialog.asked.push(defaultName);
       return saveDialog.answer;
+    },
+    chooseOpenPath: async () => {
+      openDialog.asked += 1;
+      return openDialog.answer;
     },
   });
   // main/ipc.ts's TrustedSenders, with this server's origin in place of app://latchkey.
@@ -236,6 +249,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
     durations,
     events,
     saveDialog,
+    openDialog,
     async open() {
       await page.goto(`${server.origin}/index.html`);
     },

@@ -13,9 +13,10 @@ import { createApiNetwork } from '../../main/api-network.ts';
 import { createConsole, type ConsoleMain } from '../../main/console.ts';
 import type { MachineConfig } from '../../main/connections.ts';
 import { dispatch, TrustedSenders, type SenderEvent } from '../../main/ipc.ts';
+import type { FileFilter } from '../../main/handler-context.ts';
 import { silentLog } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
-import { clipboard, FakeWebContents, safeStorage } from '../main/fake-electron.ts';
+import { clipboard, dialog, FakeWebContents, safeStorage } from '../main/fake-electron.ts';
 import { FakeNetSession } from '../main/fake-net.ts';
 
 /** Timers a test moves by hand (the idle lock, the clipboard) while real I/O keeps real time. */
@@ -80,6 +81,10 @@ export interface HarnessOptions {
   timeoutMs?: number;
   /** The session the clients' requests go through (a fresh fake one by default). */
   netSession?: FakeNetSession;
+  /** Main's open dialog (Electron's `dialog.showOpenDialog`): the fake electron's by default. */
+  chooseOpenPath?: (filter: FileFilter) => Promise<string | null>;
+  /** Main's save dialog (Electron's `dialog.showSaveDialog`): the fake electron's by default. */
+  chooseSavePath?: (defaultName: string) => Promise<string | null>;
 }
 
 /**
@@ -112,6 +117,18 @@ export function startConsoleMain(o: HarnessOptions = {}): ConsoleHarness {
     timers,
     ...(o.now ? { now: o.now } : {}),
     ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
+    chooseOpenPath:
+      o.chooseOpenPath ??
+      (async (filter) => {
+        const answer = await dialog.showOpenDialog({ properties: ['openFile'], filters: [filter] });
+        return answer.canceled ? null : (answer.filePaths[0] ?? null);
+      }),
+    chooseSavePath:
+      o.chooseSavePath ??
+      (async (defaultName) => {
+        const answer = await dialog.showSaveDialog({ defaultPath: defaultName });
+        return answer.canceled || !answer.filePath ? null : answer.filePath;
+      }),
   });
   const window = new FakeWebContents();
   const trusted = new TrustedSenders();

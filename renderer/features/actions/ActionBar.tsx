@@ -5,7 +5,14 @@ import type { AdminIdentity } from '../../../common/api/auth.ts';
 import { useDialogStore, type DialogState } from '../../state/dialog-store.ts';
 import { ACTION_CATALOG } from './action-catalog.ts';
 import { altKeys, HOLDERS_KEY, useActionShortcuts } from './action-shortcuts.ts';
-import { mayEditHolders, offeredActions, whyNoActions } from './permissions.ts';
+import {
+  mayEditHolders,
+  mayEditIdentity,
+  mayManageProducts,
+  mayMove,
+  offeredActions,
+  whyNoActions,
+} from './permissions.ts';
 
 /** The dialog an action opens: the guided conversion has its own, every other the generic one. */
 const dialogOf = (action: ActionName, connectionId: string, accountId: string): DialogState =>
@@ -38,11 +45,21 @@ export function ActionBar({
   const offered = offeredActions(admin, view);
   const why = whyNoActions(admin, view);
   const holders = mayEditHolders(admin, view);
+  // Issue 16: account administration, each offered only with its permission.
+  const changes = [
+    ...(mayEditIdentity(admin, view)
+      ? [{ kind: 'identity' as const, label: 'Edit identity' }]
+      : []),
+    ...(mayManageProducts(admin, view)
+      ? [{ kind: 'products' as const, label: 'Change products' }]
+      : []),
+    ...(mayMove(admin, view) ? [{ kind: 'move' as const, label: 'Move organization' }] : []),
+  ];
   return (
     <section className="section actions" aria-labelledby="actions-heading">
       <h3 id="actions-heading">Actions</h3>
       {why && <p>{why}</p>}
-      {!why && offered.length === 0 && !holders && (
+      {!why && offered.length === 0 && !holders && changes.length === 0 && (
         <p>No action applies to this account as it is now.</p>
       )}
       <div className="action-buttons" ref={bar}>
@@ -67,6 +84,16 @@ export function ActionBar({
             Edit holders <KeyHint letter={HOLDERS_KEY} />
           </button>
         )}
+        {changes.map((c) => (
+          <button
+            key={c.kind}
+            type="button"
+            className="admin-action"
+            onClick={() => open({ kind: c.kind, connectionId, accountId: view.id })}
+          >
+            {c.label}
+          </button>
+        ))}
       </div>
     </section>
   );

@@ -1,5 +1,8 @@
 import type { Connection } from '../../../common/ipc/contract.ts';
 import { useDialogStore } from '../../state/dialog-store.ts';
+import { IdentityDialog } from '../account-admin/IdentityDialog.tsx';
+import { MoveDialog } from '../account-admin/MoveDialog.tsx';
+import { ProductsDialog } from '../account-admin/ProductsDialog.tsx';
 import { ActionDialog } from './ActionDialog.tsx';
 import { ConversionDialog } from './ConversionDialog.tsx';
 import { HoldersDialog } from './HoldersDialog.tsx';
@@ -25,6 +28,12 @@ export function DialogHost({ connections }: { connections: Connection[] }) {
       return <ConversionDialog key={key} {...common} dialog={dialog} />;
     case 'role':
       return <RoleDialog key={key} {...common} dialog={dialog} />;
+    case 'identity':
+      return <IdentityDialog key={key} {...common} dialog={dialog} />;
+    case 'products':
+      return <ProductsDialog key={key} {...common} dialog={dialog} />;
+    case 'move':
+      return <MoveDialog key={key} {...common} dialog={dialog} />;
     default:
       return <ActionDialog key={key} {...common} dialog={dialog} />;
   }

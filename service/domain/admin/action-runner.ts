@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ActionRequest, ActionResult } from '../../../common/api/actions.ts';
+import type { AccountChange } from '../../../common/api/account-admin.ts';
+import type { ActionRequest, ActionResult, FieldChange } from '../../../common/api/actions.ts';
 import type { AdminIdentity, Permission } from '../../../common/api/auth.ts';
 import { DomainError, notFound } from '../domain-error.ts';
 import type { ServiceContext } from '../../context.ts';
@@ -23,7 +24,17 @@ export interface ActionScope {
   ip: string | null;
 }
 
-export type ActionOutcome = Omit<ActionResult, 'action' | 'version'>;
+/** What an action did; account administration adds each field it changed, before and after. */
+export type ActionOutcome = Omit<ActionResult, 'action' | 'version'> & { changes?: FieldChange[] };
+
+/** The actions of `/actions/:action` and the like, and the changes of account administration. */
+export type RunnableAction = ActionResult['action'] | AccountChange;
+
+/** What `runAction` answers: the action's outcome, its name and the account's new version. */
+export type RunResult<A extends RunnableAction> = Omit<ActionResult, 'action'> & {
+  action: A;
+  changes?: FieldChange[];
+};
 
 /** One action: the permission it needs, whether the caller must be verified, what it does. */
 export interface ActionSpec {
@@ -33,9 +44,9 @@ export interface ActionSpec {
   run(scope: ActionScope): Promise<ActionOutcome>;
 }
 
-export interface ActionCall {
+export interface ActionCall<A extends RunnableAction = RunnableAction> {
   accountId: string;
-  action: ActionResult['action'];
+  action: A;
   spec: ActionSpec;
   request: ActionRequest;
   ifMatch: number | undefined;
@@ -125,11 +136,11 @@ const requestHash = (call: ActionCall) =>
 /** Thrown inside the action's transaction when another request took its Idempotency-Key first. */
 class KeyTaken extends Error {}
 
-async function replay(
+async function replay<A extends RunnableAction>(
   ctx: ServiceContext,
   admin: AdminIdentity,
-  call: ActionCall,
-): Promise<ActionResult | undefined> {
+  call: ActionCall<A>,
+): Promise<RunResult<A> | undefined> {
   if (!call.idempotencyKey) return undefined;
   const row = await ctx.db
     .selectFrom('idempotency_keys')
@@ -140,7 +151,7 @@ async function replay(
   if (!row) return undefined;
   if (row.request_hash !== requestHash(call))
     throw new DomainError('conflict', 'This Idempotency-Key was used for a different request.');
-  return JSON.parse(row.response) as ActionResult;
+  return JSON.parse(row.response) as RunResult<A>;
 }
 
 /** Refuses a change made on an old version: 412 with the account as it is now (R88). */
@@ -161,11 +172,11 @@ export async function staleAccount(ctx: ServiceContext, account: Account): Promi
  * used up, the change, its audit event and the idempotency record, so a retry never acts twice
  * and a verification serves one action (R84, R88, R89, SPEC §3).
  */
-export async function runAction(
+export async function runAction<A extends RunnableAction>(
   ctx: ServiceContext,
   admin: AdminIdentity,
-  call: ActionCall,
-): Promise<ActionResult> {
+  call: ActionCall<A>,
+): Promise<RunResult<A>> {
   const replayed = await replay(ctx, admin, call);
   if (replayed) return replayed;
   const account = await accountInScope(ctx.db, admin, call.accountId);
@@ -208,7 +219,7 @@ export async function runAction(
         .select('version')
         .where('id', '=', account.id)
         .executeTakeFirstOrThrow();
-      const done: ActionResult = { action: call.action, version, ...outcome };
+      const done: RunResult<A> = { action: call.action, version, ...outcome };
       await recordAudit(trx, ctx.clock, {
         type: 'admin_action',
         accountId: account.id,
@@ -225,6 +236,8 @@ export async function runAction(
           // The moment the summary's "valid until … UTC" names, so the console can show it locally.
           ...(outcome.linkExpiresAt ? { linkExpiresAt: outcome.linkExpiresAt } : {}),
           ...(call.request.holderId ? { onBehalfOf: call.request.holderId } : {}),
+          // Account administration: every field changed, as it was and as it is.
+          ...(outcome.changes ? { changes: outcome.changes } : {}),
         },
       });
       if (call.idempotencyKey) {

@@ -1,9 +1,9 @@
-import type { Clock } from './clock.ts';
-import type { Db } from './store/schema.ts';
-import { chunks } from './domain/account-rows.ts';
-import { defaultPolicy } from './domain/policy.ts';
-import { lastPosition } from './domain/products.ts';
-import { newId } from './ids.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../store/schema.ts';
+import { chunks } from '../domain/account-rows.ts';
+import { defaultPolicy } from '../domain/policy.ts';
+import { lastPosition } from '../domain/products.ts';
+import { newId } from '../ids.ts';
 
 /** A product an import creates: its code, and its name as the file first writes it. */
 export interface ImportedProduct {

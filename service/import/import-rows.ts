@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { oneLine, quoted } from '../common/api/text.ts';
+import { oneLine, quoted } from '../../common/api/text.ts';
 import type { CsvItem } from './csv-parser.ts';
 import {
   crossFieldProblems,
@@ -14,8 +14,8 @@ import {
   type AccountFields,
   type FieldProblem,
   type HolderFields,
-} from './domain/account-input.ts';
-import type { OrganizationPolicy } from './domain/policy.ts';
+} from '../domain/account-input.ts';
+import type { OrganizationPolicy } from '../domain/policy.ts';
 
 /** The import file's columns, in this order (SPEC §5: a stable interface). */
 export const CSV_COLUMNS = [
