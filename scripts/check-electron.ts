@@ -10,7 +10,7 @@
  *   npx tsx scripts/check-electron.ts
  */
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, Module } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
@@ -76,7 +76,26 @@ function electronVersion(): string {
  * limits, permission handler) look across everything it is given, and paths come out as
  * `main/window.ts`.
  */
+/**
+ * The tool fetches translations from GitHub on every run (dist/locales/i18n.js, through `got`)
+ * and falls back to its bundled en-US when that fails. Offline, got 11 on Node 24 then throws
+ * from a retry timer after its promise has settled (p-cancelable: "The `onCancel` handler was
+ * attached after the promise settled"), which kills the process. Its one other use of `got` is
+ * the excluded releases check, so `got` answers "not fetched" at once: the bundled words are used.
+ */
+function answerTranslationsOffline(): void {
+  const tool = path.dirname(load.resolve('@doyensec/electronegativity/package.json'));
+  const gotPath = createRequire(path.join(tool, 'dist', 'locales', 'i18n.js')).resolve('got');
+  const notFetched = () => Promise.reject(new Error('translations are not fetched by this check'));
+  const cached = new Module(gotPath);
+  cached.filename = gotPath;
+  cached.loaded = true;
+  cached.exports = { __esModule: true, default: notFetched };
+  load.cache[gotPath] = cached;
+}
+
 async function runTool(input: string): Promise<ToolResult> {
+  answerTranslationsOffline();
   const run = load('@doyensec/electronegativity') as Run;
   const result = await run({
     input,
