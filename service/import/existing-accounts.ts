@@ -89,13 +89,17 @@ export function rowChanges(
   return changes;
 }
 
-/** A refusal of an update, by column: what the import does not change, and the power rule. */
+/** A refusal of an update, by column: the power rule first, then what the import does not change. */
 export function updateProblems(
   existing: ExistingAccount,
   fields: AccountFields,
   admin: AdminIdentity | undefined,
   targetOrganizationId: string | undefined,
 ): Array<{ field: string; message: string }> {
+  // An account outside the administrator's reach is refused alone, in words that describe
+  // nothing of it (R2): not whether it is shared, nor how its holders compare.
+  const reach = admin ? reachProblem(existing, admin, targetOrganizationId) : undefined;
+  if (reach) return [reach];
   const problems: Array<{ field: string; message: string }> = [];
   const { account } = existing;
   if (fields.shared !== (account.shared === 1))
@@ -113,24 +117,31 @@ export function updateProblems(
       field: 'holders',
       message: `The holders differ from those of ${account.username}: change them with Edit holders in the console, not by import.`,
     });
-  if (!admin) return problems;
+  return problems;
+}
+
+/** The administrator's own account, or one outside their organizations or power, by username. */
+function reachProblem(
+  existing: ExistingAccount,
+  admin: AdminIdentity,
+  targetOrganizationId: string | undefined,
+): { field: string; message: string } | undefined {
+  const { account } = existing;
   if (account.id === admin.accountId)
-    problems.push({
+    return {
       field: 'username',
       message: 'This is your own account: change it on the Log In pages.',
-    });
+    };
   for (const organizationId of new Set([account.organization_id, targetOrganizationId ?? ''])) {
     if (organizationId === '') continue;
     if (
       !holds(admin, 'import_accounts', organizationId) ||
       existing.rank >= rankIn(admin, organizationId)
-    ) {
-      problems.push({
+    )
+      return {
         field: 'username',
         message: `${account.username} holds as much power as yours or more, or is outside the organizations you may import into: ask someone with a higher role.`,
-      });
-      break;
-    }
+      };
   }
-  return problems;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportStreamLineSchema, type ImportStreamLine } from '../../common/api/imports.ts';
-import { seedOrganization } from '../support/accounts.ts';
+import { seedAccount, seedOrganization } from '../support/accounts.ts';
 import { seedAdmin } from '../support/admin.ts';
 import { startApiFixture, type ApiFixture } from '../support/api-fixture.ts';
 import { mailTo, signedIn, type ConsoleClient } from '../support/console.ts';
@@ -14,10 +14,11 @@ const REASON = 'Nightly HR export — new hires and corrections';
 let fx: ApiFixture;
 let admin: ConsoleClient;
 let desk: ConsoleClient;
+let notYours: string;
 
 beforeAll(async () => {
   fx = await startApiFixture('Import General', 'the Import General helpdesk');
-  await seedOrganization(fx.svc.ctx, 'Not Yours Clinic');
+  notYours = await seedOrganization(fx.svc.ctx, 'Not Yours Clinic');
   await seedAdmin(fx.svc.ctx, {
     organizationId: fx.org,
     username: 'imp.admin',
@@ -223,6 +224,30 @@ describe('import from the console', () => {
     expect(failed.counts).toMatchObject({ create: 2, error: 4 });
     expect(await accountCount()).toBe(before);
     expect(await auditCount()).toBe(events);
+  });
+
+  it('R2: a row naming an account outside your organizations is refused in words that describe nothing of it', async () => {
+    // A shared login of another organization, with holders: a row that would make it personal
+    // (and name other holders) must not learn that it is shared, nor how its holders compare.
+    await seedAccount(fx.svc.ctx, {
+      organizationId: notYours,
+      username: 'elsewhere.desk',
+      shared: true,
+      holders: [{ name: 'Hidden Holder', email: 'hidden.holder@elsewhere.example.org' }],
+    });
+    const csv = file(row('elsewhere.desk'));
+    const { lines } = await send(admin, '/api/v1/imports/preview', csv);
+    const preview = last(lines, 'preview');
+    expect(preview.problems).toEqual([
+      {
+        line: 2,
+        column: 'username',
+        message:
+          'elsewhere.desk holds as much power as yours or more, or is outside the organizations you may import into: ask someone with a higher role.',
+      },
+    ]);
+    const said = JSON.stringify(lines);
+    expect(said).not.toMatch(/shared login|holders differ|Hidden Holder|Not Yours Clinic/i);
   });
 
   it('refuses before reading: no import_accounts (helpdesk), no reason, JSON instead of CSV', async () => {
