@@ -91,7 +91,7 @@ describe('npm run service -- …', () => {
     expect(refused.stderr).toMatch(/line 2, products: Unknown product/);
     const result = await cli(['import', file, '--create-products']);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toMatch(/Imported 200 accounts/);
+    expect(result.stdout).toMatch(/Imported: 200 created, 0 updated, 0 unchanged/);
   });
 
   it('create-admin prints a temporary password once and grants super-administrator', async () => {
@@ -219,7 +219,9 @@ describe('npm run service -- product … (issue 14)', () => {
       ['system', 'emtrack', 'cli'],
       ['system', 'emresource', 'cli'],
     ]);
-    expect((await inFresh(['import', file])).stdout).toMatch(/Imported 1 accounts/);
+    expect((await inFresh(['import', file])).stdout).toMatch(
+      /Imported: 1 created, 0 updated, 0 unchanged/,
+    );
   }, 120_000);
 
   it('a bad value is refused naming its option, writing nothing; a missing one shows the usage', async () => {

@@ -17,7 +17,10 @@ import { openTestStore } from '../support/store.ts';
 // on stderr, and exits non-zero. Each case runs `service/cli.ts serve` as an operator would.
 
 const isPostgres = () => /^postgres/.test(process.env.DATABASE_URL ?? '');
-const NOBODY = 65534;
+const WITHOUT_OVERRIDE = [
+  '--inh-caps=-dac_override,-dac_read_search',
+  '--bounding-set=-dac_override,-dac_read_search',
+];
 
 interface Outcome {
   code: number | null;
@@ -26,15 +29,21 @@ interface Outcome {
 }
 
 /** Runs `serve` with `env` over a clean environment (no DATABASE_URL unless given). */
-function serve(env: Record<string, string>, options: { uid?: number } = {}): Promise<Outcome> {
+function serve(
+  env: Record<string, string>,
+  options: { withoutOverride?: boolean } = {},
+): Promise<Outcome> {
   const base: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0' };
   delete base.DATABASE_URL;
   delete base.SMTP_URL;
-  const child = spawn(process.execPath, [SERVICE_CLI, 'serve'], {
-    env: { ...base, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    ...(options.uid !== undefined ? { uid: options.uid, gid: options.uid } : {}),
-  });
+  const command = [process.execPath, SERVICE_CLI, 'serve'];
+  // Root may write any file: this runs the service as root without the capability that lets it
+  // (util-linux's setpriv), so a read-only file really is read-only to it. (Running it as nobody
+  // instead needs every folder above the checkout to be open to nobody, which a clone in
+  // `mktemp -d` is not.)
+  if (options.withoutOverride) command.unshift('setpriv', ...WITHOUT_OVERRIDE);
+  const [file = '', ...args] = command;
+  const child = spawn(file, args, { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -158,11 +167,9 @@ describe('start-up messages that name the problem', () => {
     const dir = await sqliteStore();
     const file = path.join(dir, 'latchkey.sqlite');
     chmodSync(file, 0o444);
-    // Root may write any file: as root, the service runs as nobody, for whom the file really is
-    // read-only (the folder stays writable, as a wrong owner after a restore leaves it).
+    // The folder stays writable, as a wrong owner after a restore leaves it.
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) chmodSync(dir, 0o777);
-    const { code, stderr } = await serve({ DATA_DIR: dir }, asRoot ? { uid: NOBODY } : {});
+    const { code, stderr } = await serve({ DATA_DIR: dir }, { withoutOverride: asRoot });
     expect(code).toBe(1);
     expect(stderr).toContain(
       `DATA_DIR: the SQLite file ${file} is read-only (SQLITE_READONLY: attempt to write a readonly database). To fix: give the service write access`,

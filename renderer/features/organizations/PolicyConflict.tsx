@@ -17,7 +17,9 @@ export function PolicyConflict({ changed, pending, onApply, onDiscard }: Props) 
   const notice = useRef<HTMLDivElement>(null);
   const apply = useRef<HTMLButtonElement>(null);
   useEffect(() => {
-    notice.current?.scrollIntoView({ block: 'nearest' });
+    // Centred, not 'nearest': aligned to the window's edge, fractional layout can leave a sliver
+    // of it out of view.
+    notice.current?.scrollIntoView({ block: 'center' });
     apply.current?.focus({ preventScroll: true });
   }, []);
   return (
