@@ -74,8 +74,13 @@ interface Ready {
 
 /** A probe of the feed taken with a request's token lookup, and what the store answered. */
 export interface ProbedFeed {
-  /** The index the probe was taken of (compared by identity), and its position then. */
-  probe: { ready: object; position: string };
+  /**
+   * The index the probe was taken of, its position then, and the changes it had applied then
+   * (each compared by identity: every catch-up replaces the set). On PostgreSQL a catch-up can
+   * apply changes without moving the position (a transaction still open holds it back), so the
+   * position alone does not prove the index unchanged since the probe.
+   */
+  probe: { ready: object; position: string; applied: ReadonlySet<string> };
   row: Record<string, unknown>;
 }
 
@@ -152,7 +157,7 @@ export class AccountSearcher {
   tokenRider(): TokenRider<ProbedFeed> | undefined {
     const state = this.state;
     if (state.kind !== 'ready') return undefined;
-    const probe = { ready: state, position: state.position };
+    const probe = { ready: state, position: state.position, applied: state.applied };
     return {
       shape: 'search-feed',
       columns: () =>
@@ -278,7 +283,10 @@ export class AccountSearcher {
     // asked before the rows are taken (the probe, when the index has not moved since) or
     // while they are (the index cannot change meanwhile).
     const feedState =
-      probed && probed.probe.ready === ready && probed.probe.position === position
+      probed &&
+      probed.probe.ready === ready &&
+      probed.probe.position === position &&
+      probed.probe.applied === applied
         ? Promise.resolve(feedStateOf(probed.row))
         : readFeedState(this.db, this.dialect, this.reader, position);
     feedState.catch(() => {}); // awaited below, unless taking the rows throws first
