@@ -222,14 +222,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// process.exit does not wait for a pipe to take what was written: under load a long report was
+// cut short. Exit once stdout and stderr have flushed everything before.
+const exitAfterFlush = (code: number) =>
+  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+
 main(process.argv.slice(2)).then(
   (code) => {
-    if (code >= 0) process.exit(code);
+    if (code >= 0) exitAfterFlush(code);
   },
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message);
     else if (error instanceof AccountInputError) console.error(`Refused: ${error.message}`);
     else console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof ConfigError ? 2 : 1);
+    exitAfterFlush(error instanceof ConfigError ? 2 : 1);
   },
 );
