@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { usernameKey } from '../service/domain/accounts.ts';
-import { foldSearchText, parseTerm } from '../service/domain/search-query.ts';
+import { foldSearchText, parseTerm } from '../service/search/search-query.ts';
 import {
   MemoryIndex,
   type IndexedAccount,
   type IndexQuery,
-} from '../service/domain/search-index/memory-index.ts';
+} from '../service/search/memory/memory-index.ts';
 import type { GeneratedUser } from './bench-search/queries.ts';
 
 // What "did you mean" costs on a miss (issue 15): the in-memory index of --n generated

@@ -1,7 +1,7 @@
 import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Hasher } from './domain/passwords.ts';
-import type { AccountSearcher } from './domain/search-index/account-searcher.ts';
+import type { AccountSearcher } from './search/index.ts';
 import type { Db } from './store/schema.ts';
 import type { Dialect } from './store/database.ts';
 

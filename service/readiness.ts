@@ -1,6 +1,6 @@
 import type { Readiness as ReadinessReport } from '../common/api/health.ts';
 import type { Clock } from './clock.ts';
-import type { SearchIndexState } from './domain/search-index/account-searcher.ts';
+import type { SearchIndexState } from './search/index.ts';
 import type { Store } from './store/database.ts';
 import { migrationState } from './store/migrate.ts';
 import { describeOutage, storeOutageOf, type StoreOutage } from './store/store-errors.ts';

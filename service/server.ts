@@ -6,7 +6,7 @@ import type { ServiceContext } from './context.ts';
 import { AuditCheckpointWriter } from './domain/audit-checkpoints.ts';
 import { bindAuditKeys, loadAuditKeys } from './domain/audit-keys.ts';
 import { argon2Hasher, dummyPasswordHash, type Hasher } from './domain/passwords.ts';
-import { AccountSearcher } from './domain/search-index/account-searcher.ts';
+import { AccountSearcher } from './search/index.ts';
 import { MailDispatcher } from './mail/dispatcher.ts';
 import { LogoutDispatcher } from './oidc/logout-dispatcher.ts';
 import { emlFolderTransport, smtpTransport, type MailTransport } from './mail/transports.ts';

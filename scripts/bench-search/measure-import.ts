@@ -8,7 +8,7 @@ import { log } from './format.ts';
 import { PRODUCT_NAMES } from './load-accounts.ts';
 import type { Options } from './options.ts';
 import type { Generator } from './queries.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 import { systemClock } from '../../service/clock.ts';
 
 /** Times importCsv (--measure-import K) on the generator's first k people, on a fresh SQLite. */

@@ -1,6 +1,6 @@
 import { AccountSearchQuerySchema } from '../../common/api/account-search.ts';
 import { systemClock } from '../../service/clock.ts';
-import { searchAccounts } from '../../service/domain/account-search.ts';
+import { searchAccounts } from '../../service/search/account-search.ts';
 import { openStore, type Store } from '../../service/store/database.ts';
 import { measureOverHttp } from './http-client.ts';
 import type { Loaded } from './load.ts';

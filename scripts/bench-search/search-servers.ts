@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { AccountSearchQuerySchema } from '../../common/api/account-search.ts';
 import { systemClock } from '../../service/clock.ts';
-import { searchAccounts } from '../../service/domain/account-search.ts';
+import { searchAccounts } from '../../service/search/account-search.ts';
 import { issueTokens } from '../../service/domain/admin/api-tokens.ts';
 import { defaultPolicy } from '../../service/domain/policy.ts';
 import { newId } from '../../service/ids.ts';

@@ -14,7 +14,7 @@ import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { parsePolicy } from '../../service/domain/policy.ts';
 import { normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { openTestStore } from '../support/store.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 

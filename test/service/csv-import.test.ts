@@ -13,7 +13,7 @@ import { DEFAULT_SECURITY_QUESTIONS, parsePolicy } from '../../service/domain/po
 import { answerProblem, normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { importCsv } from '../../service/import/import-csv.ts';
 import { openTestStore } from '../support/store.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 

@@ -17,7 +17,7 @@ import { normalizeAnswer } from '../../service/domain/security-questions.ts';
 import { signIn } from '../../service/domain/sign-in.ts';
 import type { Database } from '../../service/store/schema.ts';
 import { openTestStore } from '../support/store.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
 

@@ -23,7 +23,7 @@ import {
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
 import { clearAuditLog } from '../support/audit-tamper.ts';
 import { openTestStore } from '../support/store.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

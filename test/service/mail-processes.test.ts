@@ -8,7 +8,7 @@ import { MAIL_LEASE_MS } from '../../service/domain/outbox-delivery.ts';
 import { queueMail, type MailKind } from '../../service/domain/outbox.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { issueResetLink } from '../../service/domain/reset-links.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 import { newId } from '../../service/ids.ts';
 import { MailDispatcher } from '../../service/mail/dispatcher.ts';
 import * as templates from '../../service/mail/templates.ts';

@@ -8,13 +8,10 @@ import {
 import { ManualClock } from '../../service/clock.ts';
 import { loadConfig } from '../../service/config.ts';
 import type { ServiceContext } from '../../service/context.ts';
-import { searchAccounts } from '../../service/domain/account-search.ts';
-import {
-  AccountSearcher,
-  type SearchIndexOptions,
-} from '../../service/domain/search-index/account-searcher.ts';
-import { compareKeys } from '../../service/domain/search-index/sorted-lists.ts';
-import { pruneFeed } from '../../service/domain/search-index/store-reads.ts';
+import { searchAccounts } from '../../service/search/account-search.ts';
+import { AccountSearcher, type SearchIndexOptions } from '../../service/search/index.ts';
+import { compareKeys } from '../../service/search/memory/sorted-lists.ts';
+import { pruneFeed } from '../../service/search/store-reads.ts';
 import { openService } from '../../service/server.ts';
 import { withValues } from '../../service/store/compiled-once.ts';
 import { openStore, type Store } from '../../service/store/database.ts';

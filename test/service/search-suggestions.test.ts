@@ -4,7 +4,7 @@ import {
   editsWithin,
   masksWithin,
   suggestionDistance,
-} from '../../service/domain/search-index/suggestions.ts';
+} from '../../service/search/memory/suggestions.ts';
 
 describe('search suggestions: edit distance', () => {
   it('counts insertions, deletions, substitutions and swaps of neighbours, up to the limit', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlotIds } from '../../service/domain/search-index/slot-ids.ts';
+import { SlotIds } from '../../service/search/memory/slot-ids.ts';
 import {
   ID,
   KEY,
@@ -7,8 +7,8 @@ import {
   SlotRecords,
   USERNAME,
   utf8,
-} from '../../service/domain/search-index/slot-records.ts';
-import { compareKeys } from '../../service/domain/search-index/sorted-lists.ts';
+} from '../../service/search/memory/slot-records.ts';
+import { compareKeys } from '../../service/search/memory/sorted-lists.ts';
 
 // The search index's off-heap strings (slot-records.ts) and its id table (slot-ids.ts): what
 // they hold must read back exactly through growth, replacement, compaction and deletion.

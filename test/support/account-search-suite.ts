@@ -14,14 +14,14 @@ import {
   searchAccounts,
   searchTuning,
   type SearchScope,
-} from '../../service/domain/account-search.ts';
-import { foldSearchText, parseTerm } from '../../service/domain/search-query.ts';
+} from '../../service/search/account-search.ts';
+import { foldSearchText, parseTerm } from '../../service/search/search-query.ts';
 import { newId } from '../../service/ids.ts';
 import {
   PHONE_PUNCTUATION,
   SEARCH_MARK,
 } from '../../service/store/migrations/002-search-indexes.ts';
-import { AccountSearcher } from '../../service/domain/search-index/account-searcher.ts';
+import { AccountSearcher } from '../../service/search/index.ts';
 import { openTestStore } from './store.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;

@@ -4,7 +4,7 @@ import type { Dialect } from '../database.ts';
 type AnyDb = Kysely<unknown>;
 
 /*
- * The change feed of the in-memory search index (service/domain/search-index): a row in
+ * The change feed of the in-memory search index (service/search): a row in
  * `search_changes` for every account inserted, deleted, or updated in a column the search
  * reads (text, organization, status filters), written by triggers in the same transaction.
  * Each service process keeps its own index and reads the rows after its position with every

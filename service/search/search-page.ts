@@ -4,11 +4,11 @@ import {
   type AccountSearchResult,
   type AccountSummary,
 } from '../../common/api/account-search.ts';
-import { DomainError } from './domain-error.ts';
+import { DomainError } from '../domain/domain-error.ts';
 import type { Dialect } from '../store/database.ts';
 
 // What both account searches (the store's, account-search.ts; the in-memory index's,
-// search-index/) share: cursors, and the page's rows as one JSON value built by the database.
+// memory/) share: cursors, and the page's rows as one JSON value built by the database.
 
 const raw = (text: string) => sql.raw(text);
 

@@ -1,8 +1,8 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { Db } from '../../store/schema.ts';
-import type { Dialect } from '../../store/database.ts';
-import { searchDocument } from '../../store/migrations/002-search-indexes.ts';
-import type { IndexedAccount } from './memory-index.ts';
+import type { Db } from '../store/schema.ts';
+import type { Dialect } from '../store/database.ts';
+import { searchDocument } from '../store/migrations/002-search-indexes.ts';
+import type { IndexedAccount } from './memory/memory-index.ts';
 
 /*
  * What the in-memory index reads from the store: accounts as it holds them, and the change

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type {
-  AccountSearchQuery,
-  AccountSearchResult,
-} from '../../../common/api/account-search.ts';
-import type { Clock } from '../../clock.ts';
-import type { Db } from '../../store/schema.ts';
-import type { Dialect } from '../../store/database.ts';
-import { placeholder } from '../../store/compiled-once.ts';
-import { searchAccounts, type SearchScope } from '../account-search.ts';
-import type { TokenRider } from '../admin/permissions.ts';
-import { decodeCursor, searchResult, type Row } from '../search-page.ts';
-import { parseTerm } from '../search-query.ts';
-import { MemoryIndex } from './memory-index.ts';
+import type { AccountSearchQuery, AccountSearchResult } from '../../common/api/account-search.ts';
+import type { Clock } from '../clock.ts';
+import type { Db } from '../store/schema.ts';
+import type { Dialect } from '../store/database.ts';
+import { placeholder } from '../store/compiled-once.ts';
+import { searchAccounts, type SearchScope } from './account-search.ts';
+import type { TokenRider } from '../domain/admin/permissions.ts';
+import { decodeCursor, searchResult, type Row } from './search-page.ts';
+import { parseTerm } from './search-query.ts';
+import { MemoryIndex } from './memory/memory-index.ts';
 import {
   accountsById,
   allAccounts,

@@ -3,7 +3,7 @@ import {
   FOLD_PAIRS,
   SEARCH_MARK,
 } from '../store/migrations/002-search-indexes.ts';
-import { usernameKey } from './accounts.ts';
+import { usernameKey } from '../domain/accounts.ts';
 
 // The query string of an account search, as the search index spells text (migration 002).
 
