@@ -29,7 +29,7 @@ import {
   createSearchTriggers,
   dropSearchTriggers,
   rebuildSearchIndex,
-} from '../service/store/migrations/002-search-indexes.ts';
+} from '../service/search/index.ts';
 import { seedOrganization } from '../test/support/accounts.ts';
 import { ApiClient, seedAdmin } from '../test/support/admin.ts';
 import { browserPath, launchBrowser } from '../test/support/browser.ts';

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { usernameKey } from '../service/domain/accounts.ts';
-import { foldSearchText, parseTerm } from '../service/search/search-query.ts';
+import { parseTerm } from '../service/search/search-query.ts';
+import { foldSearchText } from '../service/search/text-folding.ts';
 import {
   MemoryIndex,
   type IndexedAccount,

@@ -13,6 +13,10 @@ import { oneLine } from './text.ts';
  */
 export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{1,63}$/u;
 
+/** Usernames are unique without regard to case or Unicode form: the key they are stored under. */
+export const usernameKey = (username: string): string =>
+  username.normalize('NFKC').trim().toLowerCase();
+
 export const USERNAME_RULE =
   'Use 2 to 64 letters, digits, dots (.), underscores (_) or hyphens (-), starting with a letter or digit; no @, so a username can never be mistaken for an email address.';
 

@@ -8,7 +8,7 @@ import {
   createSearchTriggers,
   dropSearchTriggers,
   rebuildSearchIndex,
-} from '../../service/store/migrations/002-search-indexes.ts';
+} from '../../service/search/index.ts';
 import type { Database } from '../../service/store/schema.ts';
 import { log } from './format.ts';
 import type { Options } from './options.ts';

@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
+import { usernameKey } from '../../common/api/account-fields.ts';
 import type { Account, Db, Holder } from '../store/schema.ts';
 import { parsePolicy, type OrganizationPolicy } from './policy.ts';
 import { byDisplayOrder } from './products.ts';
-
-/** Usernames are unique without regard to case or Unicode form. */
-export const usernameKey = (username: string): string =>
-  username.normalize('NFKC').trim().toLowerCase();
 
 /** Emails compare by their stored form, lower-cased; no further folding (R8). */
 export const emailKey = (email: string): string => email.normalize('NFKC').trim().toLowerCase();
@@ -17,7 +14,7 @@ export const emailKey = (email: string): string => email.normalize('NFKC').trim(
 export const identifierDigest = (identifier: string): string =>
   createHash('sha256').update(emailKey(identifier), 'utf8').digest('hex');
 
-export { USERNAME_PATTERN } from '../../common/api/account-fields.ts';
+export { USERNAME_PATTERN, usernameKey } from '../../common/api/account-fields.ts';
 
 /** `email` when the identifier is an address, else `username`. */
 export const identifierKind = (identifier: string): 'email' | 'username' =>

@@ -8,7 +8,7 @@ import {
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
-import { SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
+import { SEARCH_MARK } from './text-folding.ts';
 import { instr, probes, textHolds } from './search-checks.ts';
 import {
   decodeCursor,

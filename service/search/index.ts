@@ -12,3 +12,9 @@ export {
   type SearchIndexState,
 } from './account-searcher.ts';
 export { searchAccounts, type SearchScope } from './account-search.ts';
+// For a bulk load (the benchmarks): the search table's triggers off, then the table rebuilt.
+export {
+  createSearchTriggers,
+  dropSearchTriggers,
+  rebuildSearchIndex,
+} from './search-grams-sql.ts';

@@ -1,6 +1,6 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Dialect } from '../store/database.ts';
-import { searchFields, type SearchSource } from '../store/migrations/002-search-indexes.ts';
+import { searchFields, type SearchSource } from './search-text-sql.ts';
 
 // The conditions an account search puts on a row of a gram list (`s`) and its account (`a`):
 // a window holds part of the pattern, a probe finds another gram of it, a field holds all of it.

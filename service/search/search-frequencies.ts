@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/schema.ts';
-import { PHONE_PUNCTUATION, SEARCH_MARK } from '../store/migrations/002-search-indexes.ts';
-import { foldSearchText } from './search-query.ts';
+import { PHONE_PUNCTUATION, SEARCH_MARK, foldSearchText } from './text-folding.ts';
 
 // Gram frequencies, to let the rarest gram of the pattern drive. Estimated per process from a
 // sample of accounts (those whose random id starts with "00": 1 in 256), refreshed every 15 minutes; a

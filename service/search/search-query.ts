@@ -1,20 +1,7 @@
-import {
-  PHONE_PUNCTUATION,
-  FOLD_PAIRS,
-  SEARCH_MARK,
-} from '../store/migrations/002-search-indexes.ts';
-import { usernameKey } from '../domain/accounts.ts';
+import { PHONE_PUNCTUATION, SEARCH_MARK, foldSearchText } from './text-folding.ts';
+import { usernameKey } from '../../common/api/account-fields.ts';
 
-// The query string of an account search, as the search index spells text (migration 002).
-
-const FOLD = new Map<string, string>(FOLD_PAIRS.map(([upper, lower]) => [upper, lower]));
-
-/** Case folding exactly as the index folds (ASCII, then FOLD_PAIRS): not toLowerCase(). */
-export function foldSearchText(text: string): string {
-  let out = '';
-  for (const c of text) out += c >= 'A' && c <= 'Z' ? c.toLowerCase() : (FOLD.get(c) ?? c);
-  return out;
-}
+// The query string of an account search, as the search spells text (text-folding.ts).
 
 const PHONE_LIKE = new RegExp(`^[\\d${[...PHONE_PUNCTUATION].map((c) => `\\${c}`).join('')}]+$`);
 

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { Db } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
-import { searchDocument } from '../store/migrations/002-search-indexes.ts';
+import { searchDocument } from './search-text-sql.ts';
 import type { IndexedAccount } from './memory/memory-index.ts';
 
 /*

@@ -15,12 +15,13 @@ import {
   searchTuning,
   type SearchScope,
 } from '../../service/search/account-search.ts';
-import { foldSearchText, parseTerm } from '../../service/search/search-query.ts';
+import { parseTerm } from '../../service/search/search-query.ts';
 import { newId } from '../../service/ids.ts';
 import {
   PHONE_PUNCTUATION,
   SEARCH_MARK,
-} from '../../service/store/migrations/002-search-indexes.ts';
+  foldSearchText,
+} from '../../service/search/text-folding.ts';
 import { AccountSearcher } from '../../service/search/index.ts';
 import { openTestStore } from './store.ts';
 

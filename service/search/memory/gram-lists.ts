@@ -1,4 +1,4 @@
-import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
+import { SEARCH_MARK } from '../text-folding.ts';
 import type { GramIds } from './gram-ids.ts';
 import { SlotList } from './sorted-lists.ts';
 

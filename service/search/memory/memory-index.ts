@@ -1,5 +1,5 @@
 import { SEARCH_TOTAL_CAP, type SearchFilter } from '../../../common/api/account-search.ts';
-import { SEARCH_MARK } from '../../store/migrations/002-search-indexes.ts';
+import { SEARCH_MARK } from '../text-folding.ts';
 import type { Row, Tier } from '../search-page.ts';
 import type { Term } from '../search-query.ts';
 import { GramIds } from './gram-ids.ts';
