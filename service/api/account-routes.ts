@@ -52,20 +52,13 @@ const act = (
 
 /** The account view and the actions on it. */
 export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  bind(
-    app,
-    ctx,
-    API.searchAccounts,
-    async ({ query, admin, ridden }) => {
-      if (!admin.grants.some((g) => g.permissions.includes('read_accounts'))) {
-        throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
-      }
-      const scope = { organizationIds: visibleOrganizations(admin) };
-      return ctx.search.search(query, scope, ridden);
-    },
-    // The index's feed check rides along with the token lookup: one round trip per search.
-    () => ctx.search.tokenRider(),
-  );
+  bind(app, ctx, API.searchAccounts, async ({ query, admin }) => {
+    if (!admin.grants.some((g) => g.permissions.includes('read_accounts'))) {
+      throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
+    }
+    const scope = { organizationIds: visibleOrganizations(admin) };
+    return ctx.search.search(query, scope);
+  });
 
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {
     const account = await accountInScope(ctx.db, admin, params.id);

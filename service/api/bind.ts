@@ -6,21 +6,19 @@ import { CONTROL_CHARACTER_MESSAGE, controlCharacterPath } from '../../common/ap
 import type { ServiceContext } from '../context.ts';
 import { findAccountById } from '../domain/accounts.ts';
 import { recordAudit } from '../domain/audit.ts';
-import { adminOfAccessToken, type TokenRider } from '../domain/admin/permissions.ts';
+import { adminOfAccessToken } from '../domain/admin/permissions.ts';
 import { hashToken } from '../ids.ts';
 import { DomainError } from '../domain/domain-error.ts';
 import { ApiProblem } from './api-problem.ts';
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
 
-export interface Call<C extends RouteContract, R = undefined> {
+export interface Call<C extends RouteContract> {
   params: Infer<C['params']>;
   query: Infer<C['query']>;
   body: Infer<C['body']>;
   /** The signed-in administrator (routes with `auth: false` get a placeholder they must not use). */
   admin: AdminIdentity;
-  /** What the route's rider read in the token lookup (undefined when it had none to ask). */
-  ridden: R | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
 }
@@ -53,15 +51,11 @@ function parse<T extends z.ZodType | undefined>(
   );
 }
 
-async function authenticate<R>(
-  ctx: ServiceContext,
-  request: FastifyRequest,
-  rider: TokenRider<R> | undefined,
-) {
+async function authenticate(ctx: ServiceContext, request: FastifyRequest): Promise<AdminIdentity> {
   const header = request.headers.authorization ?? '';
   const token = /^Bearer ([\w-]{20,100})$/.exec(header)?.[1];
   const found = token
-    ? await adminOfAccessToken(ctx.plannedDb, ctx.clock.now(), hashToken(token), rider)
+    ? await adminOfAccessToken(ctx.plannedDb, ctx.clock.now(), hashToken(token))
     : undefined;
   if (!found)
     throw new ApiProblem(
@@ -81,7 +75,7 @@ const NOBODY: AdminIdentity = {
 };
 
 /** The account a request is about: the one its path names, or the body's (a role change). */
-function accountAbout(contract: RouteContract, call: Call<RouteContract, unknown>): string | null {
+function accountAbout(contract: RouteContract, call: Call<RouteContract>): string | null {
   const params = (call.params ?? {}) as Record<string, unknown>;
   if (typeof params.id === 'string' && contract.path.startsWith('/api/v1/accounts/'))
     return params.id;
@@ -96,7 +90,7 @@ function accountAbout(contract: RouteContract, call: Call<RouteContract, unknown
 async function refusalOrganization(
   ctx: ServiceContext,
   contract: RouteContract,
-  call: Call<RouteContract, unknown>,
+  call: Call<RouteContract>,
   accountId: string | null,
 ): Promise<string | null> {
   const account = accountId ? await findAccountById(ctx.db, accountId) : undefined;
@@ -118,7 +112,7 @@ async function refusalOrganization(
 async function recordRefusal(
   ctx: ServiceContext,
   contract: RouteContract,
-  call: Call<RouteContract, unknown>,
+  call: Call<RouteContract>,
   error: DomainError,
 ): Promise<void> {
   const accountId = accountAbout(contract, call);
@@ -134,31 +128,27 @@ async function recordRefusal(
 
 /**
  * Registers a handler for a contract: auth, parsing with the shared schemas, the documented
- * status. `rider`, if given, is asked for columns to read in the token lookup's statement.
+ * status.
  */
-export function bind<C extends RouteContract, R = undefined>(
+export function bind<C extends RouteContract>(
   app: FastifyInstance,
   ctx: ServiceContext,
   contract: C,
-  handler: (call: Call<C, R>) => Promise<Infer<C['response']>>,
-  rider?: () => TokenRider<R> | undefined,
+  handler: (call: Call<C>) => Promise<Infer<C['response']>>,
 ): void {
   app.route({
     method: contract.method,
     url: contract.path,
     handler: async (request, reply) => {
-      const { admin, ridden } = contract.auth
-        ? await authenticate(ctx, request, rider?.())
-        : { admin: NOBODY, ridden: undefined };
+      const admin = contract.auth ? await authenticate(ctx, request) : NOBODY;
       const call = {
         params: parse(contract.params, request.params, 'path'),
         query: parse(contract.query, request.query, 'query'),
         body: parse(contract.body, request.body, 'body'),
         admin,
-        ridden,
         request,
         reply,
-      } as Call<C, R>;
+      } as Call<C>;
       const result = await handler(call).catch(async (error: unknown) => {
         if (contract.auth && error instanceof DomainError && error.code === 'forbidden')
           await recordRefusal(ctx, contract, call, error);

@@ -3,9 +3,7 @@ import type { AccountSearchQuery, AccountSearchResult } from '../../common/api/a
 import type { Clock } from '../clock.ts';
 import type { Db } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
-import { placeholder } from '../store/compiled-once.ts';
 import { searchAccounts, type SearchScope } from './account-search.ts';
-import type { TokenRider } from '../domain/admin/permissions.ts';
 import { decodeCursor, searchResult, type Row } from './search-page.ts';
 import { parseTerm } from './search-query.ts';
 import { MemoryIndex } from './memory/memory-index.ts';
@@ -14,9 +12,6 @@ import {
   allAccounts,
   feedPosition,
   pruneFeed,
-  feedCheck,
-  feedStateColumns,
-  feedStateOf,
   readFeed,
   readFeedState,
   registerReader,
@@ -29,8 +24,9 @@ import {
  * from the store (account-search.ts) otherwise — while a large index builds in the background,
  * or with SEARCH_INDEX=store.
  *
- * Never older than the store: once the index has answered, one statement asks whether the
- * feed (migration 006) holds a change after the index's position. If it does, the index
+ * Never older than the store: with every search the index answers, one statement asks whether
+ * the feed (migration 006) holds a change after the index's position, sent while the index
+ * takes its rows, so a search costs that one round trip. If it does, the index
  * applies the changes (re-reading those accounts) and the search runs again; an index too far
  * behind (many changes, or struck off the feed's readers for not reading it) is rebuilt.
  */
@@ -67,18 +63,6 @@ interface Ready {
   position: string;
   /** PostgreSQL: the transactions at or after `position` already applied. */
   applied: Set<string>;
-}
-
-/** A probe of the feed taken with a request's token lookup, and what the store answered. */
-export interface ProbedFeed {
-  /**
-   * The index the probe was taken of, its position then, and the changes it had applied then
-   * (each compared by identity: every catch-up replaces the set). On PostgreSQL a catch-up can
-   * apply changes without moving the position (a transaction still open holds it back), so the
-   * position alone does not prove the index unchanged since the probe.
-   */
-  probe: { ready: object; position: string; applied: ReadonlySet<string> };
-  row: Record<string, unknown>;
 }
 
 type State =
@@ -146,37 +130,13 @@ export class AccountSearcher {
     await unregisterReader(this.db, this.reader).catch(() => {});
   }
 
-  /**
-   * The feed check as columns for the request's token lookup: one statement, so one round
-   * trip per search. Its answer proves the index current only while the index stays at this
-   * position; `answer` checks that it has.
-   */
-  tokenRider(): TokenRider<ProbedFeed> | undefined {
-    const state = this.state;
-    if (state.kind !== 'ready') return undefined;
-    const probe = { ready: state, position: state.position, applied: state.applied };
-    return {
-      shape: 'search-feed',
-      columns: () =>
-        feedStateColumns(this.dialect, {
-          reader: placeholder('reader'),
-          position: placeholder('position'),
-        }),
-      values: { ...feedCheck(this.dialect, this.reader, state.position) },
-      read: (row) => ({ probe, row }),
-    };
-  }
-
-  async search(
-    query: AccountSearchQuery,
-    scope: SearchScope,
-    probed?: ProbedFeed,
-  ): Promise<AccountSearchResult> {
+  /** One page of accounts matching `query` within `scope`, never older than the store. */
+  async search(query: AccountSearchQuery, scope: SearchScope): Promise<AccountSearchResult> {
     if (this.mode === 'memory') {
       for (let attempt = 0; attempt < 3; attempt += 1) {
         const ready = await this.ready();
         if (!ready) break;
-        const answer = await this.answer(ready, query, scope, attempt === 0 ? probed : undefined);
+        const answer = await this.answer(ready, query, scope);
         if (answer) {
           this.answered.index += 1;
           return answer;
@@ -271,21 +231,13 @@ export class AccountSearcher {
     ready: Ready,
     query: AccountSearchQuery,
     scope: SearchScope,
-    probed: ProbedFeed | undefined,
   ): Promise<AccountSearchResult | null> {
     // Taken together, before any await: the rows below are the index as of this position.
     const { index, position, applied } = ready;
     const now = this.clock.now();
-    // If nothing followed the position when the store answered, the rows were current then:
-    // asked before the rows are taken (the probe, when the index has not moved since) or
-    // while they are (the index cannot change meanwhile).
-    const feedState =
-      probed &&
-      probed.probe.ready === ready &&
-      probed.probe.position === position &&
-      probed.probe.applied === applied
-        ? Promise.resolve(feedStateOf(probed.row))
-        : readFeedState(this.db, this.dialect, this.reader, position);
+    // One statement, asked while the rows are taken (the index cannot change meanwhile): if
+    // nothing followed the position when the store answered, the rows were current then.
+    const feedState = readFeedState(this.db, this.dialect, this.reader, position);
     feedState.catch(() => {}); // awaited below, unless taking the rows throws first
     const q = {
       term: parseTerm(query.q),

@@ -194,51 +194,27 @@ export interface FeedState {
   registered: boolean;
 }
 
-/** What the feed check asks about: a reader, and the position its index is at. */
-export interface FeedCheck {
-  reader: string;
-  /** SQLite: the `seq` as a number; PostgreSQL: the xid8 as a decimal string. */
-  position: number | string;
-}
-
-export function feedCheck(dialect: Dialect, reader: string, position: string): FeedCheck {
-  return { reader, position: dialect === 'sqlite' ? Number(position) : position };
-}
-
-/**
- * The feed check as two columns, so it can ride along with another statement. The values go
- * in untouched, so they may be placeholders (compiled-once.ts).
- */
-export function feedStateColumns(dialect: Dialect, check: FeedCheck) {
-  const known = sql<boolean | number>`exists (select 1 from search_readers
-    where id = ${check.reader})`;
-  const newer: RawBuilder<number | string[] | null> =
-    dialect === 'sqlite'
-      ? sql<number>`exists (select 1 from search_changes where seq > ${check.position})`
-      : sql<string[] | null>`(select array_agg(distinct xid::text) from search_changes
-          where xid >= ${check.position}::xid8)`;
-  return [newer.as('feed_newer'), known.as('feed_known')] as const;
-}
-
-/** Reads the columns of `feedStateColumns` back. */
-export function feedStateOf(row: Record<string, unknown> | undefined): FeedState {
-  const newer = row?.feed_newer;
-  return {
-    newer: Array.isArray(newer) ? newer.map(String) : typeof newer === 'number' ? newer !== 0 : [],
-    registered: Boolean(row?.feed_known),
-  };
-}
-
+/** Whether an index at `position` is still the store's state: one statement. */
 export async function readFeedState(
   db: Db,
   dialect: Dialect,
   reader: string,
   position: string,
 ): Promise<FeedState> {
+  const known = sql<boolean | number>`exists (select 1 from search_readers where id = ${reader})`;
+  const newer: RawBuilder<number | string[] | null> =
+    dialect === 'sqlite'
+      ? sql<number>`exists (select 1 from search_changes where seq > ${Number(position)})`
+      : sql<string[] | null>`(select array_agg(distinct xid::text) from search_changes
+          where xid >= ${position}::xid8)`;
   const row = await db
-    .selectNoFrom(feedStateColumns(dialect, feedCheck(dialect, reader, position)))
+    .selectNoFrom([newer.as('feed_newer'), known.as('feed_known')])
     .executeTakeFirst();
-  return feedStateOf(row);
+  const found = row?.feed_newer;
+  return {
+    newer: Array.isArray(found) ? found.map(String) : typeof found === 'number' ? found !== 0 : [],
+    registered: Boolean(row?.feed_known),
+  };
 }
 
 /**

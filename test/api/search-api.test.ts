@@ -65,8 +65,8 @@ describe('GET /api/v1/accounts', () => {
   it('shows a change made in the store in the very next search', async () => {
     const before = await search('root.search', 'q=quillon');
     expect(before.body.items).toEqual([]);
-    // Written to the store, not through the API: only the index's feed check (asked in the
-    // token lookup's statement) can tell the index it is behind.
+    // Written to the store, not through the API: only the searcher's own feed check can tell
+    // the index it is behind.
     const org = await svc.ctx.db
       .selectFrom('organizations')
       .select('id')

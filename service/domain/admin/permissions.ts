@@ -5,7 +5,7 @@ import {
   type Role,
 } from '../../../common/api/auth.ts';
 import { rankOfRoles } from '../../../common/api/permission-rules.ts';
-import type { AliasedRawBuilder, CompiledQuery } from 'kysely';
+import type { CompiledQuery } from 'kysely';
 import type { Db } from '../../store/schema.ts';
 import { placeholder, withValues } from '../../store/compiled-once.ts';
 import { parsePolicy, type OrganizationPolicy } from '../policy.ts';
@@ -91,42 +91,21 @@ export async function loadAdminIdentity(
   return identityOf(await grantRows(db).where('a.id', '=', accountId).execute());
 }
 
-/**
- * Columns a route asks for in the same statement as the token lookup, so that its own check
- * of the store costs no second round trip (the account search's feed check). They must not
- * depend on the token's rows: they are read from the first.
- */
-export interface TokenRider<T> {
-  /** Names the columns' SQL: the lookup is compiled once per shape. */
-  shape: string;
-  /** The columns, with `placeholder(name)` (compiled-once.ts) for each of `values`. */
-  columns(): readonly AliasedRawBuilder<unknown, string>[];
-  values: Readonly<Record<string, unknown>>;
-  read(row: Record<string, unknown>): T;
-}
+const tokenLookups = new WeakMap<Db, CompiledQuery<GrantRow>>();
 
-type TokenRow = GrantRow & Record<string, unknown>;
-const tokenLookups = new WeakMap<Db, Map<string, CompiledQuery<TokenRow>>>();
-
-/** The token lookup (with a rider's columns), compiled once per database handle and shape. */
-function tokenLookup(db: Db, rider: TokenRider<unknown> | undefined): CompiledQuery<TokenRow> {
-  let shapes = tokenLookups.get(db);
-  if (!shapes) {
-    shapes = new Map();
-    tokenLookups.set(db, shapes);
-  }
-  const shape = rider?.shape ?? '';
-  let compiled = shapes.get(shape);
+/** The token lookup, compiled once per database handle (compiled-once.ts). */
+function tokenLookup(db: Db): CompiledQuery<GrantRow> {
+  let compiled = tokenLookups.get(db);
   if (!compiled) {
-    const query = grantRows(db)
+    compiled = grantRows(db)
       .innerJoin('api_tokens as t', 't.account_id', 'a.id')
       .where('t.token_hash', '=', placeholder<string>('tokenHash'))
       .where('t.kind', '=', 'access')
       .where('t.revoked_at', 'is', null)
       .where('t.expires_at', '>', placeholder<number>('now'))
-      .where('a.disabled_at', 'is', null);
-    compiled = (rider ? query.select(rider.columns()) : query).compile() as CompiledQuery<TokenRow>;
-    shapes.set(shape, compiled);
+      .where('a.disabled_at', 'is', null)
+      .compile();
+    tokenLookups.set(db, compiled);
   }
   return compiled;
 }
@@ -135,17 +114,13 @@ function tokenLookup(db: Db, rider: TokenRider<unknown> | undefined): CompiledQu
  * The administrator a live access token stands for (R12: only the token's hash is looked up),
  * in one statement: every API request pays for this, so it is one round trip, not four.
  */
-export async function adminOfAccessToken<T>(
+export async function adminOfAccessToken(
   db: Db,
   now: number,
   tokenHash: string,
-  rider?: TokenRider<T>,
-): Promise<{ admin: AdminIdentity; ridden: T | undefined } | undefined> {
-  const values = { ...rider?.values, tokenHash, now };
-  const { rows } = await db.executeQuery(withValues(tokenLookup(db, rider), values));
-  const admin = identityOf(rows);
-  if (!admin) return undefined;
-  return { admin, ridden: rider && rows[0] ? rider.read(rows[0]) : undefined };
+): Promise<AdminIdentity | undefined> {
+  const { rows } = await db.executeQuery(withValues(tokenLookup(db), { tokenHash, now }));
+  return identityOf(rows);
 }
 
 /** The organizations an administrator may see; null means every organization. */
