@@ -9,6 +9,30 @@ const NO_SERVICE = {
   message: 'main/ and preload/ talk to the account service over HTTP only, never import it.',
 };
 
+/**
+ * service/search/ is a leaf (issue 19): from a file `depth` folders inside it, any import that
+ * leaves it must reach common/, the store's types and handle (service/store/schema.ts,
+ * database.ts) or the clock; never the API layer, the domain or the permission code.
+ */
+const searchLeaf = (depth) => ({
+  files: [`service/search/${'*/'.repeat(depth - 1)}*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        paths: [{ name: 'electron', message: 'The service never imports electron.' }],
+        patterns: [
+          {
+            regex: `^(\\.\\./){${depth}}(?!\\.\\./common/|store/(schema|database)\\.ts$|clock\\.ts$)`,
+            message:
+              'service/search is a leaf: it imports only common/, service/store (schema, database), service/clock and itself.',
+          },
+        ],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
   // scripts/gen-users.mjs is the peer benchmark's generator, kept byte-identical to shared/.
   {
@@ -45,7 +69,7 @@ export default tseslint.config(
   {
     // STYLE §6: the domain knows nothing of HTTP. It throws DomainError; the API and page layers
     // map it to a status. (This block replaces the one above for these files, so it repeats it.)
-    files: ['service/domain/**/*.ts', 'service/search/**/*.ts'],
+    files: ['service/domain/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -55,6 +79,27 @@ export default tseslint.config(
             {
               regex: '^(\\.\\./)+api(/|$)|(^|/)service/api(/|$)',
               message: 'The domain never imports the API layer: throw DomainError instead.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  searchLeaf(1),
+  searchLeaf(2),
+  {
+    // A migration does what it did when written: it keeps frozen copies, never the live code.
+    files: ['service/store/migrations/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [{ name: 'electron', message: 'The service never imports electron.' }],
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(search|domain|api)(/|$)',
+              message:
+                'A migration keeps a frozen copy of what it needs: the live code may change, the migration may not.',
             },
           ],
         },

@@ -12,6 +12,7 @@ import { loadAccountView } from '../domain/admin/account-view.ts';
 import { ACTION_SPECS } from '../domain/admin/actions/registry.ts';
 import { holdersAction } from '../domain/admin/actions/holders-action.ts';
 import { resendMailAction } from '../domain/admin/actions/resend-mail.ts';
+import { InvalidCursor } from '../search/index.ts';
 import { bind } from './bind.ts';
 
 function actionCall(
@@ -57,7 +58,11 @@ export function accountRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       throw new ApiProblem('forbidden', 'Your role does not allow searching accounts.');
     }
     const scope = { organizationIds: visibleOrganizations(admin) };
-    return ctx.search.search(query, scope);
+    return ctx.search.search(query, scope).catch((error: unknown) => {
+      if (error instanceof InvalidCursor)
+        throw new ApiProblem('validation_failed', error.message, 'cursor');
+      throw error;
+    });
   });
 
   bind(app, ctx, API.getAccount, async ({ params, admin, reply }) => {

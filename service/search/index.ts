@@ -12,6 +12,7 @@ export {
   type SearchIndexState,
 } from './account-searcher.ts';
 export { searchAccounts, type SearchScope } from './account-search.ts';
+export { InvalidCursor } from './search-page.ts';
 // For a bulk load (the benchmarks): the search table's triggers off, then the table rebuilt.
 export {
   createSearchTriggers,

@@ -4,7 +4,6 @@ import {
   type AccountSearchResult,
   type AccountSummary,
 } from '../../common/api/account-search.ts';
-import { DomainError } from '../domain/domain-error.ts';
 import type { Dialect } from '../store/database.ts';
 
 // What both account searches (the store's, account-search.ts; the in-memory index's,
@@ -29,6 +28,13 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify(cursor), 'utf8').toString('base64url');
 }
 
+/** A cursor the search did not give out (or one from an older format): the caller's mistake. */
+export class InvalidCursor extends Error {
+  constructor() {
+    super('The cursor is not valid: search again.');
+  }
+}
+
 export function decodeCursor(text: string): Cursor {
   try {
     const v: unknown = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
@@ -47,7 +53,7 @@ export function decodeCursor(text: string): Cursor {
   } catch {
     // answered below
   }
-  throw new DomainError('validation_failed', 'The cursor is not valid: search again.', 'cursor');
+  throw new InvalidCursor();
 }
 
 /**

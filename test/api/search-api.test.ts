@@ -62,6 +62,14 @@ describe('GET /api/v1/accounts', () => {
     });
   });
 
+  it('a cursor the search did not give out is refused with the field named', async () => {
+    const response = await search('north.admin', 'q=marigold&cursor=not-a-cursor');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      error: { code: 'validation_failed', field: 'cursor' },
+    });
+  });
+
   it('shows a change made in the store in the very next search', async () => {
     const before = await search('root.search', 'q=quillon');
     expect(before.body.items).toEqual([]);
