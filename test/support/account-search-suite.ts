@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccountSearchQuerySchema,
@@ -22,7 +22,7 @@ import {
   SEARCH_MARK,
   foldSearchText,
 } from '../../service/search/text-folding.ts';
-import { AccountSearcher } from '../../service/search/index.ts';
+import { AccountSearcher, rebuildSearchIndex } from '../../service/search/index.ts';
 import { openTestStore } from './store.ts';
 
 type TestStore = Awaited<ReturnType<typeof openTestStore>>;
@@ -466,6 +466,15 @@ export function accountSearchSuite(mode: 'store' | 'memory'): void {
         } finally {
           searchTuning.substringRead = 'auto';
         }
+      });
+
+      it("keeps the table the live search spells: migration 002's frozen triggers and service/search agree", async () => {
+        const grams = async () =>
+          (await sql`select g, k, w from search_grams order by g, k`.execute(store.db)).rows;
+        const byTriggers = await grams();
+        expect(byTriggers.length).toBeGreaterThan(1000);
+        await rebuildSearchIndex(store.db as unknown as Kysely<unknown>, store.dialect);
+        expect(await grams()).toEqual(byTriggers);
       });
     }
 
