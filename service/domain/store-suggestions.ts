@@ -53,18 +53,25 @@ export async function storeSuggestions(
     where ${keyColumn} >= ${prefix} and ${keyColumn} < ${`${prefix}\u{10ffff}`}
       and length(username_key) between ${chars.length - max} and ${chars.length + max}
     order by ${keyColumn} limit ${PER_PREFIX}) p`;
-  const candidates = sql.join([...fromGrams, fromPrefix], sql` union `);
-  const where = [
-    sql`length(a.username_key) between ${chars.length - max} and ${chars.length + max}`,
-    ...filters,
-  ];
+  // The candidates' keys first, from the indexes alone; only those within reach are then
+  // read from accounts, under the caller's scope and filters.
+  const candidates = await sql<{
+    k: string;
+  }>`${sql.join([...fromGrams, fromPrefix], sql` union `)}`.execute(db);
+  const edits = new Map<string, number>();
+  for (const { k } of candidates.rows) {
+    const d = editsWithin(key, k, max);
+    if (d >= 0) edits.set(k, d);
+  }
+  if (edits.size === 0) return [];
   const { rows } = await sql<{ username: string; username_key: string }>`
     select a.username, a.username_key from accounts a
-    where a.username_key in (${candidates}) and ${sql.join(where, sql` and `)}`.execute(db);
-  const found: Suggestion[] = [];
-  for (const row of rows) {
-    const edits = editsWithin(key, row.username_key, max);
-    if (edits >= 0) found.push({ edits, key: row.username_key, username: row.username });
-  }
+    where a.username_key in (${sql.join([...edits.keys()])})
+    ${filters.length > 0 ? sql`and ${sql.join(filters, sql` and `)}` : sql``}`.execute(db);
+  const found: Suggestion[] = rows.map((row) => ({
+    edits: edits.get(row.username_key) ?? max,
+    key: row.username_key,
+    username: row.username,
+  }));
   return bestSuggestions(found);
 }
