@@ -8,10 +8,14 @@ import {
   type IndexedAccount,
   type IndexQuery,
 } from '../service/search/memory/memory-index.ts';
-import type { GeneratedUser } from './bench-search/queries.ts';
+import { storeSuggestions } from '../service/search/store-suggestions.ts';
+import { openSqlite } from './bench-search/load.ts';
+import { parseArgs } from './bench-search/options.ts';
+import { loadGenerator, type GeneratedUser } from './bench-search/queries.ts';
 
 // What "did you mean" costs on a miss (issue 15): the in-memory index of --n generated
-// accounts (scripts/gen-users.mjs), a search that finds nothing, then its suggestions.
+// accounts (scripts/gen-users.mjs), a search that finds nothing, then its suggestions; with
+// --store, the same misses answered by the store (bench:search's cached SQLite load of --n).
 
 const arg = (name: string, fallback: number) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -19,6 +23,7 @@ const arg = (name: string, fallback: number) => {
 };
 const N = arg('n', 100_000);
 const ROUNDS = arg('rounds', 20);
+const STORE = process.argv.includes('--store');
 
 interface Generator {
   generateUsers(o: { n: number; seed: number; orgs: number }): Iterable<GeneratedUser>;
@@ -56,11 +61,11 @@ function indexed(users: GeneratedUser[]): IndexedAccount[] {
 }
 
 /** Milliseconds per call of `run`, the median of ROUNDS. */
-function median(run: () => unknown): number {
+async function median(run: () => unknown): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < ROUNDS; i += 1) {
     const start = performance.now();
-    run();
+    await run();
     times.push(performance.now() - start);
   }
   times.sort((a, b) => a - b);
@@ -94,11 +99,26 @@ for (const scope of [null, someOrgs]) {
       now: Date.now(),
     };
     const first = index.firstPage(query, 51);
-    const search = median(() => index.firstPage(query, 51));
-    const suggest = median(() => index.suggest(query));
+    const search = await median(() => index.firstPage(query, 51));
+    const suggest = await median(() => index.suggest(query));
     console.log(
       `${index.size} accounts, scope ${scope ? `${scope.length} orgs` : 'all'}, "${q}": ` +
         `${first.total} results in ${search.toFixed(2)} ms; suggestions ${JSON.stringify(index.suggest(query))} in ${suggest.toFixed(2)} ms`,
     );
   }
+}
+
+if (STORE) {
+  // The bench's load has its own organizations (--orgs 2000), so only the whole scope compares.
+  const loaded = await openSqlite(await loadGenerator(), parseArgs(['--n', String(N)]));
+  const { db } = loaded.store;
+  for (const q of queries) {
+    const key = parseTerm(q).exact;
+    const found = await storeSuggestions(db, 'sqlite', key, []);
+    const ms = await median(() => storeSuggestions(db, 'sqlite', key, []));
+    console.log(
+      `store (SQLite, ${N} accounts), scope all, "${q}": suggestions ${JSON.stringify(found)} in ${ms.toFixed(2)} ms`,
+    );
+  }
+  await loaded.store.close();
 }

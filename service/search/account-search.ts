@@ -22,6 +22,7 @@ import {
 } from './search-page.ts';
 import { estimatedMatches, gramFrequencies } from './search-frequencies.ts';
 import { parseTerm, type Term } from './search-query.ts';
+import { storeSuggestions } from './store-suggestions.ts';
 
 /*
  * Account search over `search_grams` (see migration 002 for the index).
@@ -428,6 +429,12 @@ export async function searchAccounts(
     const first = await readFirstPage(db, dialect, plan, limit + 1);
     rows = first.rows;
     total = first.total;
+    // Only a miss pays for suggestions: a search with results costs what it did.
+    if (total === 0 && term.mode !== 'all') {
+      const suggestions = await storeSuggestions(db, dialect, term.exact, ctx.filters);
+      const result = searchResult(rows, total, limit, now);
+      return suggestions.length > 0 ? { ...result, suggestions } : result;
+    }
   } else {
     const cursor = decodeCursor(query.cursor);
     total = cursor.n;
