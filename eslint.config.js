@@ -33,6 +33,12 @@ const searchLeaf = (depth) => ({
   },
 });
 
+/** The rest of the service reaches the account search through its entry only. */
+const SEARCH_ENTRY_ONLY = {
+  regex: '(^|/)search/(?!index\\.ts$)',
+  message: 'Import the account search from service/search/index.ts, its one entry.',
+};
+
 export default tseslint.config(
   // scripts/gen-users.mjs is the peer benchmark's generator, kept byte-identical to shared/.
   {
@@ -62,7 +68,10 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { paths: [{ name: 'electron', message: 'The service never imports electron.' }] },
+        {
+          paths: [{ name: 'electron', message: 'The service never imports electron.' }],
+          patterns: [SEARCH_ENTRY_ONLY],
+        },
       ],
     },
   },
@@ -80,6 +89,7 @@ export default tseslint.config(
               regex: '^(\\.\\./)+api(/|$)|(^|/)service/api(/|$)',
               message: 'The domain never imports the API layer: throw DomainError instead.',
             },
+            SEARCH_ENTRY_ONLY,
           ],
         },
       ],
