@@ -16,7 +16,8 @@ import { API } from '../common/api/routes.ts';
 import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
-import { networkFailureWords } from '../common/ipc/network-failure.ts';
+import { networkFailureWords, type NetworkFailure } from '../common/ipc/network-failure.ts';
+import { connectionFailure } from './failure-reasons.ts';
 import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 
@@ -180,13 +181,8 @@ export class AccountClient {
 
   /** Runs one exchange with a fresh token, and once more with a new one after a 401. */
   private async withSession<T>(exchange: (token: string) => Promise<T>): Promise<T> {
-    if (this.o.vault.state(this.id) === 'locked')
-      throw new IpcFailure(
-        'unauthorized',
-        `${this.o.profile.name} is locked: enter your password.`,
-      );
-    if (this.o.vault.state(this.id) === 'signed_out')
-      throw new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} first.`);
+    if (this.o.vault.state(this.id) === 'locked') throw this.failure('locked');
+    if (this.o.vault.state(this.id) === 'signed_out') throw this.failure('signed_out');
     const token = await this.freshToken();
     try {
       return await exchange(token);
@@ -236,11 +232,7 @@ export class AccountClient {
     await this.keep(pair);
     const token = this.o.vault.heldAccessToken(this.id);
     // Locked while the refresh was on its way: the new token was not kept.
-    if (!token || this.o.vault.state(this.id) !== 'signed_in')
-      throw new IpcFailure(
-        'unauthorized',
-        `${this.o.profile.name} is locked: enter your password.`,
-      );
+    if (!token || this.o.vault.state(this.id) !== 'signed_in') throw this.failure('locked');
     return token;
   }
 
@@ -259,7 +251,9 @@ export class AccountClient {
       if (!(error instanceof EncryptionUnavailableError)) throw error;
       this.o.vault.forget(this.id);
       await this.revoke(pair.refreshToken);
-      throw new IpcFailure('unavailable', `${error.message} Ask IT to enable the key store.`);
+      throw this.failure(
+        error.reason === 'basic_text' ? 'key_store_plain_text' : 'key_store_unavailable',
+      );
     }
     this.o.vault.setAccess(this.id, pair.accessToken, pair.expiresIn);
   }
@@ -275,10 +269,7 @@ export class AccountClient {
 
   /** Signs the connection out here and tells the renderer once; answers the failure to throw. */
   private expire(): IpcFailure {
-    const failure = new IpcFailure(
-      'unauthorized',
-      `Your session with ${this.o.profile.name} has ended. Sign in again.`,
-    );
+    const failure = this.failure('session_ended');
     if (this.o.vault.state(this.id) === 'signed_out') return failure;
     this.o.vault.forget(this.id);
     this.o.onSessionEnded(this.id);
@@ -286,7 +277,14 @@ export class AccountClient {
   }
 
   private ended(): IpcFailure {
-    return new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} again.`);
+    return this.failure('sign_in_again');
+  }
+
+  private failure(
+    problem: Parameters<typeof connectionFailure>[0],
+    more?: { host?: string; status?: number },
+  ): IpcFailure {
+    return connectionFailure(problem, this.o.profile.name, more);
   }
 
   /** One HTTP exchange: path from params, response parsed with the route's schema. */
@@ -308,11 +306,7 @@ export class AccountClient {
       throw this.failureOf(error);
     }
     const parsed = route.response.safeParse(response.data);
-    if (!parsed.success)
-      throw new IpcFailure(
-        'internal',
-        `${this.o.profile.name} answered something the console does not understand.`,
-      );
+    if (!parsed.success) throw this.failure('not_understood');
     return parsed.data as z.infer<R['response']>;
   }
 
@@ -380,8 +374,7 @@ export class AccountClient {
       const ms = Math.round(performance.now() - started);
       (this.o.log ?? silentLog).debug(`${this.o.profile.name}: POST ${path} (${ms} ms to answer)`);
     }
-    if (!response.body)
-      throw new IpcFailure('unavailable', `${this.o.profile.name} sent no answer.`);
+    if (!response.body) throw this.failure('empty_answer');
     const answer = Readable.fromWeb(response.body as WebReadableStream);
     if (response.ok) return answer;
     const text = await readBounded(answer, 64 * 1024);
@@ -405,45 +398,36 @@ export class AccountClient {
   private offline(error: unknown): IpcFailure {
     const name = this.o.profile.name;
     const network = this.o.network.explain(error, this.o.profile.url, name);
-    const words = network
-      ? networkFailureWords(network)
-      : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
-    (this.o.log ?? silentLog).warn(words);
-    return network
-      ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
-      : new IpcFailure('offline', words);
+    return this.noAnswer(network);
+  }
+
+  /**
+   * A request with no answer, logged; the renderer words a network failure from its data
+   * (renderer/ipc/error-words.ts), and the message keeps only Chromium's name for it.
+   */
+  private noAnswer(network: NetworkFailure | undefined, timedOut = false): IpcFailure {
+    const log = this.o.log ?? silentLog;
+    if (network) {
+      log.warn(networkFailureWords(network));
+      return new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network);
+    }
+    const host = new URL(this.o.profile.url).host;
+    log.warn(`${this.o.profile.name} (${host}): ${timedOut ? 'no answer in time' : 'no answer'}`);
+    return timedOut ? this.failure('timed_out') : this.failure('unreachable', { host });
   }
 
   /** An axios failure as a plain message and a closed code; never its config or headers. */
   private failureOf(error: unknown): IpcFailure {
     const name = this.o.profile.name;
-    if (!(error instanceof AxiosError))
-      return new IpcFailure('internal', `${name}: request failed.`);
+    if (!(error instanceof AxiosError)) return this.failure('request_failed');
     if (!error.response) {
-      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-      const network = timedOut
-        ? undefined
-        : this.o.network.explain(error, this.o.profile.url, name);
-      const words = timedOut
-        ? `${name} did not answer in time. Try again in a moment.`
-        : network
-          ? networkFailureWords(network)
-          : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
-      (this.o.log ?? silentLog).warn(words);
-      // The renderer words a network failure from its data (renderer/ipc/error-words.ts); the
-      // message keeps only Chromium's name for it.
-      return network
-        ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
-        : new IpcFailure('offline', words);
+      if (error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT')
+        return this.noAnswer(undefined, true);
+      return this.noAnswer(this.o.network.explain(error, this.o.profile.url, name));
     }
     const body = ApiErrorSchema.safeParse(error.response.data);
-    if (!body.success)
-      return new IpcFailure('unavailable', `${name} answered HTTP ${error.response.status}.`);
-    const { code, field } = body.data.error;
-    const message =
-      code === 'totp_enrollment_required'
-        ? 'This account has no authenticator app yet. Ask an administrator to help you set one up.'
-        : body.data.error.message;
+    if (!body.success) return this.failure('http_status', { status: error.response.status });
+    const { code, field, message } = body.data.error;
     const current = AccountViewSchema.safeParse(
       (error.response.data as { current?: unknown }).current,
     );
