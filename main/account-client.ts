@@ -1,34 +1,19 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import axios, {
-  AxiosError,
-  AxiosHeaders,
-  type AxiosInstance,
-  type AxiosResponse,
-  type InternalAxiosRequestConfig,
-} from 'axios';
+import type { Readable } from 'node:stream';
+import type { AxiosInstance } from 'axios';
 import type { z } from 'zod';
-import { AccountViewSchema } from '../common/api/account-view.ts';
 import type { AdminIdentity, TokenPair } from '../common/api/auth.ts';
 import type { RouteContract } from '../common/api/contract.ts';
-import { ApiErrorSchema } from '../common/api/errors.ts';
 import { API } from '../common/api/routes.ts';
+import type { ConnectionProblem } from '../common/ipc/failure-reason.ts';
+import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { ApiExchange, type Call } from './api-exchange.ts';
+import { ApiFailures } from './api-failures.ts';
 import type { ApiNetwork } from './api-network.ts';
 import type { ConnectionProfile } from './connections.ts';
-import { IpcFailure } from '../common/ipc/ipc-failure.ts';
-import { networkFailureWords } from '../common/ipc/network-failure.ts';
 import { silentLog, type Log } from './log.ts';
 import { EncryptionUnavailableError, type SessionVault } from './session-vault.ts';
 
-type In<T> = T extends z.ZodType ? z.input<T> : never;
-
-/** One request of the admin API, typed by its route in the shared contract. */
-export interface Call<R extends RouteContract> {
-  params?: In<R['params']>;
-  query?: In<R['query']>;
-  body?: In<R['body']>;
-  headers?: Record<string, string>;
-}
+export type { Call };
 
 export interface AccountClientOptions {
   profile: ConnectionProfile;
@@ -42,55 +27,31 @@ export interface AccountClientOptions {
   timeoutMs?: number;
 }
 
-const MAX_MESSAGE = 500;
-
 /**
- * The console's client of one account service: one axios instance with timeouts, the bearer
- * token from the vault, one refresh at a time however many calls need it, and every failure
- * turned into an `IpcFailure` with a plain message. Nothing it throws carries a header or token.
+ * The console's session with one account service: the bearer token from the vault, one refresh
+ * at a time however many calls need it, a genuine 401 believed once. The exchanges themselves
+ * are `ApiExchange`'s; nothing either throws carries a header or token.
  */
 export class AccountClient {
-  readonly http: AxiosInstance;
+  private readonly exchange: ApiExchange;
+  private readonly failures: ApiFailures;
   private refreshing: Promise<string> | undefined;
 
   constructor(private readonly o: AccountClientOptions) {
-    this.http = axios.create({
-      baseURL: o.profile.url,
-      timeout: o.timeoutMs ?? 15_000,
-      // Issue 17: never Node's own HTTP stack, which knows neither the system proxy nor the
-      // operating system's certificate store.
-      adapter: 'fetch',
-      env: { fetch: o.network.fetch },
-      maxRedirects: 0,
-      headers: { accept: 'application/json' },
+    const log = o.log ?? silentLog;
+    this.failures = new ApiFailures({ profile: o.profile, network: o.network, log });
+    this.exchange = new ApiExchange({
+      profile: o.profile,
+      network: o.network,
+      log,
+      failures: this.failures,
+      ...(o.timeoutMs === undefined ? {} : { timeoutMs: o.timeoutMs }),
     });
-    this.logExchanges(o.log ?? silentLog);
   }
 
-  /** One debug line per exchange: method, path (never the query or a header), status, time. */
-  private logExchanges(log: Log): void {
-    const started = new WeakMap<object, number>();
-    const line = (config: InternalAxiosRequestConfig | undefined, outcome: string) => {
-      if (!config) return;
-      const ms = Math.round(performance.now() - (started.get(config) ?? performance.now()));
-      const method = (config.method ?? 'get').toUpperCase();
-      log.debug(`${this.o.profile.name}: ${method} ${config.url ?? ''} → ${outcome} (${ms} ms)`);
-    };
-    this.http.interceptors.request.use((config) => {
-      started.set(config, performance.now());
-      return config;
-    });
-    this.http.interceptors.response.use(
-      (response) => {
-        line(response.config, String(response.status));
-        return response;
-      },
-      (error: unknown) => {
-        if (error instanceof AxiosError)
-          line(error.config, error.response ? String(error.response.status) : 'no answer');
-        throw error;
-      },
-    );
+  /** The axios instance (tests watch its exchanges). */
+  get http(): AxiosInstance {
+    return this.exchange.http;
   }
 
   private get id(): string {
@@ -104,7 +65,7 @@ export class AccountClient {
     totp?: string | undefined;
   }): Promise<AdminIdentity> {
     const previous = this.o.vault.refreshToken(this.id);
-    const pair = await this.send(API.signIn, { body: credentials });
+    const pair = await this.exchange.send(API.signIn, { body: credentials });
     this.o.vault.unlock(this.id);
     await this.keep(pair);
     // Signing in again replaces the session this computer held; the old one ends on the service.
@@ -122,7 +83,7 @@ export class AccountClient {
     if (!username) throw this.ended();
     const stale = this.o.vault.refreshToken(this.id);
     try {
-      const pair = await this.send(API.signIn, { body: { username, password } });
+      const pair = await this.exchange.send(API.signIn, { body: { username, password } });
       this.o.vault.unlock(this.id);
       await this.keep(pair);
       // The new sign-in started a new session; the locked one is ended on the service too.
@@ -146,7 +107,7 @@ export class AccountClient {
     route: R,
     call: Call<R> = {},
   ): Promise<z.infer<R['response']>> {
-    return this.withSession((token) => this.send(route, call, token));
+    return this.withSession((token) => this.exchange.send(route, call, token));
   }
 
   /**
@@ -159,7 +120,7 @@ export class AccountClient {
     call: Call<R>,
     sink: (body: Readable) => Promise<T>,
   ): Promise<T> {
-    const response = await this.withSession((token) => this.open(route, call, token));
+    const response = await this.withSession((token) => this.exchange.open(route, call, token));
     return sink(response);
   }
 
@@ -174,19 +135,16 @@ export class AccountClient {
     headers: Record<string, string>,
     read: (body: Readable) => Promise<T>,
   ): Promise<T> {
-    const response = await this.withSession((token) => this.post(path, open(), headers, token));
+    const response = await this.withSession((token) =>
+      this.exchange.post(path, open(), headers, token),
+    );
     return read(response);
   }
 
   /** Runs one exchange with a fresh token, and once more with a new one after a 401. */
   private async withSession<T>(exchange: (token: string) => Promise<T>): Promise<T> {
-    if (this.o.vault.state(this.id) === 'locked')
-      throw new IpcFailure(
-        'unauthorized',
-        `${this.o.profile.name} is locked: enter your password.`,
-      );
-    if (this.o.vault.state(this.id) === 'signed_out')
-      throw new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} first.`);
+    if (this.o.vault.state(this.id) === 'locked') throw this.failure('locked');
+    if (this.o.vault.state(this.id) === 'signed_out') throw this.failure('signed_out');
     const token = await this.freshToken();
     try {
       return await exchange(token);
@@ -228,7 +186,7 @@ export class AccountClient {
     if (!refreshToken) throw this.expire();
     let pair: TokenPair;
     try {
-      pair = await this.send(API.refresh, { body: { refreshToken } });
+      pair = await this.exchange.send(API.refresh, { body: { refreshToken } });
     } catch (error) {
       if (isUnauthorized(error)) throw this.expire();
       throw error;
@@ -236,11 +194,7 @@ export class AccountClient {
     await this.keep(pair);
     const token = this.o.vault.heldAccessToken(this.id);
     // Locked while the refresh was on its way: the new token was not kept.
-    if (!token || this.o.vault.state(this.id) !== 'signed_in')
-      throw new IpcFailure(
-        'unauthorized',
-        `${this.o.profile.name} is locked: enter your password.`,
-      );
+    if (!token || this.o.vault.state(this.id) !== 'signed_in') throw this.failure('locked');
     return token;
   }
 
@@ -259,7 +213,9 @@ export class AccountClient {
       if (!(error instanceof EncryptionUnavailableError)) throw error;
       this.o.vault.forget(this.id);
       await this.revoke(pair.refreshToken);
-      throw new IpcFailure('unavailable', `${error.message} Ask IT to enable the key store.`);
+      throw this.failure(
+        error.reason === 'basic_text' ? 'key_store_plain_text' : 'key_store_unavailable',
+      );
     }
     this.o.vault.setAccess(this.id, pair.accessToken, pair.expiresIn);
   }
@@ -267,7 +223,7 @@ export class AccountClient {
   /** Ends a session on the service; a failure here changes nothing for the user. */
   async revoke(refreshToken: string): Promise<void> {
     try {
-      await this.send(API.signOut, { body: { refreshToken } });
+      await this.exchange.send(API.signOut, { body: { refreshToken } });
     } catch {
       // Offline or already ended: the token is gone from this computer either way.
     }
@@ -275,10 +231,7 @@ export class AccountClient {
 
   /** Signs the connection out here and tells the renderer once; answers the failure to throw. */
   private expire(): IpcFailure {
-    const failure = new IpcFailure(
-      'unauthorized',
-      `Your session with ${this.o.profile.name} has ended. Sign in again.`,
-    );
+    const failure = this.failure('session_ended');
     if (this.o.vault.state(this.id) === 'signed_out') return failure;
     this.o.vault.forget(this.id);
     this.o.onSessionEnded(this.id);
@@ -286,196 +239,13 @@ export class AccountClient {
   }
 
   private ended(): IpcFailure {
-    return new IpcFailure('unauthorized', `Sign in to ${this.o.profile.name} again.`);
+    return this.failure('sign_in_again');
   }
 
-  /** One HTTP exchange: path from params, response parsed with the route's schema. */
-  private async send<R extends RouteContract>(
-    route: R,
-    call: Call<R>,
-    token?: string,
-  ): Promise<z.infer<R['response']>> {
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.request({
-        method: route.method,
-        url: pathOf(route.path, (call.params ?? {}) as Record<string, string>),
-        params: call.query,
-        data: call.body,
-        headers: { ...call.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      });
-    } catch (error) {
-      throw this.failureOf(error);
-    }
-    const parsed = route.response.safeParse(response.data);
-    if (!parsed.success)
-      throw new IpcFailure(
-        'internal',
-        `${this.o.profile.name} answered something the console does not understand.`,
-      );
-    return parsed.data as z.infer<R['response']>;
+  private failure(problem: ConnectionProblem): IpcFailure {
+    return this.failures.problem(problem);
   }
-
-  /** A streamed exchange: the open body of a 2xx; an error answer read (bounded) and thrown. */
-  private async open<R extends RouteContract>(
-    route: R,
-    call: Call<R>,
-    token: string,
-  ): Promise<Readable> {
-    let response: AxiosResponse<WebReadableStream>;
-    try {
-      response = await this.http.request<WebReadableStream>({
-        method: route.method,
-        url: pathOf(route.path, (call.params ?? {}) as Record<string, string>),
-        params: call.query,
-        headers: { ...call.headers, accept: '*/*', authorization: `Bearer ${token}` },
-        responseType: 'stream',
-        // The stream may run longer than one call's timeout; a stalled socket still ends it.
-        timeout: 0,
-        validateStatus: () => true,
-      });
-    } catch (error) {
-      throw this.failureOf(error);
-    }
-    // The fetch adapter answers a web stream; the file sinks take Node's.
-    const body = Readable.fromWeb(response.data);
-    if (response.status >= 200 && response.status < 300) return body;
-    const text = await readBounded(body, 64 * 1024);
-    let data: unknown = text;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // Not the API's JSON error body: failureOf answers with the status alone.
-    }
-    const failed = new AxiosError(`HTTP ${response.status}`, undefined, undefined, undefined, {
-      ...response,
-      data,
-    });
-    throw this.failureOf(failed);
-  }
-
-  /** A streamed POST through Chromium's fetch: the open body of a 2xx, or the failure thrown. */
-  private async post(
-    path: string,
-    body: Readable,
-    headers: Record<string, string>,
-    token: string,
-  ): Promise<Readable> {
-    const url = new URL(path, this.o.profile.url).href;
-    const started = performance.now();
-    let response: Response;
-    try {
-      response = await this.o.network.fetch(url, {
-        method: 'POST',
-        headers: { ...headers, authorization: `Bearer ${token}` },
-        body: Readable.toWeb(body) as ReadableStream,
-        // A request body that streams (Chromium's and undici's fetch both need it said).
-        duplex: 'half',
-        redirect: 'manual',
-      } as RequestInit);
-    } catch (error) {
-      body.destroy();
-      throw this.offline(error);
-    } finally {
-      const ms = Math.round(performance.now() - started);
-      (this.o.log ?? silentLog).debug(`${this.o.profile.name}: POST ${path} (${ms} ms to answer)`);
-    }
-    if (!response.body)
-      throw new IpcFailure('unavailable', `${this.o.profile.name} sent no answer.`);
-    const answer = Readable.fromWeb(response.body as WebReadableStream);
-    if (response.ok) return answer;
-    const text = await readBounded(answer, 64 * 1024);
-    let data: unknown = text;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      // Not the API's JSON error body: failureOf answers with the status alone.
-    }
-    const failed = new AxiosError(`HTTP ${response.status}`, undefined, undefined, undefined, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: {},
-      config: { headers: new AxiosHeaders() },
-      data,
-    });
-    throw this.failureOf(failed);
-  }
-
-  /** A request that got no answer, in words: the certificate, proxy or address, never a header. */
-  private offline(error: unknown): IpcFailure {
-    const name = this.o.profile.name;
-    const network = this.o.network.explain(error, this.o.profile.url, name);
-    const words = network
-      ? networkFailureWords(network)
-      : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
-    (this.o.log ?? silentLog).warn(words);
-    return network
-      ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
-      : new IpcFailure('offline', words);
-  }
-
-  /** An axios failure as a plain message and a closed code; never its config or headers. */
-  private failureOf(error: unknown): IpcFailure {
-    const name = this.o.profile.name;
-    if (!(error instanceof AxiosError))
-      return new IpcFailure('internal', `${name}: request failed.`);
-    if (!error.response) {
-      const timedOut = error.code === 'ECONNABORTED' || error.code === 'ETIMEDOUT';
-      const network = timedOut
-        ? undefined
-        : this.o.network.explain(error, this.o.profile.url, name);
-      const words = timedOut
-        ? `${name} did not answer in time. Try again in a moment.`
-        : network
-          ? networkFailureWords(network)
-          : `Cannot reach ${name} (${new URL(this.o.profile.url).host}). Check the network or the address.`;
-      (this.o.log ?? silentLog).warn(words);
-      // The renderer words a network failure from its data (renderer/ipc/error-words.ts); the
-      // message keeps only Chromium's name for it.
-      return network
-        ? new IpcFailure('offline', `net::${network.error}`, undefined, undefined, network)
-        : new IpcFailure('offline', words);
-    }
-    const body = ApiErrorSchema.safeParse(error.response.data);
-    if (!body.success)
-      return new IpcFailure('unavailable', `${name} answered HTTP ${error.response.status}.`);
-    const { code, field } = body.data.error;
-    const message =
-      code === 'totp_enrollment_required'
-        ? 'This account has no authenticator app yet. Ask an administrator to help you set one up.'
-        : body.data.error.message;
-    const current = AccountViewSchema.safeParse(
-      (error.response.data as { current?: unknown }).current,
-    );
-    return new IpcFailure(
-      code,
-      message.slice(0, MAX_MESSAGE),
-      field,
-      current.success ? current.data : undefined,
-    );
-  }
-}
-
-/** At most `limit` characters of a stream (an error body), then the stream is let go. */
-async function readBounded(body: Readable, limit: number): Promise<string> {
-  const decoder = new TextDecoder();
-  let text = '';
-  for await (const chunk of body) {
-    text += decoder.decode(chunk as Uint8Array, { stream: true });
-    if (text.length >= limit) break;
-  }
-  body.destroy();
-  return text.slice(0, limit);
 }
 
 const isUnauthorized = (error: unknown) =>
   error instanceof IpcFailure && error.code === 'unauthorized';
-
-/** `/api/v1/accounts/:id` with `{ id }` → `/api/v1/accounts/a%2Fb`. */
-export function pathOf(template: string, params: Record<string, string>): string {
-  return template.replace(/:(\w+)/g, (_, name: string) => {
-    const value = params[name];
-    if (value === undefined) throw new IpcFailure('internal', `Missing ${name} in the request.`);
-    return encodeURIComponent(value);
-  });
-}

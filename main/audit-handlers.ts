@@ -7,6 +7,7 @@ import { API } from '../common/api/routes.ts';
 import type { AUDIT_IPC } from '../common/ipc/audit-contract.ts';
 import type { HandlerContext, HandlersOf } from './handler-context.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { connectionFailure } from './failure-reasons.ts';
 
 const FILTER_KEYS = ['actor', 'account', 'type', 'organization', 'from', 'to'] as const;
 
@@ -122,7 +123,7 @@ export function createAuditHandlers(ctx: HandlerContext): HandlersOf<typeof AUDI
       const client = ctx.client(input.connectionId);
       // Refused before the dialog: choosing a file for an export that cannot run wastes a step.
       if (ctx.deps.vault.state(profile.id) !== 'signed_in')
-        throw new IpcFailure('unauthorized', `Sign in to ${profile.name} first.`);
+        throw connectionFailure('signed_out', profile.name);
       const target = await ctx.deps.chooseSavePath(defaultFileName(profile.name, new Date()));
       if (!target) return { cancelled: true as const };
       const written = await client.download(

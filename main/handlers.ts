@@ -12,6 +12,7 @@ import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import { plainMessage } from './ipc-failure.ts';
 import type { IpcHandlers, IpcParsedInput } from './ipc.ts';
 import { createProductHandlers } from './product-handlers.ts';
+import { connectionFailure } from './failure-reasons.ts';
 
 /** The implementation of every IPC operation; each answers display data, never a credential. */
 export function createHandlers(d: HandlerDeps): IpcHandlers {
@@ -102,8 +103,7 @@ export function createHandlers(d: HandlerDeps): IpcHandlers {
 
     unlock: async ({ connectionId, password }) => {
       const p = profile(connectionId);
-      if (d.vault.state(p.id) === 'signed_out')
-        throw new IpcFailure('unauthorized', `Sign in to ${p.name} again.`);
+      if (d.vault.state(p.id) === 'signed_out') throw connectionFailure('sign_in_again', p.name);
       await logged(`${p.name}: unlock`, () => d.clientFor(p).unlock(password));
       d.log.info(`${p.name}: unlocked`);
       armFor(p.id);
@@ -196,12 +196,13 @@ async function search(
         const result = await client(connectionId).call(API.searchAccounts, { query });
         return { connectionId, result, error: null };
       } catch (error) {
-        const network = error instanceof IpcFailure ? error.network : undefined;
+        const { network, reason } = error instanceof IpcFailure ? error : {};
         return {
           connectionId,
           result: null,
           error: plainMessage(error),
           ...(network ? { network } : {}),
+          ...(reason ? { reason } : {}),
         };
       }
     }),

@@ -23,6 +23,7 @@ import { CsvRecordCounter } from './audit-handlers.ts';
 import type { HandlerContext, HandlersOf } from './handler-context.ts';
 import { writeReport, type ImportOutcome } from './import-report.ts';
 import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { connectionFailure } from './failure-reasons.ts';
 
 type ImportOperation = 'chooseImportFile' | 'previewImport' | 'runImport' | 'saveImportReport';
 
@@ -250,7 +251,7 @@ export function createImportHandlers(
     chooseImportFile: async ({ connectionId }) => {
       const profile = ctx.profile(connectionId);
       if (ctx.deps.vault.state(profile.id) !== 'signed_in')
-        throw new IpcFailure('unauthorized', `Sign in to ${profile.name} first.`);
+        throw connectionFailure('signed_out', profile.name);
       const chosen = await ctx.deps.chooseOpenPath({ name: 'CSV files', extensions: ['csv'] });
       if (!chosen) return { cancelled: true as const };
       const info = await stat(chosen).catch(() => null);

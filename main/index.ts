@@ -121,7 +121,10 @@ async function prepare(store: Store<Record<string, unknown>>) {
     log,
   });
   const blocked = installation.blockedBy();
-  if (blocked) log.topic('policy').error(blocked);
+  if (blocked)
+    log
+      .topic('policy')
+      .error(`this version (${blocked.version}) is below the minimum ${blocked.required}`);
   return { machine, log, install, installation };
 }
 

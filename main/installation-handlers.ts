@@ -1,7 +1,7 @@
 import type { INSTALLATION_IPC } from '../common/ipc/installation-contract.ts';
 import type { HandlersOf } from './handler-context.ts';
 import type { InstallationState } from './installation-state.ts';
-import { IpcFailure } from '../common/ipc/ipc-failure.ts';
+import { failureFor } from './failure-reasons.ts';
 import type { IpcHandlers } from './ipc.ts';
 
 /** The About view's operations (INSTALLATION_IPC). */
@@ -29,7 +29,7 @@ export function gateOnMinimumVersion(handlers: IpcHandlers, state: InstallationS
   const reason = state.blockedBy();
   if (!reason) return handlers;
   const refuse = async () => {
-    throw new IpcFailure('forbidden', `${reason} Install the current version.`);
+    throw failureFor('forbidden', { problem: 'build_too_old', ...reason });
   };
   const gated = { ...handlers } as Record<keyof IpcHandlers, unknown>;
   for (const op of Object.keys(handlers) as Array<keyof IpcHandlers>)

@@ -1,10 +1,11 @@
 import type { Installation } from '../common/ipc/installation-contract.ts';
 import type { InstallFacts } from './install-facts.ts';
 import { installationView, type UpdateView } from './installation-view.ts';
-import { IpcFailure } from '../common/ipc/ipc-failure.ts';
 import type { LogLevel } from './log.ts';
 import type { MachineConfig, Origin } from './machine-config.ts';
 import { isBelow } from './versions.ts';
+import { failureFor } from './failure-reasons.ts';
+import { updatesOff } from './updates.ts';
 
 // What the About view and the minimum-version screen read, kept current: the machine's settings,
 // the log's level (the user may choose it when no machine source does), the updates' state.
@@ -38,14 +39,6 @@ const MACHINE_ORIGINS: ReadonlySet<Origin> = new Set([
   'config-file',
 ]);
 
-const ORIGIN_WORDS: Record<Origin, string> = {
-  'windows-policy': 'Windows policy',
-  'macos-profile': 'the configuration profile',
-  'config-file': 'the machine-wide configuration file',
-  'user-settings': 'your settings',
-  default: 'the default',
-};
-
 export class InstallationState {
   private updates: UpdateView;
   private level: LogLevel;
@@ -53,14 +46,7 @@ export class InstallationState {
   constructor(private readonly o: InstallationOptions) {
     this.level = o.machine.logLevel ?? 'info';
     // Until the updater reports (main/updates.ts).
-    this.updates = {
-      state: 'off',
-      message: o.machine.updates
-        ? 'Not checked yet.'
-        : 'Updates are off: no update address is set, so IT deploys new versions.',
-      available: null,
-      checkedAt: null,
-    };
+    this.updates = updatesOff(o.machine.updates ? 'not_checked' : 'no_address');
   }
 
   get machine(): MachineConfig {
@@ -68,10 +54,10 @@ export class InstallationState {
   }
 
   /** Why this build may not be used (older than the policy's minimum), or null. */
-  blockedBy(): string | null {
+  blockedBy(): { version: string; required: string } | null {
     const minimum = this.o.machine.minimumVersion;
     if (!minimum || !isBelow(this.o.version, minimum)) return null;
-    return `This version of Latchkey (${this.o.version}) is older than your organization allows (${minimum} or later).`;
+    return { version: this.o.version, required: minimum };
   }
 
   view(): Installation {
@@ -91,9 +77,9 @@ export class InstallationState {
   setLogLevel(level: LogLevel): Installation {
     const origin = this.o.machine.policy?.origins.logLevel ?? 'default';
     if (MACHINE_ORIGINS.has(origin))
-      throw new IpcFailure(
+      throw failureFor(
         'forbidden',
-        `The log level is set by ${ORIGIN_WORDS[origin]}.`,
+        { problem: 'set_by_machine', setting: 'logLevel', origin },
         'level',
       );
     const settings = this.o.store.get('settings');

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
+import type { InstallDenial } from '../common/ipc/update-status.ts';
 import type { InstallFacts } from './install-facts.ts';
 
 // Whether the person signed in to this computer can install an update of this copy (issue 17).
@@ -8,7 +9,8 @@ import type { InstallFacts } from './install-facts.ts';
 // all-users NSIS installation only with an administrator's consent (UAC), cannot replace an MSI
 // installation at all, and on macOS needs write access to the .app and its folder.
 
-export type UpdateRights = { ok: true } | { ok: false; why: string; itShould: string };
+/** Who may install: the user, or only IT, and why (the About view words it). */
+export type UpdateRights = { ok: true } | ({ ok: false } & InstallDenial);
 
 export interface RightsProbe {
   platform: NodeJS.Platform;
@@ -50,42 +52,23 @@ const writable = (folder: string) => {
   }
 };
 
-/** Who may replace this copy: the user, or only IT (and what IT should do instead). */
+/** Who may replace this copy: the user, or only IT (and why not the user). */
 export async function updateRights(p: RightsProbe): Promise<UpdateRights> {
   const canWrite = p.canWrite ?? writable;
   if (p.platform === 'win32') {
-    if (p.install.kind === 'MSI')
-      return {
-        ok: false,
-        why: 'this copy was installed from the MSI, which only a new MSI can replace',
-        itShould:
-          'deploy the new MSI with Intune or Configuration Manager (its UpgradeCode replaces this version), or remove UpdateUrl so the console stops looking',
-      };
+    if (p.install.kind === 'MSI') return { ok: false, reason: 'msi', location: null };
     if (
       p.install.scope === 'per-machine' &&
       !(await (p.isAdministrator ?? windowsIsAdministrator())())
     )
-      return {
-        ok: false,
-        why: 'this copy is installed for all users and your account is not an administrator of this computer',
-        itShould:
-          'deploy the new version with your software distribution (the installer takes /S /allusers), or remove UpdateUrl',
-      };
+      return { ok: false, reason: 'all_users', location: null };
     return { ok: true };
   }
   if (p.platform === 'darwin') {
     const bundle = p.install.location;
     if (!canWrite(bundle) || !canWrite(path.dirname(bundle)))
-      return {
-        ok: false,
-        why: `your account cannot replace ${bundle} (installed by an administrator or a package)`,
-        itShould: 'deploy the new .pkg with Jamf or Intune, or remove UpdateUrl',
-      };
+      return { ok: false, reason: 'app_not_writable', location: bundle };
     return { ok: true };
   }
-  return {
-    ok: false,
-    why: 'on Linux the console never replaces itself',
-    itShould: 'deploy new versions with your package tools',
-  };
+  return { ok: false, reason: 'linux', location: null };
 }

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { InstallDenial, UpdateStatus } from '../common/ipc/update-status.ts';
 import type { UpdateView } from './installation-view.ts';
 import { silentLog, type Log } from './log.ts';
 import type { MachineConfig, UpdatePolicy } from './machine-config.ts';
@@ -46,23 +47,19 @@ export function feedConfig(updates: UpdatePolicy) {
   };
 }
 
-/** Why the console never looks for updates here, in words for the About view; or null. */
+/** Why the console never looks for updates here (the About view words it); or null. */
 export function updatesRefusal(
   machine: MachineConfig,
   packaged: boolean,
   platform: NodeJS.Platform,
-): string | null {
-  if (machine.problem)
-    return 'Updates are off: your organization’s settings were refused (see above).';
-  if (!machine.updates)
-    return 'Updates are off: no update address is set, so IT deploys new versions.';
-  if (!packaged) return 'A development build never updates itself.';
+): UpdateStatus['off'] {
+  if (machine.problem) return 'settings_refused';
+  if (!machine.updates) return 'no_address';
+  if (!packaged) return 'development_build';
   // electron-updater skips the signature check when it knows no publisher: refuse instead.
-  if (platform === 'win32' && !machine.updates.publisherName)
-    return 'Updates are off: on Windows, UpdatePublisherName (updates.publisherName) must name the publisher of the signed installer.';
+  if (platform === 'win32' && !machine.updates.publisherName) return 'publisher_unnamed';
   // electron-updater checks no signature on Linux (AppImage, deb): IT's package tools do.
-  if (platform === 'linux')
-    return 'On Linux, new versions come from your package tools (deb) or a new AppImage.';
+  if (platform === 'linux') return 'linux_packages';
   return null;
 }
 
@@ -88,41 +85,55 @@ export interface UpdateOptions {
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-/** One check's outcome for an offered release: what to do about it, in words. */
+/** What a check changes in the status: the state and the data its words need. */
+export type Outcome = Pick<UpdateStatus, 'state'> & Partial<UpdateStatus>;
+
+/** One check's outcome for an offered release: what to do about it. */
 export function decide(
   release: ReleaseInfo,
   o: { policy: UpdatePolicy; version: string; minimum?: string; rights: UpdateRights; now: number },
-): { state: UpdateView['state']; message: string; download: boolean } {
-  const { version } = release;
+): Outcome & { download: boolean } {
   const pin = o.policy.pin;
-  if (pin && !withinPin(version, pin))
-    return {
-      state: 'pinned',
-      message: `Version ${version} is available, but your organization keeps this computer on ${pin}.x.`,
-      download: false,
-    };
+  if (pin && !withinPin(release.version, pin)) return { state: 'pinned', pin, download: false };
   const released = Date.parse(release.releaseDate);
-  const from = released + (o.policy.deferDays ?? 0) * DAY;
+  const days = o.policy.deferDays ?? 0;
+  const from = released + days * DAY;
   // A build below the minimum version does not wait: deferring would only keep it blocked.
   const blocked = !!o.minimum && isBelow(o.version, o.minimum);
-  if (!blocked && o.policy.deferDays && Number.isFinite(released) && o.now < from)
+  if (!blocked && days && Number.isFinite(released) && o.now < from)
     return {
       state: 'deferred',
-      message: `Version ${version} was released on ${day(released)}; your organization defers updates by ${o.policy.deferDays} days, so it installs from ${day(from)}.`,
+      deferral: { releasedOn: day(released), days, installsFrom: day(from) },
       download: false,
     };
-  if (!o.rights.ok)
-    return {
-      state: 'cannot-install',
-      message: `Version ${version} is available, but ${o.rights.why}. IT should ${o.rights.itShould}.`,
-      download: false,
-    };
-  return {
-    state: 'downloading',
-    message: `Downloading version ${version}; it installs when Latchkey closes.`,
-    download: true,
-  };
+  if (!o.rights.ok) return { state: 'cannot-install', download: false };
+  return { state: 'downloading', download: true };
 }
+
+/** The log's line for a status: its state and the data that differ from nothing. */
+function logLine(status: UpdateStatus): string {
+  const facts = Object.entries(status)
+    .filter(([key, value]) => key !== 'state' && value !== null)
+    .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : value}`);
+  return [status.state, ...facts].join(' ');
+}
+
+const denialOf = (rights: UpdateRights): InstallDenial | null =>
+  rights.ok ? null : { reason: rights.reason, location: rights.location };
+
+/** The status before anything is known: off, nothing checked. */
+export const updatesOff = (off: UpdateStatus['off']): UpdateStatus => ({
+  state: 'off',
+  off,
+  available: null,
+  checkedAt: null,
+  url: null,
+  channel: null,
+  pin: null,
+  deferral: null,
+  denied: null,
+  failure: null,
+});
 
 /**
  * Checks at start and then daily, from the policy's address only; does nothing (and never loads
@@ -132,22 +143,29 @@ export function decide(
 export async function startUpdates(o: UpdateOptions): Promise<() => void> {
   const log = (o.log ?? silentLog).topic('updates');
   const now = o.now ?? Date.now;
-  let status: UpdateView = { state: 'off', message: '', available: null, checkedAt: null };
-  const set = (next: Partial<UpdateView>) => {
-    status = { ...status, ...next };
-    o.report?.(status);
-    const line = `${status.state}: ${status.message}`;
-    if (status.state === 'error' || status.state === 'cannot-install') log.warn(line);
-    else log.info(line);
-  };
+  let status = updatesOff(null);
   const refusal = updatesRefusal(o.machine, o.packaged, o.platform);
   const policy = o.machine.updates;
+  const set = (next: Outcome) => {
+    // What the last check found stays until the next one says otherwise.
+    const { available, checkedAt, url, channel, denied } = status;
+    status = { ...updatesOff(null), available, checkedAt, url, channel, denied, ...next };
+    o.report?.(status);
+    if (status.state === 'error' || status.state === 'cannot-install') log.warn(logLine(status));
+    else log.info(logLine(status));
+  };
   if (refusal || !policy) {
-    set({ state: 'off', message: refusal ?? '' });
+    set({ state: 'off', off: refusal ?? 'no_address' });
     return () => undefined;
   }
   const rights = await o.rights();
-  if (!rights.ok) log.warn(`this account cannot install updates here: ${rights.why}`);
+  if (!rights.ok) log.warn(`this account cannot install updates here (${rights.reason})`);
+  status = {
+    ...status,
+    url: policy.url,
+    channel: policy.channel ?? 'latest',
+    denied: denialOf(rights),
+  };
   const feed = path.join(o.configDir, 'machine-update.yml');
   // JSON is YAML: electron-updater reads this file in place of the app's own app-update.yml.
   (o.write ?? writeFileSync)(feed, `${JSON.stringify(feedConfig(policy), null, 2)}\n`);
@@ -159,41 +177,23 @@ export async function startUpdates(o: UpdateOptions): Promise<() => void> {
   updater.autoInstallOnAppQuit = rights.ok;
   updater.allowDowngrade = false;
   updater.allowPrerelease = policy.channel === 'beta';
-  updater.on('update-downloaded', (info) =>
-    set({
-      state: 'ready',
-      message: `Version ${info.version} is downloaded and installs when Latchkey closes.`,
-    }),
-  );
+  updater.on('update-downloaded', (info) => set({ state: 'ready', available: info.version }));
   const check = async () => {
-    set({ state: 'checking', message: `Looking for a new version at ${policy.url}.` });
+    set({ state: 'checking' });
     const result = await updater.checkForUpdates();
     const release = result?.updateInfo;
     const newer =
       !!release && (result?.isUpdateAvailable ?? compareVersions(release.version, o.version) > 0);
-    if (!release || !newer) {
-      const later = rights.ok ? '' : ` When one comes, IT must install it: ${rights.why}.`;
-      return set({
-        state: 'up-to-date',
-        message: `This is the newest version on the ${policy.channel ?? 'latest'} channel.${later}`,
-        available: null,
-        checkedAt: now(),
-      });
-    }
-    const outcome = decide(release, {
+    if (!release || !newer) return set({ state: 'up-to-date', available: null, checkedAt: now() });
+    const { download, ...outcome } = decide(release, {
       policy,
       version: o.version,
       minimum: o.machine.minimumVersion,
       rights,
       now: now(),
     });
-    set({
-      state: outcome.state,
-      message: outcome.message,
-      available: release.version,
-      checkedAt: now(),
-    });
-    if (outcome.download) await updater.downloadUpdate();
+    set({ ...outcome, available: release.version, checkedAt: now() });
+    if (download) await updater.downloadUpdate();
   };
   const timers = o.timers ?? systemTimers;
   let handle: unknown;
@@ -201,7 +201,7 @@ export async function startUpdates(o: UpdateOptions): Promise<() => void> {
     check().catch((error: unknown) =>
       set({
         state: 'error',
-        message: `The update check failed (${error instanceof Error ? error.message : String(error)}). The next check is in a day.`,
+        failure: error instanceof Error ? error.message : String(error),
         checkedAt: now(),
       }),
     );

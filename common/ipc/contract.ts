@@ -8,6 +8,7 @@ import { ACCOUNT_ADMIN_IPC } from './account-admin-contract.ts';
 import { ADMIN_IPC } from './admin-contract.ts';
 import { AUDIT_IPC } from './audit-contract.ts';
 import { INSTALLATION_IPC } from './installation-contract.ts';
+import { FailureReasonSchema, type FailureReason } from './failure-reason.ts';
 import { NetworkFailureSchema, type NetworkFailure } from './network-failure.ts';
 import { changeFields, colour, connectionId, id } from './fields.ts';
 import { PRODUCT_IPC } from './product-contract.ts';
@@ -92,6 +93,8 @@ export const IPC = {
         error: z.string().nullable(),
         /** Why this connection got no answer, as data (the renderer words it). */
         network: NetworkFailureSchema.optional(),
+        /** Why this connection failed on the console's side, as data (the renderer words it). */
+        reason: FailureReasonSchema.optional(),
       }),
     ),
   },
@@ -169,6 +172,8 @@ export type IpcResult<T> =
       current?: z.infer<typeof AccountViewSchema>;
       /** An `offline` failure: where the request went and why it got no answer (words: the renderer's). */
       network?: NetworkFailure;
+      /** Why main refused or failed the call (signed out, timed out, …), as data. */
+      reason?: FailureReason;
     };
 
 /** Events main sends to the renderer. */

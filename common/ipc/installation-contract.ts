@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UpdateStatusSchema } from './update-status.ts';
 
 // The "About this installation" view and the minimum-version screen (issue 17): what IT manages
 // on this computer, from where, and how updates stand. Never a secret; settings travel as data
@@ -13,20 +14,6 @@ export const ORIGINS = [
   'config-file',
   'user-settings',
   'default',
-] as const;
-
-/** The states updates can be in, as the About view and the log tell them. */
-export const UPDATE_STATES = [
-  'off',
-  'checking',
-  'up-to-date',
-  'available',
-  'deferred',
-  'pinned',
-  'downloading',
-  'ready',
-  'cannot-install',
-  'error',
 ] as const;
 
 /** Every setting IT can manage (main/policy/settings-catalog.ts says where each sits). */
@@ -116,15 +103,7 @@ export const InstallationSchema = z.object({
     /** The user may choose the level only when no machine source sets it. */
     levelOrigin: z.enum(ORIGINS),
   }),
-  updates: z.object({
-    state: z.enum(UPDATE_STATES),
-    /** What it means and, when something is needed, who should do what. */
-    message: z.string(),
-    /** The version offered by the feed, when one is. */
-    available: z.string().nullable(),
-    /** Ms since 1970 of the last check. */
-    checkedAt: z.number().nullable(),
-  }),
+  updates: UpdateStatusSchema,
 });
 export type Installation = z.infer<typeof InstallationSchema>;
 

@@ -1,4 +1,5 @@
 import type { AccountView } from '../api/account-view.ts';
+import type { FailureReason } from './failure-reason.ts';
 import type { IpcResult } from './contract.ts';
 import type { NetworkFailure } from './network-failure.ts';
 
@@ -24,6 +25,8 @@ export class IpcFailure extends Error {
     readonly current?: AccountView,
     /** Why a request got no answer (`offline`), as data: the renderer words it. */
     readonly network?: NetworkFailure,
+    /** Why main refused or failed the call, as data: the renderer words it. */
+    readonly reason?: FailureReason,
   ) {
     super(message);
   }
@@ -37,6 +40,7 @@ export class IpcFailure extends Error {
       ...(this.field ? { field: this.field } : {}),
       ...(this.current ? { current: this.current } : {}),
       ...(this.network ? { network: this.network } : {}),
+      ...(this.reason ? { reason: this.reason } : {}),
     };
   }
 }

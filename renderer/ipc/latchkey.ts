@@ -1,6 +1,7 @@
 import type { IpcResult } from '../../common/ipc/contract.ts';
 import { IpcFailure, type IpcErrorCode } from '../../common/ipc/ipc-failure.ts';
 import type { LatchkeyApi } from '../../preload/index.ts';
+import { failureMessage } from './failure-words.ts';
 
 export type { LatchkeyApi };
 
@@ -29,5 +30,13 @@ export async function unwrap<T>(answer: Promise<IpcResult<T>>): Promise<T> {
     throw new IpcFailure('offline', error instanceof Error ? error.message : String(error));
   }
   if (result.ok) return result.value;
-  throw new IpcFailure(result.code, result.message, result.field, result.current, result.network);
+  // Main answers codes and data; the words are the renderer's (issue 19).
+  throw new IpcFailure(
+    result.code,
+    failureMessage(result),
+    result.field,
+    result.current,
+    result.network,
+    result.reason,
+  );
 }

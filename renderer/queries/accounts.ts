@@ -15,6 +15,7 @@ import { searchAnswered, searchSent } from '../perf/search-timing.ts';
 import { IpcFailure, latchkey, unwrap } from '../ipc/latchkey.ts';
 import { verificationRefused, verificationUsedBy } from '../state/verification-store.ts';
 import { networkFailureWords } from '../../common/ipc/network-failure.ts';
+import { failureReasonWords } from '../ipc/failure-words.ts';
 
 /** The first page: a screenful and then some, so the first answer is small and quick. */
 export const SEARCH_FIRST_PAGE = 50;
@@ -60,9 +61,13 @@ type SearchAnswer = IpcOutput<'searchAccounts'>;
 
 function toPage(answers: SearchAnswer[], order: string[]): SearchPage {
   const page: SearchPage = { rows: [], cursors: {}, totals: {}, errors: [], suggestions: [] };
-  for (const { connectionId, result, error, network } of answers.flat()) {
+  for (const { connectionId, result, error, network, reason } of answers.flat()) {
     if (error !== null || result === null) {
-      const words = network ? networkFailureWords(network) : error;
+      const words = network
+        ? networkFailureWords(network)
+        : reason
+          ? failureReasonWords(reason)
+          : error;
       page.errors.push({ connectionId, error: words ?? 'No answer' });
       continue;
     }

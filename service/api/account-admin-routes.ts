@@ -1,12 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AccountChange, AccountChangeResult } from '../../common/api/account-admin.ts';
-import type { ActionRequest } from '../../common/api/actions.ts';
 import type { AdminIdentity } from '../../common/api/auth.ts';
 import { API } from '../../common/api/routes.ts';
 import type { ServiceContext } from '../context.ts';
 import { findAccountById } from '../domain/accounts.ts';
-import { accountInScope, runAction, type ActionSpec } from '../domain/admin/action-runner.ts';
-import { etagOf, versionFromIfMatch } from '../../common/api/etags.ts';
+import { accountInScope } from '../domain/admin/action-runner.ts';
+import { etagOf } from '../../common/api/etags.ts';
 import { loadAccountView } from '../domain/admin/account-view.ts';
 import { createAccountAsAdmin, usernameProblem } from '../domain/admin/account-creation.ts';
 import {
@@ -16,44 +15,29 @@ import {
   productAccessAction,
 } from '../domain/admin/actions/account-changes.ts';
 import { bind } from './bind.ts';
+import { runRequested, withEtag, type RequestedAction } from './requested-actions.ts';
 
 /** Runs an account change like an action; one that changes nothing writes nothing and says so. */
 async function change(
   ctx: ServiceContext,
   admin: AdminIdentity,
   request: FastifyRequest,
-  accountId: string,
-  action: AccountChange,
-  spec: ActionSpec,
-  why: Pick<ActionRequest, 'reason' | 'ticket'>,
-  fingerprint: unknown,
+  reply: FastifyReply,
+  requested: RequestedAction<AccountChange>,
 ): Promise<AccountChangeResult> {
-  const ifMatch = request.headers['if-match'];
-  const key = request.headers['idempotency-key'];
   try {
-    const result = await runAction(ctx, admin, {
-      accountId,
-      action,
-      spec,
-      request: { reason: why.reason, ticket: why.ticket },
-      ifMatchPresent: typeof ifMatch === 'string' && ifMatch.length > 0,
-      ifMatch: versionFromIfMatch(typeof ifMatch === 'string' ? ifMatch : undefined),
-      idempotencyKey:
-        typeof key === 'string' && key.length > 0 && key.length <= 200 ? key : undefined,
-      ip: request.ip,
-      fingerprint,
-    });
-    return { ...result, changes: result.changes ?? [] };
+    const result = await runRequested(ctx, admin, request, requested);
+    return withEtag(reply, { ...result, changes: result.changes ?? [] });
   } catch (error) {
     if (!(error instanceof NothingChanged)) throw error;
-    const account = await accountInScope(ctx.db, admin, accountId);
-    return {
-      action,
+    const account = await accountInScope(ctx.db, admin, requested.accountId);
+    return withEtag(reply, {
+      action: requested.action,
       summary: `Nothing to change: ${account.username} already has these values.`,
       version: account.version,
       mailIds: [],
       changes: [],
-    };
+    });
   }
 }
 
@@ -75,47 +59,34 @@ export function accountAdminRoutes(app: FastifyInstance, ctx: ServiceContext): v
 
   bind(app, ctx, API.editIdentity, async ({ params, body, admin, request, reply }) => {
     const { reason, ticket, ...fields } = body;
-    const result = await change(
-      ctx,
-      admin,
-      request,
-      params.id,
-      'edit-identity',
-      editIdentityAction(fields),
-      { reason, ticket },
-      fields,
-    );
-    reply.header('etag', etagOf(result.version));
-    return result;
+    return change(ctx, admin, request, reply, {
+      accountId: params.id,
+      action: 'edit-identity',
+      spec: editIdentityAction(fields),
+      body: { reason, ticket },
+      fingerprint: fields,
+    });
   });
 
   bind(app, ctx, API.setProducts, async ({ params, body, admin, request, reply }) => {
-    const result = await change(
-      ctx,
-      admin,
-      request,
-      params.id,
-      'set-products',
-      productAccessAction(body.products),
-      body,
-      { products: body.products },
-    );
-    reply.header('etag', etagOf(result.version));
-    return result;
+    const { products, reason, ticket } = body;
+    return change(ctx, admin, request, reply, {
+      accountId: params.id,
+      action: 'set-products',
+      spec: productAccessAction(products),
+      body: { reason, ticket },
+      fingerprint: { products },
+    });
   });
 
   bind(app, ctx, API.moveAccount, async ({ params, body, admin, request, reply }) => {
-    const result = await change(
-      ctx,
-      admin,
-      request,
-      params.id,
-      'move-organization',
-      moveAction(body.organizationId),
-      body,
-      { organizationId: body.organizationId },
-    );
-    reply.header('etag', etagOf(result.version));
-    return result;
+    const { organizationId, reason, ticket } = body;
+    return change(ctx, admin, request, reply, {
+      accountId: params.id,
+      action: 'move-organization',
+      spec: moveAction(organizationId),
+      body: { reason, ticket },
+      fingerprint: { organizationId },
+    });
   });
 }

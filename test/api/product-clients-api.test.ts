@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProductClient, RegisteredProductClient } from '../../common/api/product-clients.ts';
-import { seedOrganization } from '../support/accounts.ts';
-import { ApiClient, seedAdmin, signedInClient, type ApiResponse } from '../support/admin.ts';
-import { startTestService, type TestService } from '../support/service.ts';
+import { ApiClient, type ApiResponse } from '../support/admin.ts';
+import {
+  startProductAdminFixture,
+  type ProductAdminFixture,
+} from '../support/product-admin-fixture.ts';
+import type { TestService } from '../support/service.ts';
 
 // Issue 14: a product's OpenID Connect clients in the admin API. Only a super-administrator
 // lists, registers or removes them, with a reason and an audit event; a confidential client's
@@ -22,32 +25,18 @@ let superApi: ApiClient;
 let adminApi: ApiClient;
 let helpdesk: ApiClient;
 let helpdeskId: string;
+let eventsOfActor: ProductAdminFixture['eventsBy'];
 
 beforeAll(async () => {
-  svc = await startTestService();
-  const home = await seedOrganization(svc.ctx, 'Latchkey Administrators', {
-    adminTotpExempt: true,
-  });
-  superId = await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'clients-super',
-    role: 'super_admin',
-  });
-  await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'clients-admin',
-    role: 'administrator',
-  });
-  helpdeskId = await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'clients-desk',
-    role: 'helpdesk',
-  });
-  [superApi, adminApi, helpdesk] = await Promise.all([
-    signedInClient(svc.url, 'clients-super'),
-    signedInClient(svc.url, 'clients-admin'),
-    signedInClient(svc.url, 'clients-desk'),
-  ]);
+  ({
+    svc,
+    superId,
+    superApi,
+    adminApi,
+    helpdesk,
+    helpdeskId,
+    eventsBy: eventsOfActor,
+  } = await startProductAdminFixture('clients'));
 });
 afterAll(async () => svc?.close());
 
@@ -62,16 +51,7 @@ const remove = (code: string, clientId: string, api = superApi) =>
     { reason: REASON },
   );
 
-async function eventsOf(type: string, actor = superId) {
-  const rows = await svc.ctx.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('actor', '=', actor)
-    .where('type', '=', type)
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
-}
+const eventsOf = (type: string, actor = superId) => eventsOfActor(actor, type);
 
 /** The token endpoint's answer to a confidential client presenting its secret with a made-up code. */
 async function tokenAttempt(clientId: string, secret: string) {

@@ -6,7 +6,11 @@ import type { ServiceContext } from '../../service/context.ts';
 import { argon2Hasher } from '../../service/domain/passwords.ts';
 import { seedOrganization } from '../support/accounts.ts';
 import { ApiClient, seedAdmin, signedInClient, type ApiResponse } from '../support/admin.ts';
-import { startTestService, textOf, WebClient, type TestService } from '../support/service.ts';
+import {
+  startProductAdminFixture,
+  type ProductAdminFixture,
+} from '../support/product-admin-fixture.ts';
+import { textOf, WebClient, type TestService } from '../support/service.ts';
 import { openTestStore } from '../support/store.ts';
 
 // Issue 14: the admin API's products. Anyone signed in to the console lists them; only a
@@ -26,32 +30,18 @@ let superApi: ApiClient;
 let adminApi: ApiClient;
 let helpdesk: ApiClient;
 let helpdeskId: string;
+let eventsOfActor: ProductAdminFixture['eventsBy'];
 
 beforeAll(async () => {
-  svc = await startTestService();
-  const home = await seedOrganization(svc.ctx, 'Latchkey Administrators', {
-    adminTotpExempt: true,
-  });
-  superId = await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'products-super',
-    role: 'super_admin',
-  });
-  await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'products-admin',
-    role: 'administrator',
-  });
-  helpdeskId = await seedAdmin(svc.ctx, {
-    organizationId: home,
-    username: 'products-desk',
-    role: 'helpdesk',
-  });
-  [superApi, adminApi, helpdesk] = await Promise.all([
-    signedInClient(svc.url, 'products-super'),
-    signedInClient(svc.url, 'products-admin'),
-    signedInClient(svc.url, 'products-desk'),
-  ]);
+  ({
+    svc,
+    superId,
+    superApi,
+    adminApi,
+    helpdesk,
+    helpdeskId,
+    eventsBy: eventsOfActor,
+  } = await startProductAdminFixture('products'));
 });
 afterAll(async () => svc?.close());
 
@@ -77,16 +67,7 @@ const edit = async (code: string, change: Partial<Product>, api = superApi): Pro
   return put(api, code, { name, url, displayOrder, reason: REASON }, p.etag);
 };
 
-async function eventsBy(actor: string, type = 'admin_action') {
-  const rows = await svc.ctx.db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('actor', '=', actor)
-    .where('type', '=', type)
-    .orderBy('seq')
-    .execute();
-  return rows.map((r) => ({ ...r, detail: JSON.parse(r.detail) as Record<string, unknown> }));
-}
+const eventsBy = (actor: string, type = 'admin_action') => eventsOfActor(actor, type);
 
 describe('the products of the admin API', () => {
   it('issue 14: any signed-in console user lists the products in display order; nobody else', async () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { InstallationState } from '../../main/installation-state.ts';
 import { configOf, jsonSource, type MachineConfig } from '../../main/machine-config.ts';
+import { updatesOff } from '../../main/updates.ts';
 import { describeBrowser } from '../support/browser.ts';
 import { record, startConsoleSuite, type ConsoleSuite } from '../support/console-e2e.ts';
 import { startConsole, type ConsoleHarness } from '../support/console-harness.ts';
@@ -73,11 +74,13 @@ describeBrowser('console: About this installation and the minimum version (issue
     const machine = managed();
     const installation = installationFor(machine);
     installation.setUpdates({
+      ...updatesOff(null),
       state: 'cannot-install',
-      message:
-        'Version 0.2.0 is available, but this copy is installed for all users and your account cannot replace it. Ask IT to deploy 0.2.0 (Intune, Configuration Manager) or to remove UpdateUrl.',
       available: '0.2.0',
       checkedAt: Date.now(),
+      url: 'https://updates.hospital.example/latchkey/',
+      channel: 'latest',
+      denied: { reason: 'all_users', location: null },
     });
     const h = await consoleWith(machine, installation);
     await h.page
@@ -101,7 +104,10 @@ describeBrowser('console: About this installation and the minimum version (issue
     expect(await updates.getByRole('status').innerText()).toBe(
       'Cannot install here · version 0.2.0',
     );
-    expect(await updates.innerText()).toContain('Ask IT to deploy 0.2.0');
+    // Main sent the reason as a code; the renderer words it, with what IT should do.
+    expect(await updates.innerText()).toContain(
+      'Version 0.2.0 is available, but this copy is installed for all users and your account is not an administrator of this computer. IT should deploy the new version with your software distribution',
+    );
     const sources = await h.page
       .getByRole('region', { name: 'Where settings are read' })
       .innerText();

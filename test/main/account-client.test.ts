@@ -99,12 +99,15 @@ describe('the account client', () => {
     const { h, id, adminId } = await signedInConsole();
     await revokeAccountTokens(svc.ctx.db, svc.clock, adminId);
     const answers = await tenReads(h, id);
-    for (const answer of answers)
+    for (const answer of answers) {
       expect(answer).toEqual({
         ok: false,
         code: 'unauthorized',
-        message: 'Your session with Local has ended. Sign in again.',
+        message: 'session_ended',
+        reason: { problem: 'session_ended', name: 'Local' },
       });
+      expect(await shownFailure(answer)).toBe('Your session with Local has ended. Sign in again.');
+    }
     expect(h.events.filter((e) => e.type === 'session-expired')).toEqual([
       { type: 'session-expired', connectionId: id },
     ]);
@@ -122,7 +125,8 @@ describe('the account client', () => {
       .where('id', '=', adminId)
       .execute();
     const answer = await h.call('getAccount', { connectionId: id, accountId: 'x' });
-    expect(answer).toMatchObject({ ok: false, code: 'unauthorized', message: /has ended/ });
+    expect(answer).toMatchObject({ ok: false, code: 'unauthorized', message: 'session_ended' });
+    expect(await shownFailure(answer)).toMatch(/has ended/);
     expect(h.events).toContainEqual({ type: 'session-expired', connectionId: id });
     expect(h.main.vault.state(id)).toBe('signed_out');
   });
@@ -154,7 +158,12 @@ describe('the account client', () => {
     h.watchTokens(id);
     safeStorage.available = false;
     const answer = await h.call('signIn', { connectionId: id, username, password: ADMIN_PASSWORD });
-    expect(answer).toMatchObject({ ok: false, code: 'unavailable', message: /key store/ });
+    expect(answer).toMatchObject({
+      ok: false,
+      code: 'unavailable',
+      reason: { problem: 'key_store_unavailable', name: 'Local' },
+    });
+    expect(await shownFailure(answer)).toMatch(/Ask IT to enable the key store\.$/);
     expect(h.main.vault.state(id)).toBe('signed_out');
     for (const token of h.tokens) expect(storeText(h)).not.toContain(token);
     const live = await svc.ctx.db
@@ -212,22 +221,28 @@ describe('the account client, offline', () => {
     const h = startConsoleMain({ timeoutMs: 300 });
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
     const { id } = await h.ok('addConnection', { name: 'Slow', url, colour: '#000000' });
-    expect(await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' })).toEqual({
+    const answer = await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' });
+    expect(answer).toEqual({
       ok: false,
       code: 'offline',
-      message: 'Slow did not answer in time. Try again in a moment.',
+      message: 'timed_out',
+      reason: { problem: 'timed_out', name: 'Slow' },
     });
+    expect(await shownFailure(answer)).toBe('Slow did not answer in time. Try again in a moment.');
   });
 
   it('an answer that is not the API’s error shape is unavailable, with its status', async () => {
     const h = startConsoleMain();
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
     const { id } = await h.ok('addConnection', { name: 'Proxy', url, colour: '#000000' });
-    expect(await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' })).toEqual({
+    const answer = await h.call('signIn', { connectionId: id, username: 'ann', password: 'pw' });
+    expect(answer).toEqual({
       ok: false,
       code: 'unavailable',
-      message: 'Proxy answered HTTP 502.',
+      message: 'http_status',
+      reason: { problem: 'http_status', name: 'Proxy', status: 502 },
     });
+    expect(await shownFailure(answer)).toBe('Proxy answered HTTP 502.');
   });
 });
 

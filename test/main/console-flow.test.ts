@@ -6,6 +6,7 @@ import { ADMIN_PASSWORD, ApiClient, seedAdmin } from '../support/admin.ts';
 import { SEEDED_ANSWER } from '../support/console.ts';
 import { startConsoleMain, storeText, type ConsoleHarness } from '../support/main-process.ts';
 import { startTestService, type TestService } from '../support/service.ts';
+import { failureReasonWords } from '../../renderer/ipc/failure-words.ts';
 
 // The console's main process driven over IPC the way the renderer drives it, against a real
 // account service: every answer goes through the router, its schemas and structured clone.
@@ -148,8 +149,12 @@ describe('the console over IPC, against a real service', () => {
     expect(answers[2]).toEqual({
       connectionId: idle,
       result: null,
-      error: 'Sign in to Idle first.',
+      error: 'signed_out',
+      reason: { problem: 'signed_out', name: 'Idle' },
     });
+    expect(failureReasonWords({ problem: 'signed_out', name: 'Idle' })).toBe(
+      'Sign in to Idle first.',
+    );
   });
 
   it('sign-in with TOTP: the code is asked for next to its field, then accepted', async () => {

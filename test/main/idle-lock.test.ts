@@ -5,6 +5,7 @@ import { ADMIN_PASSWORD, ApiClient, seedAdmin } from '../support/admin.ts';
 import { startConsoleMain } from '../support/main-process.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { totpCodeAt } from '../../service/domain/admin/totp.ts';
+import { shownFailure } from '../support/shown-failure.ts';
 
 const MINUTE = 60_000;
 
@@ -81,11 +82,14 @@ describe('the idle lock in the console, against a real service', () => {
     expect(h.events).toContainEqual({ type: 'locked', connectionId: id });
     expect(h.main.vault.heldAccessToken(id)).toBeUndefined();
     expect((await h.ok('listConnections', {}))[0]?.state).toBe('locked');
-    expect(await h.call('getAccount', { connectionId: id, accountId: account })).toEqual({
+    const answer = await h.call('getAccount', { connectionId: id, accountId: account });
+    expect(answer).toEqual({
       ok: false,
       code: 'unauthorized',
-      message: 'Local is locked: enter your password.',
+      message: 'locked',
+      reason: { problem: 'locked', name: 'Local' },
     });
+    expect(await shownFailure(answer)).toBe('Local is locked: enter your password.');
   });
 
   it('unlock needs the password again: a wrong one keeps it locked, the right one opens it', async () => {

@@ -14,6 +14,7 @@ import {
   settingValueWords,
 } from '../../renderer/features/about/about-words.ts';
 import { startConsoleMain } from '../support/main-process.ts';
+import { shownFailure } from '../support/shown-failure.ts';
 
 // Issue 17: "About this installation" — what IT manages here and from where, read-only — and the
 // minimum version, enforced in main (not only on the renderer's screen).
@@ -138,12 +139,15 @@ describe('the About view', () => {
     expect(log.level()).toBe('debug');
 
     const h = startConsoleMain({ machine: managed() });
-    expect(await h.call('setLogLevel', { level: 'debug' })).toEqual({
+    const refused = await h.call('setLogLevel', { level: 'debug' });
+    expect(refused).toEqual({
       ok: false,
       code: 'forbidden',
-      message: 'The log level is set by Windows policy.',
+      message: 'set_by_machine',
       field: 'level',
+      reason: { problem: 'set_by_machine', setting: 'logLevel', origin: 'windows-policy' },
     });
+    expect(await shownFailure(refused)).toBe('The log level is set by Windows policy.');
   });
 });
 
@@ -156,13 +160,17 @@ describe('the minimum version', () => {
     for (const answer of [
       await h.call('listConnections', {}),
       await h.call('addConnection', { name: 'X', url: 'https://x.example.org', colour: '#000000' }),
-    ])
+    ]) {
       expect(answer).toEqual({
         ok: false,
         code: 'forbidden',
-        message:
-          'This version of Latchkey (0.0.0-development) is older than your organization allows (9.0.0 or later). Install the current version.',
+        message: 'build_too_old',
+        reason: { problem: 'build_too_old', version: '0.0.0-development', required: '9.0.0' },
       });
+      expect(await shownFailure(answer)).toBe(
+        'This version of Latchkey (0.0.0-development) is older than your organization allows (9.0.0 or later). Install the current version.',
+      );
+    }
     expect(await h.call('getMachineSettings', {})).toMatchObject({ ok: true });
   });
 

@@ -11,6 +11,7 @@ import {
 import type { Log } from '../../main/log.ts';
 import { isAdministratorIn, updateRights, type UpdateRights } from '../../main/update-rights.ts';
 import { startUpdates, type ReleaseInfo, type UpdaterLike } from '../../main/updates.ts';
+import { updateWords } from '../../renderer/features/about/update-words.ts';
 import { ManualTimers } from '../support/main-process.ts';
 
 // Updates (R125, issue 17): only from IT's https address, never downloaded by someone who
@@ -20,11 +21,7 @@ import { ManualTimers } from '../support/main-process.ts';
 const DAY = 24 * 60 * 60 * 1000;
 const NOW = Date.parse('2027-03-10T09:00:00Z');
 const MAY: UpdateRights = { ok: true };
-const MAY_NOT: UpdateRights = {
-  ok: false,
-  why: 'this copy was installed from the MSI, which only a new MSI can replace',
-  itShould: 'deploy the new MSI with Intune or Configuration Manager',
-};
+const MAY_NOT: UpdateRights = { ok: false, reason: 'msi', location: null };
 
 /** A stand-in for electron-updater's autoUpdater: a feed offering `offered` (or nothing new). */
 function fakeUpdater(offered: ReleaseInfo | null = null) {
@@ -109,7 +106,12 @@ function start(s: Start = {}) {
     now: () => NOW,
   });
   const last = () => statuses.at(-1);
-  return { updater, load, timers, log, statuses, last, configDir, started };
+  /** The last status as the About view words it (main sends codes and data, issue 19). */
+  const words = () => {
+    const status = last();
+    return status ? updateWords(status) : undefined;
+  };
+  return { updater, load, timers, log, statuses, last, words, configDir, started };
 }
 
 const FEED = { url: 'https://updates.hospital.example/latchkey' };
@@ -125,10 +127,10 @@ describe('updates', () => {
       await s.started;
       s.timers.advance(2 * DAY);
       expect(s.load).not.toHaveBeenCalled();
-      expect(s.last()).toMatchObject({
-        state: 'off',
-        message: 'Updates are off: no update address is set, so IT deploys new versions.',
-      });
+      expect(s.last()).toMatchObject({ state: 'off', off: 'no_address' });
+      expect(s.words()).toBe(
+        'Updates are off: no update address is set, so IT deploys new versions.',
+      );
     }
   });
 
@@ -149,7 +151,7 @@ describe('updates', () => {
       allowPrerelease: false,
       autoDownload: false,
     });
-    expect(s.last()?.message).toBe('This is the newest version on the latest channel.');
+    expect(s.words()).toBe('This is the newest version on the latest channel.');
     s.timers.advance(DAY - 1);
     expect(s.updater.checks).toBe(1);
     s.timers.advance(1);
@@ -163,7 +165,8 @@ describe('updates', () => {
     const unpinned = start({ updates: FEED, platform: 'win32' });
     await unpinned.started;
     expect(unpinned.load).not.toHaveBeenCalled();
-    expect(unpinned.last()?.message).toContain('UpdatePublisherName (updates.publisherName)');
+    expect(unpinned.last()?.off).toBe('publisher_unnamed');
+    expect(unpinned.words()).toContain('UpdatePublisherName (updates.publisherName)');
     const pinned = start({
       updates: { ...FEED, publisherName: ['CN=Latchkey Ltd'] },
       platform: 'win32',
@@ -180,7 +183,9 @@ describe('updates', () => {
     await Promise.all([dev.started, linux.started]);
     expect(dev.load).not.toHaveBeenCalled();
     expect(linux.load).not.toHaveBeenCalled();
-    expect(linux.last()?.message).toContain('package tools');
+    expect(dev.last()?.off).toBe('development_build');
+    expect(linux.last()?.off).toBe('linux_packages');
+    expect(linux.words()).toContain('package tools');
   });
 
   it('a newer release is downloaded and installs when Latchkey closes; the About view follows each step', async () => {
@@ -190,14 +195,10 @@ describe('updates', () => {
     expect(s.last()).toMatchObject({ state: 'downloading', available: '0.2.0', checkedAt: NOW });
     expect(s.updater.autoInstallOnAppQuit).toBe(true);
     s.updater.finish();
-    expect(s.last()).toMatchObject({
-      state: 'ready',
-      message: 'Version 0.2.0 is downloaded and installs when Latchkey closes.',
-    });
+    expect(s.last()).toMatchObject({ state: 'ready', available: '0.2.0' });
+    expect(s.words()).toBe('Version 0.2.0 is downloaded and installs when Latchkey closes.');
     expect(s.statuses.map((x) => x.state)).toEqual(['checking', 'downloading', 'ready']);
-    expect(s.log).toContain(
-      'info updates: ready: Version 0.2.0 is downloaded and installs when Latchkey closes.',
-    );
+    expect(s.log.some((line) => line.startsWith('info updates: ready available=0.2.0'))).toBe(true);
   });
 
   it('issue 17: a per-machine copy the user cannot replace: nothing downloaded, and the words say what IT should do', async () => {
@@ -206,14 +207,13 @@ describe('updates', () => {
     await vi.waitFor(() => expect(s.last()?.state).toBe('cannot-install'));
     expect(s.updater.downloads).toBe(0);
     expect(s.updater.autoInstallOnAppQuit).toBe(false);
-    expect(s.last()?.message).toBe(
-      'Version 0.2.0 is available, but this copy was installed from the MSI, which only a new MSI can replace. IT should deploy the new MSI with Intune or Configuration Manager.',
+    expect(s.last()?.denied).toEqual({ reason: 'msi', location: null });
+    expect(s.words()).toBe(
+      'Version 0.2.0 is available, but this copy was installed from the MSI, which only a new MSI can replace. IT should deploy the new MSI with Intune or Configuration Manager (its UpgradeCode replaces this version), or remove UpdateUrl so the console stops looking.',
     );
-    expect(s.log).toContain(
-      `warn updates: this account cannot install updates here: ${MAY_NOT.ok ? '' : MAY_NOT.why}`,
-    );
+    expect(s.log).toContain('warn updates: this account cannot install updates here (msi)');
     expect(
-      s.log.some((line) => line.startsWith('warn updates: cannot-install: Version 0.2.0')),
+      s.log.some((line) => line.startsWith('warn updates: cannot-install available=0.2.0')),
     ).toBe(true);
   });
 
@@ -221,7 +221,8 @@ describe('updates', () => {
     const s = start({ updates: { ...FEED, pin: '0.1' }, offered: release('0.2.0') });
     await s.started;
     await vi.waitFor(() => expect(s.last()?.state).toBe('pinned'));
-    expect(s.last()?.message).toBe(
+    expect(s.last()).toMatchObject({ state: 'pinned', available: '0.2.0', pin: '0.1' });
+    expect(s.words()).toBe(
       'Version 0.2.0 is available, but your organization keeps this computer on 0.1.x.',
     );
     expect(s.updater.downloads).toBe(0);
@@ -234,7 +235,12 @@ describe('updates', () => {
     const s = start({ updates: { ...FEED, deferDays: 7 }, offered: release('0.2.0', 2) });
     await s.started;
     await vi.waitFor(() => expect(s.last()?.state).toBe('deferred'));
-    expect(s.last()?.message).toBe(
+    expect(s.last()?.deferral).toEqual({
+      releasedOn: '2027-03-08',
+      days: 7,
+      installsFrom: '2027-03-15',
+    });
+    expect(s.words()).toBe(
       'Version 0.2.0 was released on 2027-03-08; your organization defers updates by 7 days, so it installs from 2027-03-15.',
     );
     expect(s.updater.downloads).toBe(0);
@@ -271,12 +277,11 @@ describe('updates', () => {
     };
     await s.started;
     await vi.waitFor(() => expect(s.last()?.state).toBe('error'));
-    expect(s.last()?.message).toBe(
+    expect(s.last()?.failure).toBe('net::ERR_NAME_NOT_RESOLVED');
+    expect(s.words()).toBe(
       'The update check failed (net::ERR_NAME_NOT_RESOLVED). The next check is in a day.',
     );
-    expect(
-      s.log.some((line) => line.startsWith('warn updates: error: The update check failed')),
-    ).toBe(true);
+    expect(s.log.some((line) => line.startsWith('warn updates: error '))).toBe(true);
     s.timers.advance(DAY);
     expect(s.updater.checks).toBe(2);
   });
@@ -300,10 +305,7 @@ describe('who may install an update', () => {
         install: nsisAllUsers,
         isAdministrator: async () => false,
       }),
-    ).toMatchObject({
-      ok: false,
-      why: 'this copy is installed for all users and your account is not an administrator of this computer',
-    });
+    ).toEqual({ ok: false, reason: 'all_users', location: null });
     expect(
       await updateRights({
         platform: 'win32',
@@ -344,9 +346,6 @@ describe('who may install an update', () => {
     });
     expect(
       await updateRights({ platform: 'darwin', install, canWrite: (f) => f !== '/Applications' }),
-    ).toMatchObject({
-      ok: false,
-      itShould: 'deploy the new .pkg with Jamf or Intune, or remove UpdateUrl',
-    });
+    ).toEqual({ ok: false, reason: 'app_not_writable', location: '/Applications/Latchkey.app' });
   });
 });

@@ -14,6 +14,7 @@ import {
   SOURCE_STATE_WORDS,
   UPDATE_STATE_WORDS,
 } from './about-words.ts';
+import { updateWords } from './update-words.ts';
 import './about.css';
 
 /** Version, platform and how this copy was installed. */
@@ -68,7 +69,7 @@ export function UpdateStatus({
         <strong>{UPDATE_STATE_WORDS[updates.state]}</strong>
         {updates.available && <> · version {updates.available}</>}
       </p>
-      <p>{updates.message}</p>
+      <p>{updateWords(updates)}</p>
       {updates.checkedAt !== null && (
         <p className="muted">
           Last checked <Time at={updates.checkedAt} />

@@ -16,6 +16,15 @@ export const ORIGIN_WORDS: Record<Origin, string> = {
   default: 'Default',
 };
 
+/** Where a setting came from, as the end of a sentence ("set by …"). */
+export const ORIGIN_CLAUSE: Record<Origin, string> = {
+  'windows-policy': 'Windows policy',
+  'macos-profile': 'the configuration profile',
+  'config-file': 'the machine-wide configuration file',
+  'user-settings': 'your settings',
+  default: 'the default',
+};
+
 /** Origins only IT can change: the About view shows them, nothing more. */
 export const MACHINE_ORIGINS: ReadonlySet<Origin> = new Set([
   'windows-policy',

@@ -1,0 +1,2 @@
+/** Progress on stderr, so stdout holds the figures alone. */
+export const log = (message: string) => process.stderr.write(`${message}\n`);
