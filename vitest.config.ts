@@ -17,6 +17,8 @@ export default defineConfig({
     // Hang guards, not speed claims: a test slowed down by a busy machine must not fail for it.
     testTimeout: 120_000,
     hookTimeout: 180_000,
+    // expect.poll waits for a condition: vitest's 1 s default failed tests on a busy machine.
+    expect: { poll: { timeout: 60_000 } },
     reporters: ['default', './test/support/summary-reporter.ts'],
     // electron-store imports `electron` itself: inlined, so the alias above applies to it too.
     server: { deps: { inline: ['electron-store'] } },

@@ -101,7 +101,8 @@ const accountNamed = (username: string) =>
 
 /** PostgreSQL: waits until an insert into accounts waits on a lock another transaction holds. */
 async function insertWaitingOnLock(db: Kysely<Database>): Promise<void> {
-  for (let tries = 0; tries < 400; tries += 1) {
+  // A hang guard: a busy machine only makes the other transaction slower to get there.
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline;) {
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
       where wait_event_type = 'Lock' and query like 'insert into "accounts"%'`.execute(db);
     if ((rows[0]?.n ?? 0) > 0) return;

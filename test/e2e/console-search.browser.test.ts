@@ -110,7 +110,7 @@ describeBrowser('console: search', () => {
     for (const [what, fragment] of Object.entries(fragments)) {
       await box().fill(fragment);
       const option = h.page.getByRole('option', { name: /^jrivera\b/ });
-      await option.waitFor({ timeout: 5000 }).catch(() => {
+      await option.waitFor().catch(() => {
         throw new Error(`no jrivera for the ${what} "${fragment}"`);
       });
     }
@@ -139,7 +139,7 @@ describeBrowser('console: search', () => {
     await box().fill('Alise');
     await expect.poll(() => status().innerText()).toMatch(/No account matches/);
     const offer = h.page.getByRole('button', { name: 'Did you mean alice?' });
-    await offer.waitFor({ timeout: 5000 });
+    await offer.waitFor();
     await record(h.page, 'console-search-suggestion');
     await box().press('Enter');
     await expect.poll(() => box().inputValue()).toBe('alice');

@@ -1,7 +1,12 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { seedDemo, type DemoAccount } from '../../service/demo.ts';
-import { describeBrowser, launchBrowser, screenshot } from '../support/browser.ts';
+import {
+  BROWSER_PATIENCE_MS,
+  describeBrowser,
+  launchBrowser,
+  screenshot,
+} from '../support/browser.ts';
 import { startDemoProduct, type RunningDemoProduct } from '../support/demo-product.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
@@ -37,7 +42,7 @@ describeBrowser('the demo product signs in with Latchkey (issue 14)', () => {
     alice = found;
     product = await startDemoProduct(svc);
     context = await browser.newContext({ viewport: { width: 900, height: 800 } });
-    context.setDefaultTimeout(10_000);
+    context.setDefaultTimeout(BROWSER_PATIENCE_MS);
     page = await context.newPage();
   });
 

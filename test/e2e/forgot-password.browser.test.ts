@@ -1,7 +1,12 @@
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QUESTION, seedAccount, seedOrganization } from '../support/accounts.ts';
-import { describeBrowser, launchBrowser, screenshot } from '../support/browser.ts';
+import {
+  BROWSER_PATIENCE_MS,
+  describeBrowser,
+  launchBrowser,
+  screenshot,
+} from '../support/browser.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
 
@@ -62,7 +67,7 @@ describeBrowser('forgotten password in a real browser', () => {
     const organizationId = await seedOrganization(svc.ctx, 'Lakeside Regional Health');
     await seedAccount(svc.ctx, { organizationId, username: USERNAME, email: EMAIL });
     context = await browser.newContext({ viewport: { width: 900, height: 800 } });
-    context.setDefaultTimeout(5000);
+    context.setDefaultTimeout(BROWSER_PATIENCE_MS);
     context.on('request', (request) => requested.push(request.url()));
     page = await context.newPage();
   });

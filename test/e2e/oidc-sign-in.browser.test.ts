@@ -2,7 +2,12 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import * as client from 'openid-client';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { seedAccount, seedOrganization } from '../support/accounts.ts';
-import { describeBrowser, launchBrowser, screenshot } from '../support/browser.ts';
+import {
+  BROWSER_PATIENCE_MS,
+  describeBrowser,
+  launchBrowser,
+  screenshot,
+} from '../support/browser.ts';
 import { RelyingParty } from '../support/relying-party.ts';
 import { startTestService, type TestService } from '../support/service.ts';
 import { linksIn, startSmtp, type SmtpCatcher } from '../support/smtp.ts';
@@ -64,7 +69,7 @@ describeBrowser('products sign in through Latchkey (OpenID Connect) in a real br
   beforeEach(async () => {
     await context?.close();
     context = await browser.newContext({ viewport: { width: 900, height: 800 } });
-    context.setDefaultTimeout(8000);
+    context.setDefaultTimeout(BROWSER_PATIENCE_MS);
     page = await context.newPage();
   });
 

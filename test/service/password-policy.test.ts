@@ -66,9 +66,11 @@ describe('R50: long passwords are accepted, too long ones refused with a reason'
   });
 
   it('a megabyte is refused with the same reason (and without scanning word lists)', () => {
-    const started = performance.now();
+    // CPU time, not wall time: a busy machine pauses this process but does not bill it for that.
+    const started = process.cpuUsage();
     expect(problem('x'.repeat(1024 * 1024))).toBe('Use at most 256 characters.');
-    expect(performance.now() - started).toBeLessThan(200);
+    const { user, system } = process.cpuUsage(started);
+    expect((user + system) / 1000).toBeLessThan(200);
   });
 
   it('a 128-character password hashes and verifies as a whole', async () => {

@@ -6,6 +6,12 @@ import { describe, it } from 'vitest';
 /** The one line that makes browser tests runnable on a Debian machine (never `npx playwright install`). */
 export const CHROMIUM_INSTALL = 'apt-get install -y chromium';
 
+/**
+ * How long a browser test waits for what it expects (Playwright's default for every action and
+ * wait): a hang guard, not a speed claim, so a busy machine only makes a test slower.
+ */
+export const BROWSER_PATIENCE_MS = 60_000;
+
 /** Where browser-test screenshots go (git-ignored, like the rest of test-results/). */
 export const SCREENSHOT_DIR = path.resolve('test-results', 'screenshots');
 

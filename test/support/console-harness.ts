@@ -15,6 +15,7 @@ import type { SafeStorageLike } from '../../main/session-vault.ts';
 import { silentLog, type Log } from '../../main/log.ts';
 import type { Timers } from '../../main/timers.ts';
 import { FakeNetSession } from '../main/fake-net.ts';
+import { BROWSER_PATIENCE_MS } from './browser.ts';
 
 /**
  * The console in Chromium, wired as Electron wires it but for the transport: the built renderer
@@ -213,7 +214,7 @@ export async function startConsole(browser: Browser, o: HarnessOptions): Promise
   const context = await browser.newContext({
     viewport: o.viewport ?? { width: 1400, height: 900 },
   });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(BROWSER_PATIENCE_MS);
   const page = await context.newPage();
   pageRef.current = page;
   // JSON text both ways stands in for Electron's structured clone (both well under a

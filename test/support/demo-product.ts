@@ -61,7 +61,7 @@ export async function startDemoProduct(
     origin,
     clientId: registered.clientId,
     logs,
-    async logged(pattern, timeoutMs = 15_000) {
+    async logged(pattern, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const line = logs.find((l) => pattern.test(l));

@@ -141,7 +141,7 @@ export class RelyingParty {
   }
 
   /** Waits until `count` logout tokens have arrived; throws after `timeoutMs`. */
-  async logoutTokensAtLeast(count: number, timeoutMs = 10_000): Promise<string[]> {
+  async logoutTokensAtLeast(count: number, timeoutMs = 60_000): Promise<string[]> {
     const deadline = Date.now() + timeoutMs;
     while (this.logoutTokens.length < count) {
       if (Date.now() > deadline)
