@@ -29,7 +29,8 @@ const WRITE_BATCH = 500;
  * New accounts are inserted in username order, this many at a time. Most of an import's write
  * time is the search_grams trigger adding each account's grams to an index keyed (gram,
  * username_key): in username order consecutive accounts' grams land on the same pages rather
- * than all over the index (on SQLite, 10–30% less CPU for the write). Bounded so that a large
+ * than all over the index (on SQLite the write pass took 99 s instead of 146 s for 100,000 new
+ * accounts, 8.6–9.6 s instead of 10.7–10.9 s for 20,000). Bounded so that a large
  * file is not held as rows.
  */
 const SORT_WINDOW = 10_000;
