@@ -143,6 +143,14 @@ export async function insertAccounts(
   audit: CreationAudit,
 ): Promise<void> {
   for (const batch of chunks(accounts, ACCOUNT_BATCH)) {
+    await insertAccountRows(trx, batch);
+    await auditCreations(trx, clock, batch, audit);
+  }
+}
+
+/** Inserts accounts with their products and holders (no audit event: see auditCreations). */
+export async function insertAccountRows(trx: Db, accounts: PreparedAccount[]): Promise<void> {
+  for (const batch of chunks(accounts, ACCOUNT_BATCH)) {
     await trx
       .insertInto('accounts')
       .values(batch.map((a) => a.row))
@@ -159,18 +167,27 @@ export async function insertAccounts(
     )) {
       await trx.insertInto('holders').values(part).execute();
     }
-    await recordAuditBatch(
-      trx,
-      clock,
-      batch.map((a) => ({
-        type: audit.type,
-        accountId: a.row.id,
-        organizationId: a.row.organization_id,
-        actor: audit.actor,
-        detail: a.detail,
-      })),
-    );
   }
+}
+
+/** One audit event for each account inserted, in the order given; in the same transaction. */
+export async function auditCreations(
+  trx: Db,
+  clock: Clock,
+  accounts: PreparedAccount[],
+  audit: CreationAudit,
+): Promise<void> {
+  await recordAuditBatch(
+    trx,
+    clock,
+    accounts.map((a) => ({
+      type: audit.type,
+      accountId: a.row.id,
+      organizationId: a.row.organization_id,
+      actor: audit.actor,
+      detail: a.detail,
+    })),
+  );
 }
 
 /** Splits a list into consecutive slices of at most `size` items. */

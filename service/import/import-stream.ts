@@ -10,7 +10,9 @@ import {
 } from '../../common/api/imports.ts';
 import type { ServiceContext } from '../context.ts';
 import { DomainError } from '../domain/domain-error.ts';
-import { importCsv, type ImportError, type ImportNotice } from './import-csv.ts';
+import { importCsv } from './import-csv.ts';
+import type { ImportError } from './import-rows.ts';
+import type { ImportNotice } from './import-secrets.ts';
 
 const LF = 0x0a;
 
