@@ -3,9 +3,18 @@ import { mkdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver } from 'kysely';
+import {
+  CompiledQuery,
+  Kysely,
+  PostgresDialect,
+  SqliteDialect,
+  sql,
+  type DatabaseIntrospector,
+  type Driver,
+} from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.ts';
+import { SearchPathIntrospector } from './postgres-introspector.ts';
 import { storeOutageOf } from './store-errors.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -141,6 +150,10 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * to undo.
  */
 class ResilientPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SearchPathIntrospector(db);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     const rollback = driver.rollbackTransaction.bind(driver);
