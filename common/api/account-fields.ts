@@ -11,7 +11,11 @@ import { oneLine } from './text.ts';
  * Usernames never contain `@`, so a username can never equal an email address and no
  * identifier resolves to two accounts of different kinds (R7).
  */
-export const USERNAME_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N}._-]{1,63}$/u;
+export const USERNAME_MAX_LENGTH = 64;
+export const USERNAME_PATTERN = new RegExp(
+  `^[\\p{L}\\p{N}][\\p{L}\\p{N}._-]{1,${USERNAME_MAX_LENGTH - 1}}$`,
+  'u',
+);
 
 /** Usernames are unique without regard to case or Unicode form: the key they are stored under. */
 export const usernameKey = (username: string): string =>

@@ -1,4 +1,5 @@
 import { sql, type RawBuilder } from 'kysely';
+import { USERNAME_MAX_LENGTH } from '../../common/api/account-fields.ts';
 import type { Db } from '../store/schema.ts';
 import type { Dialect } from '../store/database.ts';
 import { foldSearchText } from './text-folding.ts';
@@ -38,8 +39,10 @@ export async function storeSuggestions(
   filters: RawBuilder<unknown>[],
 ): Promise<string[]> {
   const max = suggestionDistance(key);
-  if (max === 0) return [];
   const chars = [...key];
+  // No username is longer than USERNAME_MAX_LENGTH: a longer query is out of reach, and its
+  // grams would only add statements.
+  if (max === 0 || chars.length > USERNAME_MAX_LENGTH + max) return [];
   const folded = [...foldSearchText(key)];
   const grams = new Set<string>();
   for (let i = 0; i + 3 <= folded.length; i += 1) grams.add(folded.slice(i, i + 3).join(''));
